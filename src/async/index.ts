@@ -1,0 +1,2 @@
+/** The async layer: asyncio's tools on Node's event loop. @module */
+export {};

@@ -1,0 +1,2 @@
+/** The executor interface on BullMQ and Redis (`juggle/distributed`). @module */
+export {};

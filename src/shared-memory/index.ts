@@ -1,0 +1,2 @@
+/** Synchronization primitives and data in shared memory (`juggle/shared-memory`). @module */
+export {};

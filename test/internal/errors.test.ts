@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  CancelledError,
+  deserializeError,
+  JuggleError,
+  serializeError,
+  TimeoutError,
+  WorkerCrashedError,
+} from "../../src/internal/errors.js";
+
+function roundTrip(error: unknown): Error {
+  return deserializeError(structuredClone(serializeError(error)));
+}
+
+describe("error serialization", () => {
+  it("keeps class, name, message, stack and code of juggle errors", () => {
+    const original = new TimeoutError("Cannot finish task as it took too long");
+    const back = roundTrip(original);
+    assert.ok(back instanceof TimeoutError);
+    assert.ok(back instanceof JuggleError);
+    assert.equal(back.name, "TimeoutError");
+    assert.equal(back.message, original.message);
+    assert.equal(back.stack, original.stack);
+    assert.equal((back as TimeoutError).code, "ERR_JUGGLE_TIMEOUT");
+  });
+
+  it("keeps the exit code and signal of a WorkerCrashedError", () => {
+    const back = roundTrip(new WorkerCrashedError("Worker died", { exitCode: 3, signal: "SIGKILL" }));
+    assert.ok(back instanceof WorkerCrashedError);
+    assert.equal((back as WorkerCrashedError).exitCode, 3);
+    assert.equal((back as WorkerCrashedError).signal, "SIGKILL");
+  });
+
+  it("keeps user error names, own properties and causes", () => {
+    class ParseError extends Error {
+      line = 12;
+      constructor(message: string, options?: ErrorOptions) {
+        super(message, options);
+        this.name = "ParseError";
+      }
+    }
+    const original = new ParseError("bad token", { cause: new RangeError("inner") });
+    Object.assign(original, { code: "E_PARSE", fn: () => 1 });
+    const back = roundTrip(original) as Error & { line: number; code: string; fn: unknown };
+    assert.equal(back.name, "ParseError");
+    assert.equal(back.line, 12);
+    assert.equal(back.code, "E_PARSE");
+    assert.equal(typeof back.fn, "string", "functions become their text, never lost silently");
+    assert.ok(back.cause instanceof RangeError);
+    assert.equal((back.cause as Error).message, "inner");
+  });
+
+  it("wraps thrown non-errors with a message naming the value", () => {
+    const back = roundTrip(42);
+    assert.match(back.message, /Non-error value thrown: 42/);
+    assert.equal((back as Error & { thrown: number }).thrown, 42);
+  });
+
+  it("keeps aggregated errors", () => {
+    const back = roundTrip(new AggregateError([new CancelledError("a"), new TypeError("b")], "two"));
+    assert.ok(back instanceof AggregateError);
+    const errors = (back as AggregateError).errors;
+    assert.ok(errors[0] instanceof CancelledError);
+    assert.ok(errors[1] instanceof TypeError);
+  });
+});
