@@ -1,2 +1,10 @@
 /** Synchronization primitives and data in shared memory (`juggle/shared-memory`). @module */
-export {};
+export { Barrier } from "./barrier.js";
+export { Condition } from "./condition.js";
+export { Event } from "./event.js";
+export { type Acquirable, Lock, withLock, withLockSync } from "./lock.js";
+export { RLock } from "./rlock.js";
+export { BoundedSemaphore, Semaphore } from "./semaphore.js";
+export { SharedArray, sharedArray } from "./shared-array.js";
+export { type ArrayOf, type ValueOf, type ValueType, Value } from "./value.js";
+export type { SyncWaitOptions, WaitOptions } from "./wait.js";
