@@ -15,3 +15,5 @@ export { type MapContext, type MapIterable, type MapOptions, map } from "./map.j
 export { type SleepOptions, sleep } from "./sleep.js";
 export { TaskGroup, type TaskGroupOptions } from "./task-group.js";
 export { type TimeoutOptions, timeout, type Work, waitFor } from "./timeout.js";
+export { AdaptiveLimiter, type AdaptiveLimiterOptions, type AdaptiveRunOptions } from "./adaptive-limiter.js";
+export { Batcher, type BatcherAddOptions, type BatcherOptions } from "./batcher.js";
