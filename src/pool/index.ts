@@ -10,3 +10,4 @@ export type {
 } from "./executor.js";
 export type { TaskArgs, TaskFn, TaskRef, TaskRefs, TaskResult } from "./task.js";
 export { task, tasks, taskSignal } from "./task.js";
+export { InlineExecutor, type InlineExecutorOptions } from "./inline-executor.js";

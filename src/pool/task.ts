@@ -201,3 +201,37 @@ export async function resolveTask(ref: TaskRef): Promise<TaskFn> {
   }
   return fn as TaskFn;
 }
+
+/**
+ * Calls `fn` on `items[from..]` (each item the single argument, or with
+ * `star` an argument list), storing results in `out`, with `signal` as the
+ * current task signal for the whole loop (one assignment per chunk, not per
+ * item). Stops after the first result that is a promise (stored as is in
+ * `out`) and returns the index after it, or `items.length`. A synchronous
+ * throw propagates with `out` filled up to the failing item. For executors
+ * (and their worker entry points) only.
+ *
+ * @internal
+ */
+export function callChunk(
+  fn: TaskFn,
+  items: readonly unknown[],
+  star: boolean,
+  signal: AbortSignal,
+  out: unknown[],
+  from: number,
+): number {
+  const previous = currentSignal;
+  currentSignal = signal;
+  try {
+    const n = items.length;
+    for (let i = from; i < n; i++) {
+      const r = star ? fn(...(items[i] as unknown[])) : fn(items[i]);
+      out[i] = r;
+      if (r !== null && typeof r === "object" && typeof (r as PromiseLike<unknown>).then === "function") return i + 1;
+    }
+    return n;
+  } finally {
+    currentSignal = previous;
+  }
+}

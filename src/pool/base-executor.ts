@@ -1,0 +1,376 @@
+/**
+ * The shared half of every executor: argument checks, the task queue,
+ * `map`/`starmap`/`imap`/`imapUnordered`/`applyAsync` on top of chunk jobs,
+ * timeouts, cancellation, counters, tracing and the close/join/terminate life
+ * cycle. It knows nothing about threads, processes or Redis: a subclass only
+ * moves {@link Job}s to something that runs them and reports back.
+ *
+ * ## Extension points (what a subclass such as `RedisPool` implements)
+ *
+ * - `get concurrency(): number` — how many jobs can run at once (workers);
+ *   used for Python's default chunk size and the map windows.
+ * - `dispatch(): void` — called once per tick (microtask) after jobs were
+ *   queued or re-queued, and whenever the subclass calls {@link
+ *   BaseExecutor.schedule}. Take jobs with {@link BaseExecutor.takeJob}
+ *   (which marks them running and starts their timeout) for as long as there
+ *   is room, and send them. A job's `kind` says whether `payload` is one
+ *   argument list (`KIND_CALL`) or a chunk of items (`KIND_MAP`: each item is
+ *   the single argument; `KIND_STARMAP`: each item is an argument list) whose
+ *   result is the array of the chunk's results.
+ * - Report every taken job exactly once with {@link BaseExecutor.settleJob}
+ *   (`ok`, the result or an `Error`, and when known the epoch times the job
+ *   started and ended and the worker's id, for tracing and auto chunk size).
+ *   Extra reports for a job already settled (timed out, aborted) are ignored.
+ *   A job whose worker died before starting it goes back with {@link
+ *   BaseExecutor.requeueJob}.
+ * - `abandon(job, why)` — the base has just rejected a running job because its
+ *   timeout ran out (`"timeout"`) or its signal aborted (`"abort"`); stop the
+ *   work (send an abort, terminate the worker…).
+ * - `runningJobs(): Iterable<Job>` — jobs taken and not yet settled, for
+ *   `terminate()`.
+ * - `shutdown(force): Promise<void>` — called when the executor is closed and
+ *   every job settled (`force` false), or by `terminate()` after every job was
+ *   rejected (`force` true; may follow a graceful call). Stop the workers,
+ *   timers and connections; resolve when they are gone.
+ * - `workerStats(): WorkerStats[]` — per-worker counters for `stats()`.
+ *
+ * Encoding payloads for the wire (`encodeShared`, error serialization) is the
+ * subclass's business: the base hands over the caller's values as they are.
+ *
+ * @module
+ */
+import { CancelledError, ExecutorClosedError, TimeoutError } from "../internal/errors.js";
+import { Deque } from "../internal/deque.js";
+import { deferred } from "../internal/deferred.js";
+import { listenAbort } from "../internal/signal.js";
+import { checkMilliseconds, checkOptions, checkSignal, describe } from "../internal/validate.js";
+import type { TraceRecorder } from "../trace/recorder.js";
+import { applyAsync } from "./async-result.js";
+import type {
+  ApplyOptions,
+  AsyncResult,
+  Executor,
+  ExecutorStats,
+  MapOptions,
+  RunOptions,
+  WorkerStats,
+} from "./executor.js";
+import { Job, KIND_CALL, QUEUED, RUNNING, SETTLED } from "./job.js";
+import { mapAll, MapStream, type MapHost } from "./map-stream.js";
+import { checkSendable } from "./sendable.js";
+import { checkTaskRef, type TaskFn, type TaskRef } from "./task.js";
+
+export { Job, KIND_CALL, KIND_MAP, KIND_STARMAP } from "./job.js";
+
+/** Options every executor accepts. */
+export interface BaseExecutorOptions {
+  /** Records every task's queued, start and end times and its worker. */
+  trace?: TraceRecorder;
+}
+
+type Result<F extends TaskFn> = Awaited<ReturnType<F>>;
+type Items<T> = Iterable<T> | AsyncIterable<T>;
+
+/** Shared base of `InlineExecutor`, `ThreadPool`, `ProcessPool` and `RedisPool`. */
+export abstract class BaseExecutor implements Executor {
+  readonly trace: TraceRecorder | undefined;
+  /** Name used in error messages, e.g. `"ThreadPool"`. */
+  protected readonly label: string;
+  #queue = new Deque<Job>(1024);
+  #nextId = 1;
+  #submitted = 0;
+  #completed = 0;
+  #failed = 0;
+  #queuedCalls = 0;
+  #runningCalls = 0;
+  /** Jobs accepted and not settled (queued + running). */
+  #pending = 0;
+  #scheduled = false;
+  #closed = false;
+  #terminating = false;
+  #shutdownStarted = false;
+  #done = deferred<void>();
+  readonly #flush = (): void => {
+    this.#scheduled = false;
+    if (this.#queue.length > 0) this.dispatch();
+  };
+  readonly #onTimeout = (job: Job): void => {
+    if (job.state !== RUNNING) return;
+    this.settleJob(job, false, new TimeoutError(`Task '${job.ref.name}' timed out after ${job.timeout} ms`));
+    this.abandon(job, "timeout");
+  };
+  /** What `map` and `imap` need from the executor. */
+  readonly #host: MapHost;
+
+  constructor(label: string, options: BaseExecutorOptions = {}) {
+    this.label = label;
+    const trace = options.trace;
+    if (trace !== undefined && (trace === null || typeof trace !== "object" || typeof trace.record !== "function")) {
+      throw new TypeError(`Cannot create ${label} as 'trace' must be a TraceRecorder: received ${describe(trace)}`);
+    }
+    this.trace = trace;
+    this.#done.promise.catch(() => {});
+    this.#host = {
+      concurrency: () => this.concurrency,
+      enqueue: (job) => this.#enqueue(job),
+      newJob: (ref, kind, payload, resolve, reject, signal, timeout) =>
+        new Job(this.#nextId++, ref, kind, payload, payload.length, resolve, reject, signal, timeout, undefined),
+      cancelQueued: (job, reason) => {
+        if (job.state === QUEUED) this.settleJob(job, false, reason);
+      },
+      checkOpen: (action) => this.#checkOpen(action),
+    };
+  }
+
+  // ---- extension points ---------------------------------------------------
+
+  /** How many jobs can run at once. */
+  protected abstract get concurrency(): number;
+  /** Takes queued jobs with `takeJob()` and sends them; see the module doc. */
+  protected abstract dispatch(): void;
+  /** Stops a running job the base has just rejected (timeout or abort). */
+  protected abstract abandon(job: Job, why: "timeout" | "abort"): void;
+  /** Jobs taken and not settled. */
+  protected abstract runningJobs(): Iterable<Job>;
+  /** Stops every worker; see the module doc. */
+  protected abstract shutdown(force: boolean): Promise<void>;
+  /** Per-worker counters. */
+  protected abstract workerStats(): WorkerStats[];
+
+  /** Jobs waiting in the queue (cancelled ones excluded). */
+  protected get queuedJobs(): number {
+    return this.#queue.length;
+  }
+
+  /** Whether `close()` or `terminate()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Asks for a `dispatch()` call on the next microtask (coalesced). */
+  protected schedule(): void {
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      queueMicrotask(this.#flush);
+    }
+  }
+
+  /** Takes the next queued job, marks it running and starts its timeout. */
+  protected takeJob(): Job | undefined {
+    const queue = this.#queue;
+    while (queue.length > 0) {
+      const job = queue.shift() as Job;
+      if (job.state !== QUEUED) continue;
+      job.state = RUNNING;
+      this.#queuedCalls -= job.count;
+      this.#runningCalls += job.count;
+      if (job.timeout > 0) job.timer = setTimeout(this.#onTimeout, job.timeout, job);
+      return job;
+    }
+    return undefined;
+  }
+
+  /** Puts a running job back at the front of the queue (its worker died before finishing it). */
+  protected requeueJob(job: Job): void {
+    if (job.state !== RUNNING) return;
+    if (job.timer !== undefined) clearTimeout(job.timer);
+    job.timer = undefined;
+    job.state = QUEUED;
+    job.holder = undefined;
+    this.#runningCalls -= job.count;
+    this.#queuedCalls += job.count;
+    this.#queue.unshift(job);
+    this.schedule();
+  }
+
+  /**
+   * Reports a job's outcome. `value` is the result, or the error when `ok` is
+   * false. `startedAt`/`endedAt` are epoch milliseconds
+   * (`performance.timeOrigin + performance.now()` where the job ran).
+   * Returns false when the job was already settled.
+   */
+  protected settleJob(job: Job, ok: boolean, value: unknown, startedAt = 0, endedAt = 0, worker = "main"): boolean {
+    const state = job.state;
+    if (state === SETTLED) return false;
+    job.state = SETTLED;
+    if (job.timer !== undefined) clearTimeout(job.timer);
+    if (job.unlisten !== undefined) job.unlisten();
+    if (state === QUEUED) this.#queuedCalls -= job.count;
+    else this.#runningCalls -= job.count;
+    if (ok) this.#completed += job.count;
+    else this.#failed += job.count;
+    job.startedAt = startedAt;
+    job.endedAt = endedAt;
+    const trace = this.trace;
+    if (trace !== undefined) {
+      const ran = startedAt > 0;
+      const end = ran ? trace.fromEpoch(endedAt) : trace.now();
+      trace.record({
+        id: job.id,
+        name: job.ref.name,
+        worker: ran ? worker : "none",
+        queuedAt: job.queuedAt,
+        startedAt: ran ? trace.fromEpoch(startedAt) : end,
+        endedAt: end,
+        ok,
+      });
+    }
+    if (ok) job.resolve(value);
+    else job.reject(value);
+    if (--this.#pending === 0 && this.#closed) this.#shutdown(false);
+    return true;
+  }
+
+  // ---- public API -----------------------------------------------------------
+
+  submit<F extends TaskFn>(task: TaskRef<F>, ...args: Parameters<F>): Promise<Result<F>> {
+    return this.run(task, args);
+  }
+
+  run<F extends TaskFn>(task: TaskRef<F>, args: Parameters<F>, options?: RunOptions): Promise<Result<F>> {
+    let signal: AbortSignal | undefined;
+    let timeout = 0;
+    let transfer: RunOptions["transfer"];
+    try {
+      this.#checkOpen("run task");
+      checkTaskRef("run task", task);
+      if (!Array.isArray(args)) {
+        throw new TypeError(`Cannot run task '${task.name}' as 'args' must be an array: received ${describe(args)}`);
+      }
+      checkSendable(`run task '${task.name}'`, "args", args);
+      if (options !== undefined) {
+        const o = checkOptions<RunOptions>(`run task '${task.name}'`, options);
+        signal = checkSignal(`run task '${task.name}'`, o.signal);
+        if (o.timeout !== undefined) {
+          timeout = checkMilliseconds(`run task '${task.name}'`, "timeout", o.timeout, { positive: true });
+        }
+        if (o.transfer !== undefined && !Array.isArray(o.transfer)) {
+          throw new TypeError(
+            `Cannot run task '${task.name}' as 'transfer' must be an array: received ${describe(o.transfer)}`,
+          );
+        }
+        transfer = o.transfer;
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<Result<F>>((resolve, reject) => {
+      this.#enqueue(
+        new Job(this.#nextId++, task, KIND_CALL, args, 1, resolve, reject, signal, timeout, transfer),
+      );
+    });
+  }
+
+  map<F extends TaskFn>(task: TaskRef<F>, items: Items<Parameters<F>[0]>, options?: MapOptions): Promise<Result<F>[]> {
+    return mapAll(this.#host, task, items, false, options) as Promise<Result<F>[]>;
+  }
+
+  starmap<F extends TaskFn>(task: TaskRef<F>, items: Items<Parameters<F>>, options?: MapOptions): Promise<Result<F>[]> {
+    return mapAll(this.#host, task, items, true, options) as Promise<Result<F>[]>;
+  }
+
+  imap<F extends TaskFn>(
+    task: TaskRef<F>,
+    items: Items<Parameters<F>[0]>,
+    options?: MapOptions,
+  ): AsyncIterableIterator<Result<F>> {
+    return new MapStream(this.#host, task, items, false, options, true, "imap") as AsyncIterableIterator<Result<F>>;
+  }
+
+  imapUnordered<F extends TaskFn>(
+    task: TaskRef<F>,
+    items: Items<Parameters<F>[0]>,
+    options?: MapOptions,
+  ): AsyncIterableIterator<Result<F>> {
+    return new MapStream(this.#host, task, items, false, options, false, "imapUnordered") as AsyncIterableIterator<
+      Result<F>
+    >;
+  }
+
+  applyAsync<F extends TaskFn>(
+    task: TaskRef<F>,
+    args: Parameters<F>,
+    options?: ApplyOptions<Result<F>>,
+  ): AsyncResult<Result<F>> {
+    this.#checkOpen("apply task");
+    return applyAsync(this, task, args, options);
+  }
+
+  stats(): ExecutorStats {
+    return {
+      submitted: this.#submitted,
+      completed: this.#completed,
+      failed: this.#failed,
+      queued: this.#queuedCalls,
+      running: this.#runningCalls,
+      workers: this.workerStats(),
+    };
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#pending === 0) this.#shutdown(false);
+  }
+
+  join(): Promise<void> {
+    if (!this.#closed) {
+      return Promise.reject(new Error(`Cannot join ${this.label} as it is still open: call close() or terminate() first`));
+    }
+    return this.#done.promise;
+  }
+
+  async terminate(): Promise<void> {
+    this.#closed = true;
+    if (!this.#terminating) {
+      this.#terminating = true;
+      const reason = (): CancelledError => new CancelledError(`Task was cancelled as the ${this.label} was terminated`);
+      for (const job of this.#queue.drain()) this.settleJob(job, false, reason());
+      for (const job of [...this.runningJobs()]) this.settleJob(job, false, reason());
+      this.#shutdown(true);
+    }
+    return this.#done.promise;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    await this.join();
+  }
+
+  // ---- internals ---------------------------------------------------------------
+
+  #checkOpen(action: string): void {
+    if (this.#closed) throw new ExecutorClosedError(`Cannot ${action} as the ${this.label} is closed`);
+  }
+
+  #enqueue(job: Job): void {
+    const signal = job.signal;
+    if (signal !== undefined) {
+      job.unlisten = listenAbort(signal, (reason) => {
+        const state = job.state;
+        if (state === SETTLED) return;
+        this.settleJob(job, false, reason);
+        if (state === RUNNING) this.abandon(job, "abort");
+      });
+    }
+    if (this.trace !== undefined) job.queuedAt = this.trace.now();
+    this.#submitted += job.count;
+    this.#queuedCalls += job.count;
+    this.#pending++;
+    this.#queue.push(job);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      queueMicrotask(this.#flush);
+    }
+  }
+
+  #shutdown(force: boolean): void {
+    if (this.#shutdownStarted && !force) return;
+    this.#shutdownStarted = true;
+    this.shutdown(force).then(
+      () => this.#done.resolve(),
+      (error: unknown) => this.#done.reject(error),
+    );
+  }
+}
