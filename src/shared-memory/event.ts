@@ -84,8 +84,8 @@ export class Event {
    * @throws {JuggleError} On the main thread (use `wait()`).
    */
   waitSync(options?: SyncWaitOptions): boolean {
-    if (this.isSet) return true;
     assertCanBlock("Event.waitSync()", "await event.wait()");
+    if (this.isSet) return true;
     const { deadline } = parseWait("wait for Event", options);
     const i32 = this.#i32;
     Atomics.add(i32, WAITERS, 1);

@@ -8,3 +8,4 @@ export { BoundedSemaphore, Semaphore } from "./semaphore.js";
 export { SharedArray, sharedArray } from "./shared-array.js";
 export { type ArrayOf, type ValueOf, type ValueType, Value } from "./value.js";
 export type { SyncWaitOptions, WaitOptions } from "./wait.js";
+export { SharedQueue, type SharedQueueOptions, type TryGetResult, type TryPutResult } from "./shared-queue.js";

@@ -154,8 +154,8 @@ export class Lock implements Acquirable {
    * @throws {JuggleError} On the main thread (use `acquire()`).
    */
   acquireSync(options?: SyncWaitOptions): boolean {
-    if (mutexTry(this.#i32, this.#index)) return true;
     assertCanBlock("Lock.acquireSync()", "await lock.acquire()");
+    if (mutexTry(this.#i32, this.#index)) return true;
     const { deadline } = parseWait("acquire Lock", options);
     return mutexLockSync(this.#i32, this.#index, deadline);
   }

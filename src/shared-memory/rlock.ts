@@ -107,8 +107,8 @@ export class RLock {
    * @throws {JuggleError} On the main thread (use `acquire()`).
    */
   acquireSync(options?: SyncWaitOptions): boolean {
-    if (this.tryAcquire()) return true;
     assertCanBlock("RLock.acquireSync()", "await rlock.acquire()");
+    if (this.tryAcquire()) return true;
     const { deadline } = parseWait("acquire RLock", options);
     if (!mutexLockSync(this.#i32, MUTEX, deadline)) return false;
     this.#own();

@@ -115,8 +115,8 @@ export class Semaphore {
    * @throws {JuggleError} On the main thread (use `acquire()`).
    */
   acquireSync(options?: SyncWaitOptions): boolean {
-    if (this.tryAcquire()) return true;
     assertCanBlock(`${this.constructor.name}.acquireSync()`, "await semaphore.acquire()");
+    if (this.tryAcquire()) return true;
     const { deadline } = parseWait(`acquire ${this.constructor.name}`, options);
     const i32 = this.#i32;
     for (let n = 0; n < SPIN; n++) if (Atomics.load(i32, VALUE) > 0 && this.tryAcquire()) return true;

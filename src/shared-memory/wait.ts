@@ -102,20 +102,37 @@ export function waitAsync(
   const ms = remaining(deadline);
   if (ms <= 0) return Promise.resolve(Atomics.load(i32, index) === expected ? "timed-out" : "not-equal");
   if (signal?.aborted) return Promise.reject(signal.reason);
-  const r = Atomics.waitAsync(i32, index, expected, ms);
+  // The engine's own timeout is a little later than ours: our timer decides
+  // (a pending waitAsync does not keep the process alive, a timer does), and
+  // the engine still drops the abandoned waiter soon after.
+  const finite = ms !== Number.POSITIVE_INFINITY;
+  const r = Atomics.waitAsync(i32, index, expected, finite ? ms + 100 : ms);
   if (!r.async) return Promise.resolve(r.value);
-  if (signal === undefined) return r.value;
+  if (signal === undefined && !finite) return r.value;
   return new Promise<WaitResult>((resolve, reject) => {
     let stale = false;
+    const timer = finite
+      ? setTimeout(() => {
+          stale = true;
+          off();
+          resolve(Atomics.load(i32, index) === expected ? "timed-out" : "not-equal");
+        }, ms)
+      : undefined;
     const off = listenAbort(signal, (reason) => {
       stale = true;
+      clearTimeout(timer);
       reject(reason);
     });
     void r.value.then((result) => {
-      off();
-      if (!stale) resolve(result);
-      // Pass on the wake-up this abandoned waiter swallowed.
-      else if (result === "ok") Atomics.notify(i32, index, 1);
+      if (!stale) {
+        stale = true;
+        off();
+        clearTimeout(timer);
+        resolve(result);
+      } else if (result === "ok") {
+        // Pass on the wake-up this abandoned waiter swallowed.
+        Atomics.notify(i32, index, 1);
+      }
     });
   });
 }
