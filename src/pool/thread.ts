@@ -60,6 +60,9 @@ let counter = 0;
  */
 export class Thread<T extends TaskRef = TaskRef> extends Runnable<T> {
   #worker: Worker | undefined;
+  // worker.threadId becomes -1 once the worker has exited; Python keeps
+  // native_id, so keep it here.
+  #threadId: number | null = null;
   readonly #resourceLimits: ResourceLimits | undefined;
 
   /**
@@ -100,6 +103,7 @@ export class Thread<T extends TaskRef = TaskRef> extends Runnable<T> {
       ...(this.#resourceLimits === undefined ? {} : { resourceLimits: this.#resourceLimits }),
     });
     this.#worker = worker;
+    this.#threadId = worker.threadId;
     worker.on("message", (message: TargetOutcome) => {
       if (message?.type !== "done") {
         this.fail(new Error(`Cannot understand message from thread '${this.name}': ${describe(message)}`));
@@ -120,7 +124,7 @@ export class Thread<T extends TaskRef = TaskRef> extends Runnable<T> {
 
   /** The worker thread's id (`worker.threadId`): `null` before `start()`. Python: `native_id`. */
   get threadId(): number | null {
-    return this.#worker?.threadId ?? null;
+    return this.#threadId;
   }
 
   /**
