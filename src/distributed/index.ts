@@ -1,2 +1,5 @@
 /** The executor interface on BullMQ and Redis (`juggle/distributed`). @module */
-export {};
+export { RedisPool, type RedisPoolOptions, type Backoff } from "./redis-pool.js";
+export { RedisWorker, type RedisWorkerOptions } from "./worker.js";
+export { RedisUnreachableError, type RedisConnection } from "./connection.js";
+export { DEFAULT_MAX_PAYLOAD_BYTES } from "./payload.js";

@@ -1,0 +1,168 @@
+/**
+ * One BullMQ job of the distributed executor: its data, how a worker runs it,
+ * and how its error travels back.
+ *
+ * A job is a chunk: one task reference and one argument list per item,
+ * encoded with the payload contract (`payload.ts`). The worker runs the items
+ * one after another and returns their results, encoded the same way. When an
+ * item throws, the job fails (so BullMQ's retries and backoff apply to it);
+ * the error's name, message, stack, code and own properties ride in the
+ * job's `failedReason` after a readable first line, since that is the one
+ * field BullMQ hands to the producer with the `failed` event.
+ *
+ * @module
+ */
+import { deserializeError, isSerializedError, serializeError, TimeoutError } from "../internal/errors.js";
+import { callWithSignal, resolveTask } from "../pool/task.js";
+import { DEFAULT_MAX_PAYLOAD_BYTES, decode, encode, encodeResults } from "./payload.js";
+
+/** The data of one job, as stored in Redis (short keys: it is stored per job). */
+export interface JobData {
+  /** Task module URL. */
+  m: string;
+  /** Task export name. */
+  n: string;
+  /** Encoded argument lists, one per item (`encodeArguments`). */
+  p: string;
+  /** Milliseconds the job may run, when limited. */
+  t?: number;
+  /** Largest encoded result, in bytes. */
+  x?: number;
+}
+
+const MARK = "\n[juggle-error:";
+
+/**
+ * The error a worker throws for BullMQ: a readable message (what
+ * `juggle queues` and BullMQ's tools show), with the serialized error after it.
+ */
+export function toFailure(error: unknown): Error {
+  const serialized = serializeError(error);
+  let encoded: string;
+  try {
+    encoded = encode(serialized);
+  } catch {
+    encoded = encode({ ...serialized, props: {} });
+  }
+  const failure = new Error(`${serialized.name}: ${serialized.message}${MARK}${encoded}]`);
+  if (serialized.stack !== undefined) failure.stack = serialized.stack;
+  return failure;
+}
+
+/**
+ * Rebuilds the task's error from a job's `failedReason`. A reason without the
+ * mark (BullMQ's own, such as "job stalled more than allowable limit") becomes
+ * a plain error carrying it, with `code` `ERR_JUGGLE_JOB_FAILED`.
+ */
+export function fromFailure(failedReason: string | undefined, jobId: string): Error {
+  const reason = failedReason ?? "unknown reason";
+  const at = reason.lastIndexOf(MARK);
+  if (at >= 0 && reason.endsWith("]")) {
+    try {
+      const data = decode(reason.slice(at + MARK.length, -1));
+      if (isSerializedError(data)) return deserializeError(data);
+    } catch {
+      // Fall through: report the text as it is.
+    }
+  }
+  const error = new Error(`Job ${jobId} failed in BullMQ: ${reason}`) as Error & { code: string };
+  error.code = "ERR_JUGGLE_JOB_FAILED";
+  return error;
+}
+
+/**
+ * The worker's own copy of the module a job names. Only modules the worker was
+ * started with may run (a job never makes a worker import arbitrary code). A
+ * job's module URL is that of the producer's machine: it matches a worker
+ * module with the same URL, else the one worker module with the same file
+ * name (the worker's copy of the tasks may live at another path).
+ *
+ * @throws {Error} When no worker module matches (code `ERR_JUGGLE_UNKNOWN_TASK_MODULE`).
+ */
+export function matchModule(jobModule: string, modules: readonly string[]): string {
+  if (modules.includes(jobModule)) return jobModule;
+  const base = fileName(jobModule);
+  const same = modules.filter((m) => fileName(m) === base);
+  if (same.length === 1 && same[0] !== undefined) return same[0];
+  const error = new Error(
+    `Cannot run task module ${jobModule} as this worker only runs ${modules.join(", ")} (start it with --tasks for that module)`,
+  ) as Error & { code: string };
+  error.code = "ERR_JUGGLE_UNKNOWN_TASK_MODULE";
+  throw error;
+}
+
+function fileName(url: string): string {
+  const path = url.split(/[?#]/)[0] ?? url;
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
+/** Where a job runs, for {@link runJob}. */
+export interface RunContext {
+  /** Task modules the worker may run; undefined: any (in-process use only). */
+  modules?: readonly string[] | undefined;
+  /** Worker name reported with the results. */
+  worker?: string;
+  /** Aborts the tasks' signals when the worker shuts down. */
+  shutdown?: AbortSignal;
+}
+
+/** What a job returns (encoded): its results, the worker, and its run times. */
+export interface JobResult {
+  /** One result per item. */
+  r: unknown[];
+  /** Worker name. */
+  w: string;
+  /** Start and end, ms since the Unix epoch. */
+  s: number;
+  e: number;
+}
+
+/**
+ * Runs one job's items in order and returns their encoded results. Rejects
+ * with the first item's error, or with `TimeoutError` when the job runs past
+ * its time limit (the task's `taskSignal()` aborts then).
+ */
+export async function runJob(data: JobData, context: RunContext = {}): Promise<string> {
+  const { modules, shutdown } = context;
+  if (typeof data?.m !== "string" || typeof data.n !== "string" || typeof data.p !== "string") {
+    throw new TypeError("Cannot run job as its data is not a juggle job (expected a task reference and a payload)");
+  }
+  const module = modules === undefined ? data.m : matchModule(data.m, modules);
+  const fn = await resolveTask({ module, name: data.n });
+  const argLists = decode(data.p) as unknown[][];
+  const startedAt = performance.timeOrigin + performance.now();
+  const controller = new AbortController();
+  const signal = shutdown === undefined ? controller.signal : AbortSignal.any([controller.signal, shutdown]);
+  let timer: NodeJS.Timeout | undefined;
+  const work = (async () => {
+    const results: unknown[] = [];
+    for (const args of argLists) {
+      if (controller.signal.aborted) throw controller.signal.reason;
+      results.push(await callWithSignal(fn, args, signal));
+    }
+    return results;
+  })();
+  try {
+    let results: unknown[];
+    if (data.t === undefined) {
+      results = await work;
+    } else {
+      const limit = data.t;
+      const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const error = new TimeoutError(`Task '${data.n}' timed out after ${limit} ms`);
+          controller.abort(error);
+          reject(error);
+        }, limit);
+      });
+      // The task may go on after its time is up (it sees its signal abort);
+      // its late outcome is ignored.
+      work.catch(() => {});
+      results = await Promise.race([work, expired]);
+    }
+    const result: JobResult = { r: results, w: context.worker ?? "local", s: startedAt, e: performance.timeOrigin + performance.now() };
+    return encodeResults(result, data.x ?? DEFAULT_MAX_PAYLOAD_BYTES);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}

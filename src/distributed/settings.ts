@@ -1,0 +1,41 @@
+/**
+ * Defaults shared by the producer (`RedisPool`), the worker (`juggle worker`)
+ * and the monitor (`juggle queues`), in one place.
+ *
+ * @module
+ */
+
+/** Default BullMQ queue name. */
+export const DEFAULT_QUEUE = "juggle";
+/** Default key prefix: keys are `<prefix>:<queue>:…`. */
+export const DEFAULT_PREFIX = "juggle";
+
+/**
+ * Default lock of a running job, in ms: 4,000. A worker renews it every half
+ * lock while its event loop is free; a worker that dies stops renewing it.
+ * BullMQ's 30 s default makes a lost task wait about a minute.
+ */
+export const DEFAULT_LOCK_DURATION = 4_000;
+/**
+ * Default period of the stalled-job check, in ms: 2,000. A job whose lock has
+ * expired is put back in the queue by the second check that sees it, so a
+ * killed worker's job runs again within lock + 2 checks ≈ 8 s.
+ */
+export const DEFAULT_STALLED_INTERVAL = 2_000;
+/**
+ * Default number of times a job may be recovered from a dead worker before it
+ * fails: 2 (BullMQ's default of 1 fails a task at its second stall).
+ */
+export const DEFAULT_MAX_STALLED_COUNT = 2;
+
+/**
+ * Default seconds a finished job that nobody collected stays in Redis: one
+ * hour. Collected results are removed at once by the producer; this bounds
+ * what a producer that died leaves behind.
+ */
+export const DEFAULT_RESULT_TTL_SECONDS = 3_600;
+
+/** Environment variable carrying a worker's task modules to its threads. */
+export const TASKS_ENV = "JUGGLE_WORKER_TASKS";
+/** Environment variable carrying a worker's name to its threads. */
+export const WORKER_NAME_ENV = "JUGGLE_WORKER_NAME";
