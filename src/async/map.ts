@@ -137,6 +137,7 @@ class MapRun implements MapIterable<unknown> {
   #started = false;
   #active = 0; // workers alive (+1 while starting them)
   #next = 0; // items pulled so far = index of the next item
+  #pulls = 0; // pulls of an async source under way
   #taken = 0; // results handed to the consumer (or the output array)
   #exhausted = false;
   #stopped = false;
@@ -307,20 +308,25 @@ class MapRun implements MapIterable<unknown> {
     const fn = this.#fn;
     const signal = this.#controller.signal;
     while (!this.#stopped && !this.#exhausted) {
-      if (this.#next - this.#taken >= this.#limit && (await this.#park())) continue;
+      // Pulls under way count as taken places of the window.
+      if (this.#next + this.#pulls - this.#taken >= this.#limit && (await this.#park())) continue;
       // Pulls are chained: one next() on the source at a time, in order.
       let step: IteratorResult<unknown>;
+      this.#pulls++;
       try {
         const pending = this.#pullTail.then(this.#pull, this.#pull);
         this.#pullTail = pending;
         step = await pending;
+        this.#pulls--;
       } catch (error) {
+        this.#pulls--;
         this.#exhausted = true; // a rejecting iterator is finished
         this.#stop(error, error);
         break;
       }
-      if (step.done || this.#stopped) {
-        if (step.done) this.#exhausted = true;
+      if (this.#stopped) break; // a DONE from #pull after a stop is not the source's end
+      if (step.done) {
+        this.#exhausted = true;
         break;
       }
       // Ramp up one worker per pull: the pulls are serial anyway.

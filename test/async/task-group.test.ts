@@ -35,13 +35,13 @@ describe("TaskGroup", () => {
     const second = new Error("second");
     const release = deferred<void>();
     const siblingSaw = deferred<unknown>();
-    group.spawn(async (signal) => {
+    void group.spawn(async (signal) => {
       await sleep(600_000, { signal }).catch((error) => {
         siblingSaw.resolve(error);
         throw error; // a cancellation: not reported as a failure
       });
     });
-    group.spawn(async (signal) => {
+    void group.spawn(async (signal) => {
       // fails too, but only after the abort: a real failure, reported
       await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve()));
       await release.promise;
@@ -68,10 +68,10 @@ describe("TaskGroup", () => {
     let ran = false;
     await assert.rejects(async () => {
       await using group = new TaskGroup();
-      group.spawn(async () => {
+      void group.spawn(async () => {
         throw boom;
       });
-      group.spawn(async (signal) => {
+      void group.spawn(async (signal) => {
         await sleep(600_000, { signal });
         ran = true;
       });
@@ -82,9 +82,9 @@ describe("TaskGroup", () => {
   it("a task may spawn more tasks while the group waits", async () => {
     const group = new TaskGroup();
     const seen: number[] = [];
-    group.spawn(async () => {
+    void group.spawn(async () => {
       await Promise.resolve();
-      group.spawn(async () => {
+      void group.spawn(async () => {
         await Promise.resolve();
         seen.push(2);
       });
