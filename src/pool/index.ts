@@ -11,3 +11,15 @@ export type {
 export type { TaskArgs, TaskFn, TaskRef, TaskRefs, TaskResult } from "./task.js";
 export { task, tasks, taskSignal } from "./task.js";
 export { InlineExecutor, type InlineExecutorOptions } from "./inline-executor.js";
+export { Thread, type ThreadOptions } from "./thread.js";
+export { Process, type ProcessOptions } from "./process.js";
+export {
+  CalledProcessError,
+  CommandNotFoundError,
+  type CommandOptions,
+  type CommandResult,
+  type OutputEncoding,
+  type RunCommandOptions,
+  runCommand,
+} from "./subprocess.js";
+export { type Command, type CommandEvent, iterCommands, type RunAllOptions, type RunCommandsOptions, runCommands } from "./run-commands.js";
