@@ -2,7 +2,9 @@
 /**
  * The `juggle` command. Each subcommand lives in its own module, loaded only
  * when used (so `juggle queues` does not load the lab, nor `juggle lab`
- * BullMQ). A subcommand module exports `run(argv)` → exit code and `help`.
+ * BullMQ). A subcommand module exports `run(argv)` → exit code and `help`,
+ * and may export `helpFor(argv)` for help that depends on the arguments
+ * (`juggle lab crawl --help` shows the crawl's flags).
  *
  * @module
  */
@@ -11,7 +13,7 @@ import { fileURLToPath } from "node:url";
 export interface Command {
   /** One line for `juggle --help`. */
   summary: string;
-  load: () => Promise<{ run(argv: string[]): Promise<number>; help: string }>;
+  load: () => Promise<{ run(argv: string[]): Promise<number>; help: string; helpFor?: (argv: string[]) => Promise<string> }>;
 }
 
 export const commands: Record<string, Command> = {
@@ -42,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const mod = await command.load();
   if (rest.includes("--help") || rest.includes("-h")) {
-    console.log(mod.help);
+    console.log(mod.helpFor === undefined ? mod.help : await mod.helpFor(rest));
     return 0;
   }
   return mod.run(rest);

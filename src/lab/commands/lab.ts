@@ -1,6 +1,134 @@
-/** `juggle lab` (to be built by the lab). @module */
-export const help = "juggle lab: not built yet";
-export async function run(_argv: string[]): Promise<number> {
-  console.error("juggle lab is not built yet");
-  return 1;
+/**
+ * `juggle lab`: runs every experiment (or one, with its flags), prints the
+ * result tables and writes the report folder.
+ *
+ * @module
+ */
+import type { Experiment } from "../experiment.js";
+import { experimentNames, loadAll, loadExperiment } from "../experiments/registry.js";
+import { kebab, parseCommandLine, resolveFlags, schemaHelp, schemaOptions, UsageError } from "../flags.js";
+import { autoProgress } from "../progress.js";
+import { type PlannedRun, runLab } from "../runner.js";
+
+const globalOptions = {
+  list: { type: "boolean" },
+  quick: { type: "boolean" },
+  out: { type: "string" },
+  "no-report": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const globalHelp = `Options:
+  --list            list the experiments and exit
+  --quick           run small sizes (a smoke test: seconds, rough numbers)
+  --out <dir>       report folder (default juggle-report)
+  --no-report       print the tables only; write no files
+  -h, --help        this help`;
+
+/** Help for `juggle lab`. */
+export const help = `Usage: juggle lab [experiment] [options]
+
+Runs the concurrency experiments of the seeds (High Performance Python ch. 8
+and 9, and the blog posts) on this machine, prints each result table, and
+writes a report folder: index.html (charts, opens offline), results.json and
+Chrome trace files. Without an experiment name every experiment runs at a
+size that takes about three minutes on 2 cores. The delay server starts by
+itself on a free 127.0.0.1 port.
+
+  juggle lab                      every experiment
+  juggle lab crawl --requests 200 one experiment with its flags
+  juggle lab crawl --help         that experiment's flags
+  juggle lab --list               the experiments
+
+${globalHelp}`;
+
+/** Help for `juggle lab <experiment>`, with its flags. */
+export function experimentHelp(experiment: Experiment): string {
+  return `Usage: juggle lab ${experiment.name} [options]
+
+${experiment.title}: ${experiment.description} (${experiment.source}).
+
+Experiment options:
+${schemaHelp(experiment.flags)}
+
+${globalHelp}`;
+}
+
+/** `--help` text for the given arguments (an experiment's own when named). */
+export async function helpFor(argv: string[]): Promise<string> {
+  const name = argv.find((a) => !a.startsWith("-"));
+  const experiment = name === undefined ? undefined : await loadExperiment(name);
+  return experiment === undefined ? help : experimentHelp(experiment);
+}
+
+async function list(): Promise<string> {
+  const all = await loadAll();
+  const width = Math.max(...all.map((e) => e.name.length));
+  return all.map((e) => `  ${e.name.padEnd(width)}  ${e.description} (${e.source})`).join("\n");
+}
+
+/** Runs `juggle lab`; resolves to the exit code. */
+export async function run(argv: string[]): Promise<number> {
+  try {
+    return await runCommand(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+async function runCommand(argv: string[]): Promise<number> {
+  const first = argv[0];
+  const name = first !== undefined && !first.startsWith("-") ? first : undefined;
+  const rest = name === undefined ? argv : argv.slice(1);
+  let experiment: Experiment | undefined;
+  if (name !== undefined) {
+    experiment = await loadExperiment(name);
+    if (experiment === undefined) {
+      throw new UsageError(`Cannot run lab as the experiment is unknown: received ${JSON.stringify(name)} (known: ${experimentNames().join(", ")})`);
+    }
+  }
+  const command = experiment === undefined ? "lab" : `lab ${experiment.name}`;
+  const options = { ...globalOptions, ...(experiment === undefined ? {} : schemaOptions(experiment.flags)) };
+  const { values } = parseCommandLine(command, rest, options);
+  if (values.help === true) {
+    console.log(experiment === undefined ? help : experimentHelp(experiment));
+    return 0;
+  }
+  if (values.list === true) {
+    console.log(await list());
+    return 0;
+  }
+  const quick = values.quick === true;
+  const out = values["no-report"] === true ? null : typeof values.out === "string" ? values.out : "juggle-report";
+  if (out === "") throw new UsageError(`Cannot run ${command} as '--out' must be a folder name: received ""`);
+  const experiments = experiment === undefined ? await loadAll() : [experiment];
+  const runs: PlannedRun[] = experiments.map((e) => ({
+    experiment: e,
+    flags: e === experiment ? resolveFlags(command, e.flags, values, quick) : resolveFlags(command, e.flags, {}, quick),
+  }));
+  const controller = new AbortController();
+  const onSignal = (): void => {
+    if (controller.signal.aborted) process.exit(130);
+    console.error("\nStopping after the current step (Ctrl-C again to quit now)");
+    controller.abort(new Error("Interrupted"));
+  };
+  process.on("SIGINT", onSignal);
+  try {
+    const results = await runLab({ runs, quick, out, progress: autoProgress(), signal: controller.signal });
+    if (out !== null) console.log(`\nReport: ${out}/index.html (results.json and traces beside it)`);
+    const failed = results.experiments.filter((r) => r.error !== undefined).map((r) => r.name);
+    if (failed.length > 0) console.error(`Failed: ${failed.join(", ")}`);
+    return failed.length > 0 || controller.signal.aborted ? 1 : 0;
+  } finally {
+    process.off("SIGINT", onSignal);
+  }
+}
+
+/** Flag names as typed on the command line, for tests and docs. */
+export function flagNames(experiment: Experiment): string[] {
+  return Object.keys(experiment.flags).map((k) => `--${kebab(k)}`);
 }

@@ -1,0 +1,42 @@
+/**
+ * The CPU side of the `primes-db` experiment (HPP ch. 8's database
+ * example), as a task module so a pool can run it in a worker.
+ *
+ * @module
+ */
+
+/** The book's `check_prime`: trial division by odd numbers up to the square root. */
+export function checkPrime(n: number): boolean {
+  if (n < 2) return false;
+  if (n % 2 === 0) return n === 2;
+  const limit = Math.floor(Math.sqrt(n));
+  for (let i = 3; i <= limit; i += 2) {
+    if (n % i === 0) return false;
+  }
+  return true;
+}
+
+/** The primes in `[from, to)`, in order. */
+export function primesBetween(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let n = from; n < to; n++) if (checkPrime(n)) out.push(n);
+  return out;
+}
+
+/**
+ * `checkPrime` repeated `repeat` times (the same answer each time): the
+ * lab's stand-in for Python's slower arithmetic, so the CPU part weighs
+ * against the I/O as it did in the book.
+ */
+export function checkPrimeRepeated(n: number, repeat: number): boolean {
+  let prime = false;
+  for (let k = 0; k < repeat; k++) prime = checkPrime(n + (k & 0)); // `k & 0` keeps the loop from being folded
+  return prime;
+}
+
+/** The primes in `[from, to)`, each checked `repeat` times. */
+export function primesBetweenRepeated(from: number, to: number, repeat: number): number[] {
+  const out: number[] = [];
+  for (let n = from; n < to; n++) if (checkPrimeRepeated(n, repeat)) out.push(n);
+  return out;
+}
