@@ -8,10 +8,14 @@
  * never missed. `notify(n)` moves up to `n` registered waiters from `waiting`
  * to `tokens`, bumps `seq` and wakes them; a waiter returns `true` only after
  * taking a token, so `notify(n)` lets at most `n` waiters through even when
- * more of them wake up. The invariant `waiting + tokens = waiters not yet
- * returned` lets a waiter that times out or is aborted leave cleanly:
- * it takes itself out of `waiting` when it can, and only consumes a token when
- * every remaining waiter already has one (so no notification is lost).
+ * more of them wake up. Only a waiter that registered before some notify
+ * (the `seq` it read under the lock has changed since) may take a token: a
+ * thread that notifies and then waits again must not take back the token it
+ * just gave (that was a deadlock the ping-pong test found). The invariant
+ * `waiting + tokens = waiters not yet returned` lets a waiter that times out
+ * or is aborted leave cleanly: a counted waiter takes its token, any other
+ * takes itself out of `waiting`, so no notification is lost. Which of the
+ * counted waiters wakes is not specified (Python's is FIFO).
  *
  * @module
  */
@@ -120,16 +124,18 @@ export class Condition {
     return false;
   }
 
-  /** Unregisters a waiter that gives up; `true` when it had to take a token (it was notified). */
-  #leave(): boolean {
+  /**
+   * Unregisters a waiter that gives up (timeout, abort). A waiter a notify
+   * has counted takes its token (and reports `true`: it was notified);
+   * otherwise it takes itself out of `waiting`, so no later notify is spent
+   * on it.
+   */
+  #leave(g: number): boolean {
     const i32 = this.#i32;
     for (;;) {
+      if (Atomics.load(i32, SEQ) !== g && this.#takeToken()) return true;
       const w = Atomics.load(i32, WAITING);
-      if (w > 0) {
-        if (Atomics.compareExchange(i32, WAITING, w, w - 1) === w) return false;
-      } else if (this.#takeToken()) {
-        return true;
-      }
+      if (w > 0 && Atomics.compareExchange(i32, WAITING, w, w - 1) === w) return false;
     }
   }
 
@@ -146,23 +152,24 @@ export class Condition {
     this.#checkHeld("wait on Condition");
     const i32 = this.#i32;
     Atomics.add(i32, WAITING, 1);
+    const g = Atomics.load(i32, SEQ);
     const saved = this.#unlock();
     let notified = false;
     let failure: { error: unknown } | undefined;
     try {
       for (;;) {
         const s = Atomics.load(i32, SEQ);
-        if (this.#takeToken()) {
+        if (s !== g && this.#takeToken()) {
           notified = true;
           break;
         }
         if ((await waitAsync(i32, SEQ, s, deadline, signal)) === "timed-out") {
-          notified = this.#leave();
+          notified = this.#leave(g);
           break;
         }
       }
     } catch (error) {
-      this.#leave();
+      this.#leave(g);
       failure = { error };
     }
     await this.#relock(saved);
@@ -181,16 +188,17 @@ export class Condition {
     this.#checkHeld("wait on Condition");
     const i32 = this.#i32;
     Atomics.add(i32, WAITING, 1);
+    const g = Atomics.load(i32, SEQ);
     const saved = this.#unlock();
     let notified = false;
     for (;;) {
       const s = Atomics.load(i32, SEQ);
-      if (this.#takeToken()) {
+      if (s !== g && this.#takeToken()) {
         notified = true;
         break;
       }
       if (waitSync(i32, SEQ, s, deadline) === "timed-out") {
-        notified = this.#leave();
+        notified = this.#leave(g);
         break;
       }
     }
