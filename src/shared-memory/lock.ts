@@ -113,7 +113,7 @@ export class Lock implements Acquirable {
   constructor(buffer: SharedArrayBuffer, index: number);
   constructor(buffer?: SharedArrayBuffer, index = 0) {
     this.buffer = buffer ?? new SharedArrayBuffer(4);
-    this.#i32 = new Int32Array(this.buffer);
+    this.#i32 = new Int32Array(this.buffer, 0, this.buffer.byteLength >> 2);
     this.#index = index;
   }
 

@@ -52,7 +52,7 @@ const SPIN = 512;
 
 /** Options of `new SharedQueue()`. */
 export interface SharedQueueOptions {
-  /** Slots (rounded up to a power of two). Default 1024. */
+  /** Slots (rounded up to a power of two, at least 2). Default 1024. */
   capacity?: number;
   /** Largest message in bytes (rounded up to a multiple of 8). Default 1024. */
   messageSize?: number;
@@ -113,7 +113,9 @@ export class SharedQueue<T = unknown> {
       const o = checkOptions<SharedQueueOptions>("create SharedQueue", options);
       const requested = checkInteger("create SharedQueue", "capacity", o.capacity ?? 1024, { min: 1, max: 1 << 24 });
       const size = checkInteger("create SharedQueue", "messageSize", o.messageSize ?? 1024, { min: 1, max: 1 << 27 });
-      let capacity = 1;
+      // Two slots at least: with one, "free for the next lap" and
+      // "published" would be the same sequence number.
+      let capacity = 2;
       while (capacity < requested) capacity *= 2;
       const messageSize = Math.ceil(size / 8) * 8;
       buffer = new SharedArrayBuffer(HEADER_BYTES + capacity * (SLOT_HEADER + messageSize));
