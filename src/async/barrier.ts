@@ -44,7 +44,9 @@ interface Passing {
  * ```ts
  * import { Barrier } from "juggle";
  *
- * const barrier = new Barrier(3, { action: () => console.log("all arrived") });
+ * const barrier = new Barrier(3, {
+ *   action: () => console.log("all arrived"), // all arrived
+ * });
  * const indexes = await Promise.all([barrier.wait(), barrier.wait(), barrier.wait()]);
  * console.log(indexes); // [ 0, 1, 2 ]
  * ```
