@@ -15,7 +15,6 @@ import { TimeoutError } from "../internal/errors.js";
 interface Entry {
   settled: boolean;
   values?: unknown[];
-  error?: { reason: unknown };
 }
 
 /** What a streaming call needs from the pool. */
@@ -107,8 +106,8 @@ export class Call {
   /**
    * Streams the results of `items` in chunks: in input order when `ordered`,
    * else in completion order. At most `maxInFlight` jobs are queued at once.
-   * The first error ends the stream (ordered: when its position is reached)
-   * and abandons the remaining jobs, as does a consumer that stops early.
+   * The first error ends the stream at once and abandons the remaining jobs
+   * (queued ones are removed), as does a consumer that stops early.
    */
   async *stream<T>(items: Iterable<unknown> | AsyncIterable<unknown>, ordered: boolean, maxInFlight: number, ops: StreamOps) {
     this.#begin();
@@ -160,23 +159,22 @@ export class Call {
               onSettled(entry);
             },
             (reason: unknown) => {
-              entry.settled = true;
-              entry.error = { reason };
-              failed ??= entry.error;
-              onSettled(entry);
+              failed ??= { reason };
+              inFlight--;
+              wake?.resolve();
             },
           );
         }
+        // The first failure ends the call at once, in either order: the
+        // remaining jobs are abandoned by the finally clause.
+        if (failed !== undefined) throw failed.reason;
         const head = entries.peekFront();
-        if (!ordered && failed !== undefined) throw failed.reason;
         if (head?.settled) {
           entries.shift();
-          if (head.error !== undefined) throw head.error.reason;
           for (const value of head.values ?? []) yield value as T;
           continue;
         }
-        if (ordered && failed !== undefined && head === undefined) throw failed.reason;
-        if (head === undefined && inFlight === 0 && (exhausted || failed !== undefined)) break;
+        if (head === undefined && inFlight === 0 && exhausted) break;
         wake = deferred<void>();
         await this.race(wake.promise);
         wake = undefined;

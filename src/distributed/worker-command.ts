@@ -95,5 +95,8 @@ export async function run(argv: string[]): Promise<number> {
     process.on("SIGINT", onSignal);
   });
   await stopped;
+  // A task that outlived its timeout may still hold the event loop; the worker
+  // is closed, so nothing it does matters any more.
+  setTimeout(() => process.exit(0), 1000).unref();
   return 0;
 }
