@@ -170,6 +170,16 @@ export abstract class BaseExecutor implements Executor {
     return undefined;
   }
 
+  /** The next queued job, left in the queue (cancelled ones are dropped on the way). */
+  protected peekJob(): Job | undefined {
+    const queue = this.#queue;
+    for (;;) {
+      const job = queue.peekFront();
+      if (job === undefined || job.state === QUEUED) return job;
+      queue.shift();
+    }
+  }
+
   /** Puts a running job back at the front of the queue (its worker died before finishing it). */
   protected requeueJob(job: Job): void {
     if (job.state !== RUNNING) return;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { TimeoutError } from "../internal/errors.js";
+import { deserializeError, serializeError, TimeoutError } from "../internal/errors.js";
 import { checkOptions } from "../internal/validate.js";
 import { BaseExecutor, type BaseExecutorOptions, type Job } from "./base-executor.js";
 import type { WorkerStats } from "./executor.js";
@@ -73,7 +73,8 @@ export class InlineExecutor extends BaseExecutor {
         ok = true;
       }
     } catch (error) {
-      value = error;
+      // Like the pools: a thrown non-error arrives wrapped in an Error that says what it was.
+      value = error instanceof Error ? error : deserializeError(serializeError(error));
     }
     const end = performance.timeOrigin + performance.now();
     this.#busyMs += end - start;

@@ -1,0 +1,77 @@
+/**
+ * The messages between a pool and its workers (threads and processes alike),
+ * as one union per direction. Jobs and results travel in flat arrays, many
+ * per message: everything submitted in one tick goes to a worker in one
+ * message, and a worker sends back the results of a run of jobs in one.
+ *
+ *   run.jobs:  [id, task, flags, payload,  id, task, flags, payload, ...]
+ *   done.r:    [id, status, value, startedAt, endedAt,  ...]
+ *
+ * `task` indexes the pool's task table; a worker learns an entry from the
+ * `defs` of the first message that uses it (`[index, module, name, ...]`).
+ * Times are epoch milliseconds (`performance.timeOrigin + performance.now()`).
+ *
+ * @internal
+ * @module
+ */
+import type { SerializedError } from "../internal/errors.js";
+
+/** Fields per job in `run.jobs`. */
+export const JOB_FIELDS = 4;
+/** Fields per result in `done.r`. */
+export const RESULT_FIELDS = 5;
+/** Low bits of `flags`: the job kind (`KIND_CALL`, `KIND_MAP`, `KIND_STARMAP`). */
+export const KIND_MASK = 3;
+/** Flag: the job can be aborted, so the worker gives it its own AbortSignal. */
+export const FLAG_ABORTABLE = 4;
+
+/** The job ran and returned `value`. */
+export const STATUS_OK = 0;
+/** The job threw; `value` is a {@link SerializedError}. */
+export const STATUS_ERROR = 1;
+/** The job was aborted before it started; it did not run. */
+export const STATUS_SKIPPED = 2;
+
+/** Shared-memory slot of a thread worker: which job it last started, and whether it finished it. */
+export const SLOT_JOB = 0;
+export const SLOT_FINISHED = 1;
+
+export interface InitMessage {
+  t: "init";
+  /** `[module, name]` of the initializer, or null. */
+  initializer: [string, string] | null;
+  initargs: unknown[];
+  /** A `Float64Array(2)`'s buffer for thread workers (see SLOT_JOB), else null. */
+  slot: SharedArrayBuffer | null;
+}
+export interface RunMessage {
+  t: "run";
+  defs: unknown[] | null;
+  jobs: unknown[];
+}
+export interface AbortMessage {
+  t: "abort";
+  id: number;
+  reason: SerializedError;
+}
+export interface CloseMessage {
+  t: "close";
+}
+/** Main → worker. */
+export type ToWorker = InitMessage | RunMessage | AbortMessage | CloseMessage;
+
+export interface DoneMessage {
+  t: "done";
+  r: unknown[];
+}
+export interface InitErrorMessage {
+  t: "initError";
+  error: SerializedError;
+}
+/** A worker process hit an uncaught error and is exiting with code 1 (threads report it through the `error` event). */
+export interface FatalMessage {
+  t: "fatal";
+  error: SerializedError;
+}
+/** Worker → main. */
+export type FromWorker = DoneMessage | InitErrorMessage | FatalMessage;

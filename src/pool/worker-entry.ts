@@ -1,0 +1,278 @@
+/**
+ * The worker side of `ThreadPool` and `ProcessPool`: one message dispatcher
+ * over the union of {@link ToWorker} messages (an unknown message throws,
+ * which crashes the worker loudly), a local queue of jobs, and a loop that
+ * runs them one at a time in order.
+ *
+ * Synchronous tasks run back to back with no promise or microtask per task;
+ * results pile up in one array that is posted when the queue runs dry, before
+ * waiting on an async task, or every few milliseconds of a long run. The pool
+ * relies on the order: results come back in the order jobs were sent.
+ *
+ * A thread worker also writes the id of the job it starts, and whether it
+ * finished it, into a shared slot, so that when it dies the pool knows which
+ * job it was running, which ones it had finished, and which it never started.
+ *
+ * @internal
+ * @module
+ */
+import { parentPort } from "node:worker_threads";
+import { deserializeError, serializeError } from "../internal/errors.js";
+import { Deque } from "../internal/deque.js";
+import { decodeShared, encodeShared } from "../internal/shareable.js";
+import { describe } from "../internal/validate.js";
+import {
+  FLAG_ABORTABLE,
+  type FromWorker,
+  type InitMessage,
+  JOB_FIELDS,
+  KIND_MASK,
+  type RunMessage,
+  SLOT_FINISHED,
+  SLOT_JOB,
+  STATUS_ERROR,
+  STATUS_OK,
+  STATUS_SKIPPED,
+  type ToWorker,
+} from "./protocol.js";
+import { isThenable, runPayload } from "./run-payload.js";
+import { resolveTask, type TaskFn, type TaskRef } from "./task.js";
+
+/** Post results at least this often during a long run of synchronous jobs. */
+const FLUSH_MS = 2;
+
+type Post = (message: FromWorker) => void;
+
+const post: Post =
+  parentPort !== null
+    ? (message) => parentPort?.postMessage(message)
+    : (message) => {
+        (process.send as (m: unknown) => boolean)(message);
+      };
+
+const never = new AbortController().signal;
+const refs: TaskRef[] = [];
+const fns: (TaskFn | undefined)[] = [];
+const batches = new Deque<unknown[]>();
+let batch: unknown[] | undefined;
+let pos = 0;
+const controllers = new Map<number, AbortController>();
+const abortedEarly = new Set<number>();
+let slot: Float64Array | undefined;
+let out: unknown[] = [];
+let busy = false;
+let lastFlush = 0;
+let initializing: Promise<void> | undefined;
+
+function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+function flush(): void {
+  lastFlush = performance.now();
+  if (out.length === 0) return;
+  const r = out;
+  out = [];
+  try {
+    post({ t: "done", r });
+  } catch (error) {
+    // A result could not be cloned: send them one by one, replacing the ones that fail.
+    for (let i = 0; i < r.length; i += 5) {
+      const one = r.slice(i, i + 5);
+      try {
+        post({ t: "done", r: one });
+      } catch (itemError) {
+        one[1] = STATUS_ERROR;
+        one[2] = serializeError(
+          new TypeError(
+            `Cannot send the task's result back from the worker as it cannot be cloned: ${(itemError as Error)?.message ?? (error as Error)?.message}`,
+          ),
+        );
+        post({ t: "done", r: one });
+      }
+    }
+  }
+}
+
+/** Takes the next job's fields off the queue, or returns false. */
+function nextJob(): boolean {
+  while (batch === undefined || pos >= batch.length) {
+    batch = batches.shift();
+    pos = 0;
+    if (batch === undefined) return false;
+  }
+  return true;
+}
+
+function pump(): void {
+  if (busy) return;
+  if (initializing !== undefined) {
+    busy = true;
+    initializing.then(() => {
+      initializing = undefined;
+      busy = false;
+      pump();
+    }, failInit);
+    return;
+  }
+  while (nextJob()) {
+    const jobs = batch as unknown[];
+    const id = jobs[pos] as number;
+    const task = jobs[pos + 1] as number;
+    const flags = jobs[pos + 2] as number;
+    const payload = jobs[pos + 3] as unknown[];
+    jobs[pos + 3] = undefined;
+    pos += JOB_FIELDS;
+    if (abortedEarly.size > 0 && abortedEarly.delete(id)) {
+      controllers.delete(id);
+      out.push(id, STATUS_SKIPPED, undefined, 0, 0);
+      continue;
+    }
+    let signal = never;
+    if ((flags & FLAG_ABORTABLE) !== 0) {
+      const controller = new AbortController();
+      controllers.set(id, controller);
+      signal = controller.signal;
+    }
+    const start = now();
+    if (slot !== undefined) {
+      slot[SLOT_JOB] = id;
+      slot[SLOT_FINISHED] = 0;
+    }
+    const fn = fns[task];
+    const decoded = decodeShared(payload);
+    if (fn === undefined || decoded !== payload) {
+      runAsync(id, task, flags, decoded, signal, start, fn);
+      return;
+    }
+    let status = STATUS_OK;
+    let value: unknown;
+    try {
+      value = runPayload(fn, flags & KIND_MASK, payload, signal);
+      if (isThenable(value)) {
+        runAsync(id, task, flags, payload, signal, start, fn, value);
+        return;
+      }
+      value = encodeShared(value);
+    } catch (error) {
+      status = STATUS_ERROR;
+      value = serializeError(error);
+    }
+    finish(id, status, value, start);
+    if (performance.now() - lastFlush > FLUSH_MS) flush();
+  }
+  flush();
+}
+
+function finish(id: number, status: number, value: unknown, start: number): void {
+  if (slot !== undefined) slot[SLOT_FINISHED] = 1;
+  if (controllers.size > 0) controllers.delete(id);
+  out.push(id, status, value, start, now());
+}
+
+/** The slow path: load the task, decode shared objects, await a promise. */
+function runAsync(
+  id: number,
+  task: number,
+  flags: number,
+  payload: unknown,
+  signal: AbortSignal,
+  start: number,
+  fn: TaskFn | undefined,
+  pending?: PromiseLike<unknown>,
+): void {
+  busy = true;
+  flush();
+  const work = async (): Promise<unknown> => {
+    if (pending !== undefined) return await pending;
+    const resolved = fn ?? (fns[task] = await resolveTask(refs[task] as TaskRef));
+    const args = (await payload) as unknown[];
+    const value = runPayload(resolved, flags & KIND_MASK, args, signal);
+    return isThenable(value) ? await value : value;
+  };
+  work().then(
+    (value) => done(id, STATUS_OK, encodeShared(value), start),
+    (error: unknown) => done(id, STATUS_ERROR, serializeError(error), start),
+  );
+}
+
+function done(id: number, status: number, value: unknown, start: number): void {
+  finish(id, status, value, start);
+  busy = false;
+  pump();
+}
+
+function init(message: InitMessage): void {
+  if (message.slot !== null) slot = new Float64Array(message.slot);
+  const initializer = message.initializer;
+  if (initializer === null) return;
+  initializing = (async () => {
+    const fn = await resolveTask({ module: initializer[0], name: initializer[1] });
+    const args = (await decodeShared(message.initargs)) as unknown[];
+    await fn(...args);
+  })();
+  // Handled in pump(); never an unhandled rejection in the meantime.
+  initializing.catch(() => {});
+}
+
+function failInit(error: unknown): void {
+  post({ t: "initError", error: serializeError(error) });
+}
+
+function run(message: RunMessage): void {
+  const defs = message.defs;
+  if (defs !== null) {
+    for (let i = 0; i < defs.length; i += 3) {
+      refs[defs[i] as number] = { module: defs[i + 1] as string, name: defs[i + 2] as string };
+    }
+  }
+  batches.push(message.jobs);
+  pump();
+}
+
+function abort(id: number, reason: unknown): void {
+  const controller = controllers.get(id);
+  if (controller !== undefined) {
+    controllers.delete(id);
+    controller.abort(reason);
+  } else {
+    abortedEarly.add(id);
+  }
+}
+
+function dispatch(message: ToWorker): void {
+  switch (message.t) {
+    case "run":
+      run(message);
+      return;
+    case "abort":
+      abort(message.id, deserializeError(message.reason));
+      return;
+    case "init":
+      init(message);
+      return;
+    case "close":
+      process.exit(0);
+      return;
+    default:
+      throw new Error(`Cannot handle message in pool worker as its type is unknown: received ${describe((message as { t?: unknown }).t)}`);
+  }
+}
+
+if (parentPort !== null) parentPort.on("message", dispatch);
+else if (typeof process.send === "function") {
+  process.on("message", dispatch as (m: unknown) => void);
+  // A thread's uncaught error reaches the pool through the Worker's `error`
+  // event; a process has no such channel, so it sends the error, then exits.
+  process.on("uncaughtException", (error) => {
+    process.exitCode = 1;
+    try {
+      (process.send as (m: unknown, cb: () => void) => boolean)(
+        { t: "fatal", error: serializeError(error) } satisfies FromWorker,
+        () => process.exit(1),
+      );
+    } catch {
+      process.exit(1);
+    }
+  });
+} else throw new Error("Cannot start pool worker as it has no parent: run it through ThreadPool or ProcessPool");

@@ -1,0 +1,535 @@
+/**
+ * What `ThreadPool` and `ProcessPool` share: worker slots, batching of jobs
+ * into one message per worker, results matched in order, crash recovery,
+ * timeouts, aborts with a grace period, idle shutdown and `maxTasksPerChild`.
+ * A subclass only starts a worker and moves messages (see
+ * {@link WorkerTransport}).
+ *
+ * Pipelining. Each worker holds up to `depth` jobs, sent in messages of up to
+ * `depth / 2` so the next batch is already waiting when one finishes. `depth`
+ * follows the measured time per job: 1 until the first result (and for jobs
+ * of 20 ms or more, so long tasks are balanced over workers like Python's
+ * pool), up to 2048 for tasks of a few microseconds, where the per-message
+ * cost dominates. A job with a timeout or a signal is sent alone to an idle
+ * worker, so stopping that worker stops nothing else.
+ *
+ * When a worker dies, the jobs it held are sorted out: a thread worker's
+ * shared slot tells which job it was running (that one fails with
+ * `WorkerCrashedError`, or is retried under `retries`), which it had finished
+ * without sending the result (those fail: their results are lost), and which
+ * it had not started (those go back to the queue).
+ *
+ * @internal
+ * @module
+ */
+import type { TransferListItem } from "node:worker_threads";
+import { deserializeError, serializeError, WorkerCrashedError } from "../internal/errors.js";
+import { Deque } from "../internal/deque.js";
+import { deferred } from "../internal/deferred.js";
+import { decodeShared, encodeShared } from "../internal/shareable.js";
+import { checkInteger, checkMilliseconds, checkOptions, describe } from "../internal/validate.js";
+import { BaseExecutor, type BaseExecutorOptions } from "./base-executor.js";
+import type { WorkerStats } from "./executor.js";
+import { type Job, SETTLED } from "./job.js";
+import {
+  FLAG_ABORTABLE,
+  type FromWorker,
+  RESULT_FIELDS,
+  SLOT_FINISHED,
+  SLOT_JOB,
+  STATUS_ERROR,
+  STATUS_OK,
+  STATUS_SKIPPED,
+  type ToWorker,
+} from "./protocol.js";
+import { checkTaskRef, type TaskRef } from "./task.js";
+import { availableParallelism } from "node:os";
+
+/** Options shared by `ThreadPool` and `ProcessPool`. */
+export interface WorkerPoolOptions extends BaseExecutorOptions {
+  /** Number of workers. Default: `os.availableParallelism()`. */
+  workers?: number;
+  /** A task run once in each worker before its first task. */
+  initializer?: TaskRef;
+  /** Arguments of `initializer`. */
+  initargs?: unknown[];
+  /** Jobs a worker runs before it is replaced by a fresh one (a `map` chunk is one job). Default: no limit. */
+  maxTasksPerChild?: number;
+  /** Milliseconds a worker may stay idle before it exits (restarted on demand). Default: `Infinity`. */
+  idleTimeout?: number;
+  /** How many times a task whose worker crashed is run again before it fails. Default 0. */
+  retries?: number;
+  /** Milliseconds an aborted task may go on running before its worker is terminated. Default 1000. */
+  abortGrace?: number;
+}
+
+/** A started worker, as the pool sees it. */
+export interface WorkerTransport {
+  /** Stable id for stats and traces, e.g. `"thread-3"` or `"process-4242"`. */
+  readonly id: string;
+  /** Sends a message; throws synchronously when it cannot be cloned. */
+  post(message: ToWorker, transfer?: readonly TransferListItem[]): void;
+  /** Stops the worker at once; `exit` follows. */
+  kill(): void;
+}
+
+/** What a transport reports. */
+export interface WorkerEvents {
+  message(message: FromWorker): void;
+  error(error: unknown): void;
+  exit(code: number | null, signal: string | null): void;
+}
+
+const MAX_DEPTH = 2048;
+
+class Slot {
+  transport!: WorkerTransport;
+  id = "worker";
+  readonly inflight = new Deque<Job>(64);
+  readonly known: boolean[] = [];
+  view: Float64Array | undefined;
+  sent = 0;
+  tasks = 0;
+  busyMs = 0;
+  readonly bornAt = performance.now();
+  /** Holds one abortable job, alone. */
+  exclusive = false;
+  /** Retiring or being killed on purpose. */
+  exiting = false;
+  error: unknown = undefined;
+  idleTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  graceTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  readonly exited = deferred<void>();
+}
+
+/** Base of the local pools. */
+export abstract class WorkerPool extends BaseExecutor {
+  readonly #workers: number;
+  readonly #initializer: [string, string] | null;
+  readonly #initargs: unknown[];
+  readonly #maxTasks: number;
+  readonly #idleTimeout: number;
+  readonly #retries: number;
+  readonly #abortGrace: number;
+  readonly #slots: Slot[] = [];
+  readonly #taskIds = new Map<TaskRef, number>();
+  readonly #taskKeys = new Map<string, number>();
+  #nextTask = 0;
+  /** Measured milliseconds per job (EWMA); NaN before the first result. */
+  #est = Number.NaN;
+  #stopping = false;
+  readonly #retire = (slot: Slot): void => this.#retireSlot(slot);
+  readonly #graceOver = (slot: Slot): void => this.#kill(slot);
+
+  constructor(label: string, options: WorkerPoolOptions | undefined) {
+    const o = checkOptions<WorkerPoolOptions>(`create ${label}`, options);
+    super(label, o);
+    const action = `create ${label}`;
+    this.#workers = checkInteger(action, "workers", o.workers ?? availableParallelism(), { min: 1, max: 1024 });
+    if (o.initializer !== undefined) {
+      const ref = checkTaskRef(action, o.initializer);
+      this.#initializer = [ref.module, ref.name];
+    } else this.#initializer = null;
+    if (o.initargs !== undefined && !Array.isArray(o.initargs)) {
+      throw new TypeError(`Cannot ${action} as 'initargs' must be an array: received ${describe(o.initargs)}`);
+    }
+    this.#initargs = o.initargs ?? [];
+    this.#maxTasks = checkInteger(action, "maxTasksPerChild", o.maxTasksPerChild ?? Number.POSITIVE_INFINITY, {
+      min: 1,
+      allowInfinity: true,
+    });
+    this.#idleTimeout = checkMilliseconds(action, "idleTimeout", o.idleTimeout ?? Number.POSITIVE_INFINITY, {
+      allowInfinity: true,
+    });
+    this.#retries = checkInteger(action, "retries", o.retries ?? 0);
+    this.#abortGrace = checkMilliseconds(action, "abortGrace", o.abortGrace ?? 1000);
+  }
+
+  /** Starts one worker running `worker-entry.js`. */
+  protected abstract spawnWorker(events: WorkerEvents): WorkerTransport;
+  /** Whether workers share memory with the pool (threads): enables exact crash accounting. */
+  protected abstract get sharesMemory(): boolean;
+  /** Most jobs a worker may hold at once (1 where crash accounting needs it). */
+  protected abstract get maxDepth(): number;
+
+  /** Number of workers the pool runs at most. */
+  get workers(): number {
+    return this.#workers;
+  }
+
+  protected get concurrency(): number {
+    return this.#workers;
+  }
+
+  #depth(): number {
+    const est = this.#est;
+    let depth: number;
+    if (!(est >= 0)) depth = 1;
+    else if (est >= 20) depth = 1;
+    else depth = Math.max(2, Math.min(MAX_DEPTH, Math.floor(2 / Math.max(est, 0.001))));
+    return Math.min(depth, this.maxDepth);
+  }
+
+  // ---- dispatch ------------------------------------------------------------------
+
+  protected dispatch(): void {
+    if (this.#stopping) return;
+    const slots = this.#slots;
+    let live = 0;
+    for (const s of slots) if (!s.exiting) live++;
+    const want = Math.min(this.#workers, live + this.queuedJobs);
+    while (live < want) {
+      try {
+        this.#spawn();
+      } catch (error) {
+        // Without a worker nothing can run: fail what waits rather than hang.
+        if (live === 0) {
+          for (let job = this.takeJob(); job !== undefined; job = this.takeJob()) this.settleJob(job, false, error);
+        }
+        break;
+      }
+      live++;
+    }
+    const depth = this.#depth();
+    let eligible = 0;
+    for (const s of slots) if (!s.exiting && !s.exclusive && s.inflight.length < depth) eligible++;
+    if (eligible === 0) return;
+    const share = Math.ceil(this.queuedJobs / eligible);
+    for (let k = 0; k < slots.length && this.queuedJobs > 0; k++) {
+      const slot = slots[k] as Slot;
+      if (slot.exiting || slot.exclusive) continue;
+      this.#fill(slot, depth, share);
+    }
+  }
+
+  #fill(slot: Slot, depth: number, share: number): void {
+    let room = Math.min(depth - slot.inflight.length, share);
+    if (this.#maxTasks !== Number.POSITIVE_INFINITY) room = Math.min(room, this.#maxTasks - slot.sent);
+    if (room <= 0) return;
+    const batchCap = Math.max(1, Math.ceil(depth / 2));
+    let jobs: unknown[] = [];
+    let defs: unknown[] | null = null;
+    let transfer: TransferListItem[] | undefined;
+    let count = 0;
+    let sent = 0;
+    while (count < room) {
+      const head = this.peekJob();
+      if (head === undefined) break;
+      const abortable = head.signal !== undefined || head.timeout > 0;
+      if (abortable && (slot.inflight.length > 0 || count > 0)) break;
+      const job = this.takeJob() as Job;
+      if (slot.idleTimer !== undefined) {
+        clearTimeout(slot.idleTimer);
+        slot.idleTimer = undefined;
+      }
+      job.holder = slot;
+      slot.inflight.push(job);
+      slot.sent++;
+      const task = this.#taskIndex(job.ref);
+      if (slot.known[task] !== true) {
+        slot.known[task] = true;
+        defs ??= [];
+        defs.push(task, job.ref.module, job.ref.name);
+      }
+      jobs.push(job.id, task, job.kind | (abortable ? FLAG_ABORTABLE : 0), encodeShared(job.payload));
+      if (job.transfer !== undefined && job.transfer.length > 0) (transfer ??= []).push(...job.transfer);
+      count++;
+      if (abortable) {
+        slot.exclusive = true;
+        break;
+      }
+      if (count - sent >= batchCap) {
+        this.#send(slot, jobs, defs, transfer, count - sent);
+        sent = count;
+        jobs = [];
+        defs = null;
+        transfer = undefined;
+      }
+    }
+    if (count > sent) this.#send(slot, jobs, defs, transfer, count - sent);
+  }
+
+  #taskIndex(ref: TaskRef): number {
+    let index = this.#taskIds.get(ref);
+    if (index !== undefined) return index;
+    const key = `${ref.module}#${ref.name}`;
+    index = this.#taskKeys.get(key);
+    if (index === undefined) {
+      index = this.#nextTask++;
+      this.#taskKeys.set(key, index);
+    }
+    this.#taskIds.set(ref, index);
+    return index;
+  }
+
+  /** Posts the last `n` jobs of `slot.inflight`; on a clone error, one by one so only the bad ones fail. */
+  #send(slot: Slot, jobs: unknown[], defs: unknown[] | null, transfer: TransferListItem[] | undefined, n: number): void {
+    try {
+      slot.transport.post({ t: "run", defs, jobs }, transfer);
+      return;
+    } catch (error) {
+      if (defs !== null) for (let i = 0; i < defs.length; i += 3) slot.known[defs[i] as number] = false;
+      const batch: Job[] = [];
+      for (let i = 0; i < n; i++) batch.unshift(slot.inflight.pop() as Job);
+      for (let i = 0; i < batch.length; i++) {
+        const job = batch[i] as Job;
+        const task = jobs[i * 4 + 1] as number;
+        const one = [job.id, task, jobs[i * 4 + 2], jobs[i * 4 + 3]];
+        const oneDefs = slot.known[task] === true ? null : [task, job.ref.module, job.ref.name];
+        try {
+          slot.transport.post({ t: "run", defs: oneDefs, jobs: one }, job.transfer);
+          slot.known[task] = true;
+          slot.inflight.push(job);
+        } catch (oneError) {
+          slot.sent--;
+          if ((jobs[i * 4 + 2] as number) & FLAG_ABORTABLE) slot.exclusive = false;
+          const message = (oneError as Error)?.message ?? String(oneError);
+          this.settleJob(
+            job,
+            false,
+            new TypeError(`Cannot send task '${job.ref.name}' to a worker as its arguments cannot be cloned: ${message}`, {
+              cause: oneError ?? error,
+            }),
+          );
+        }
+      }
+      if (slot.inflight.length === 0) this.#idle(slot);
+    }
+  }
+
+  // ---- workers -------------------------------------------------------------------
+
+  #spawn(): void {
+    const slot = new Slot();
+    const sab = this.sharesMemory ? new SharedArrayBuffer(16) : null;
+    if (sab !== null) slot.view = new Float64Array(sab);
+    slot.transport = this.spawnWorker({
+      message: (message) => this.#receive(slot, message),
+      error: (error) => {
+        slot.error ??= error;
+      },
+      exit: (code, signal) => this.#onExit(slot, code, signal),
+    });
+    slot.id = slot.transport.id;
+    this.#slots.push(slot);
+    slot.transport.post({
+      t: "init",
+      initializer: this.#initializer,
+      initargs: encodeShared(this.#initargs),
+      slot: sab,
+    });
+  }
+
+  #receive(slot: Slot, message: FromWorker): void {
+    switch (message.t) {
+      case "done":
+        this.#done(slot, message.r);
+        return;
+      case "initError":
+        this.#initFailed(slot, deserializeError(message.error));
+        return;
+      case "fatal":
+        slot.error ??= deserializeError(message.error);
+        return;
+      default:
+        this.#protocolError(slot, `received a message of unknown type ${describe((message as { t?: unknown }).t)}`);
+    }
+  }
+
+  #protocolError(slot: Slot, what: string): void {
+    slot.error ??= new Error(`Worker ${slot.id} broke the pool protocol: ${what}`);
+    this.#kill(slot);
+  }
+
+  #done(slot: Slot, r: unknown[]): void {
+    const inflight = slot.inflight;
+    let sum = 0;
+    let ran = 0;
+    for (let i = 0; i < r.length; i += RESULT_FIELDS) {
+      const job = inflight.shift();
+      if (job === undefined || job.id !== r[i]) {
+        if (job !== undefined) inflight.unshift(job);
+        this.#protocolError(slot, `sent a result for job ${describe(r[i])} it does not hold`);
+        return;
+      }
+      const status = r[i + 1] as number;
+      const start = r[i + 3] as number;
+      const end = r[i + 4] as number;
+      if (status !== STATUS_SKIPPED) {
+        const ms = end - start;
+        sum += ms;
+        ran++;
+        slot.busyMs += ms;
+        slot.tasks += job.count;
+      }
+      if (slot.graceTimer !== undefined && inflight.length === 0) {
+        clearTimeout(slot.graceTimer);
+        slot.graceTimer = undefined;
+      }
+      if (job.state === SETTLED) continue;
+      if (status === STATUS_OK) {
+        const value = r[i + 2];
+        const decoded = decodeShared(value);
+        if (decoded === value) this.settleJob(job, true, value, start, end, slot.id);
+        else {
+          (decoded as Promise<unknown>).then(
+            (v) => this.settleJob(job, true, v, start, end, slot.id),
+            (e: unknown) => this.settleJob(job, false, e, start, end, slot.id),
+          );
+        }
+      } else if (status === STATUS_ERROR) {
+        this.settleJob(job, false, deserializeError(r[i + 2] as never), start, end, slot.id);
+      }
+    }
+    if (ran > 0) {
+      const avg = sum / ran;
+      this.#est = this.#est >= 0 ? this.#est * 0.7 + avg * 0.3 : avg;
+    }
+    if (inflight.length === 0) this.#idle(slot);
+    this.dispatch();
+  }
+
+  #idle(slot: Slot): void {
+    slot.exclusive = false;
+    if (slot.exiting) return;
+    if (slot.sent >= this.#maxTasks) this.#retireSlot(slot);
+    else if (this.#idleTimeout !== Number.POSITIVE_INFINITY && slot.idleTimer === undefined) {
+      slot.idleTimer = setTimeout(this.#retire, this.#idleTimeout, slot);
+    }
+  }
+
+  #retireSlot(slot: Slot): void {
+    if (slot.exiting) return;
+    slot.exiting = true;
+    this.#clearTimers(slot);
+    if (slot.inflight.length > 0) {
+      this.#kill(slot);
+      return;
+    }
+    try {
+      slot.transport.post({ t: "close" });
+    } catch {
+      slot.transport.kill();
+    }
+  }
+
+  #kill(slot: Slot): void {
+    slot.exiting = true;
+    this.#clearTimers(slot);
+    slot.transport.kill();
+  }
+
+  #clearTimers(slot: Slot): void {
+    if (slot.idleTimer !== undefined) clearTimeout(slot.idleTimer);
+    if (slot.graceTimer !== undefined) clearTimeout(slot.graceTimer);
+    slot.idleTimer = slot.graceTimer = undefined;
+  }
+
+  #initFailed(slot: Slot, error: Error): void {
+    for (const job of slot.inflight.drain()) {
+      this.settleJob(
+        job,
+        false,
+        new Error(`Cannot run task '${job.ref.name}' as the worker's initializer failed: ${error.message}`, {
+          cause: error,
+        }),
+      );
+    }
+    this.#kill(slot);
+  }
+
+  #onExit(slot: Slot, code: number | null, signal: string | null): void {
+    const index = this.#slots.indexOf(slot);
+    if (index >= 0) this.#slots.splice(index, 1);
+    this.#clearTimers(slot);
+    const jobs = slot.inflight.drain();
+    if (jobs.length > 0) this.#lost(slot, jobs, code, signal);
+    slot.exited.resolve();
+    if (!this.#stopping && this.queuedJobs > 0) this.schedule();
+  }
+
+  /** Sorts out the jobs a dead worker held (see the module doc). */
+  #lost(slot: Slot, jobs: Job[], code: number | null, signal: string | null): void {
+    let running = 0;
+    let finished = false;
+    const view = slot.view;
+    if (view !== undefined) {
+      const id = view[SLOT_JOB];
+      running = jobs.findIndex((job) => job.id === id);
+      finished = view[SLOT_FINISHED] === 1;
+    }
+    const how = signal !== null ? `was killed by signal ${signal}` : `exited with code ${code}`;
+    const cause = slot.error;
+    const because = cause instanceof Error ? `: ${cause.message}` : "";
+    for (let i = 0; i < jobs.length; i++) {
+      const job = jobs[i] as Job;
+      if (job.state === SETTLED) continue;
+      if (running < 0 || i > running) {
+        this.requeueJob(job);
+      } else if (i < running || finished) {
+        this.settleJob(
+          job,
+          false,
+          new WorkerCrashedError(
+            `Worker ${slot.id} ${how} before sending the result of task '${job.ref.name}'${because}`,
+            { exitCode: code, signal },
+            cause === undefined ? undefined : { cause },
+          ),
+        );
+      } else if (job.attempts < this.#retries) {
+        job.attempts++;
+        this.requeueJob(job);
+      } else {
+        this.settleJob(
+          job,
+          false,
+          new WorkerCrashedError(
+            `Worker ${slot.id} ${how} while running task '${job.ref.name}'${because}`,
+            { exitCode: code, signal },
+            cause === undefined ? undefined : { cause },
+          ),
+        );
+      }
+    }
+  }
+
+  // ---- base hooks ----------------------------------------------------------------
+
+  protected abandon(job: Job, why: "timeout" | "abort"): void {
+    const slot = job.holder as Slot | undefined;
+    if (slot === undefined || slot.exiting) return;
+    if (why === "timeout") {
+      this.#kill(slot);
+      return;
+    }
+    try {
+      slot.transport.post({ t: "abort", id: job.id, reason: serializeError(job.signal?.reason) });
+    } catch {
+      this.#kill(slot);
+      return;
+    }
+    if (slot.graceTimer === undefined) slot.graceTimer = setTimeout(this.#graceOver, this.#abortGrace, slot);
+  }
+
+  protected *runningJobs(): Iterable<Job> {
+    for (const slot of this.#slots) yield* slot.inflight;
+  }
+
+  protected async shutdown(force: boolean): Promise<void> {
+    this.#stopping = true;
+    const slots = [...this.#slots];
+    for (const slot of slots) {
+      if (force || slot.inflight.length > 0) this.#kill(slot);
+      else this.#retireSlot(slot);
+    }
+    await Promise.all(slots.map((slot) => slot.exited.promise));
+  }
+
+  protected workerStats(): WorkerStats[] {
+    const now = performance.now();
+    return this.#slots.map((slot) => {
+      const life = now - slot.bornAt;
+      return { id: slot.id, tasks: slot.tasks, utilisation: life > 0 ? Math.min(1, slot.busyMs / life) : 0 };
+    });
+  }
+}

@@ -1,0 +1,422 @@
+/**
+ * One executor contract, run against every executor (like CPython's
+ * `create_executor_tests`): `inline.test.ts`, `thread-pool.test.ts` and
+ * `process-pool.test.ts` call {@link executorConformance}. Every test starts at
+ * most 2 workers and closes or terminates its executor.
+ */
+import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { CancelledError, ExecutorClosedError, TimeoutError, WorkerCrashedError } from "../../src/internal/errors.js";
+import type { Executor } from "../../src/pool/executor.js";
+import { tasks } from "../../src/pool/task.js";
+import type { WorkerPoolOptions } from "../../src/pool/worker-pool.js";
+import { Value } from "../../src/shared-memory/value.js";
+import { TraceRecorder } from "../../src/trace/recorder.js";
+
+export const t = tasks<typeof import("./fixtures/tasks.js")>(new URL("./fixtures/tasks.js", import.meta.url));
+
+export interface Capabilities {
+  /** Tasks run in another thread or process: crashes, clone errors and preemption apply. */
+  isolated: boolean;
+  /** Workers share memory with the caller (SharedArrayBuffer-backed objects work). */
+  sharedMemory: boolean;
+  /** Options accepted by the factory beyond `trace`. */
+  workerOptions: boolean;
+}
+
+export type Factory = (options?: WorkerPoolOptions & { resourceLimits?: object }) => Executor;
+
+/** Polls `condition` until it holds, failing after `ms` (a bounded wait, not a sleep that orders events). */
+export async function waitUntil(condition: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function drain<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const v of it) out.push(v);
+  return out;
+}
+
+export function executorConformance(name: string, caps: Capabilities, make: Factory): void {
+  describe(`${name} (executor conformance)`, () => {
+    const two = (options: WorkerPoolOptions = {}): Executor => make({ workers: 2, ...options });
+
+    it("submit() and run() resolve to the task's result", async () => {
+      await using ex = two();
+      assert.equal(await ex.submit(t.square, 7), 49);
+      assert.equal(await ex.run(t.add, [2, 3]), 5);
+      assert.deepEqual(await ex.submit(t.echo, { a: [1, "x", null] }), { a: [1, "x", null] });
+      assert.equal(await ex.submit(t.later, "async", 1), "async");
+    });
+
+    it("many tasks submitted in one tick all resolve, each to its own result", async () => {
+      await using ex = two();
+      const results = await Promise.all(Array.from({ length: 2000 }, (_, i) => ex.submit(t.square, i)));
+      assert.deepEqual(
+        results,
+        Array.from({ length: 2000 }, (_, i) => i * i),
+      );
+    });
+
+    it("map() keeps input order over arrays, iterables and async iterables, for every chunk size", async () => {
+      await using ex = two();
+      const items = Array.from({ length: 101 }, (_, i) => i);
+      const expected = items.map((x) => x * x);
+      assert.deepEqual(await ex.map(t.square, items), expected);
+      assert.deepEqual(await ex.map(t.square, items, { chunksize: 1 }), expected);
+      assert.deepEqual(await ex.map(t.square, items, { chunksize: 7 }), expected);
+      assert.deepEqual(await ex.map(t.square, items, { chunksize: "auto" }), expected);
+      assert.deepEqual(await ex.map(t.square, new Set(items)), expected);
+      async function* gen() {
+        for (const x of items) yield x;
+      }
+      assert.deepEqual(await ex.map(t.square, gen()), expected);
+      assert.deepEqual(await ex.map(t.square, []), []);
+      assert.deepEqual(await ex.starmap(t.add, [[1, 2], [3, 4], [5, 6]]), [3, 7, 11]);
+    });
+
+    it("imap() yields in input order and pulls its source lazily", async () => {
+      await using ex = two();
+      let pulled = 0;
+      function* source() {
+        for (let i = 0; i < 1000; i++) {
+          pulled++;
+          yield i;
+        }
+      }
+      const it = ex.imap(t.square, source(), { chunksize: 1 });
+      const first = await it.next();
+      assert.deepEqual(first, { value: 0, done: false });
+      assert.ok(pulled < 1000, `pulled ${pulled} of 1000 items before the first result was consumed`);
+      const rest = await drain(it);
+      assert.deepEqual(
+        [0, ...rest],
+        Array.from({ length: 1000 }, (_, i) => i * i),
+      );
+    });
+
+    it("imapUnordered() yields every result exactly once", async () => {
+      await using ex = two();
+      async function* gen() {
+        for (let i = 0; i < 50; i++) yield i;
+      }
+      const out = await drain(ex.imapUnordered(t.square, gen()));
+      assert.deepEqual(
+        out.sort((a, b) => a - b),
+        Array.from({ length: 50 }, (_, i) => i * i),
+      );
+    });
+
+    it("imap() stops at a failing item after yielding the ones before it, and break stops the source", async () => {
+      await using ex = two();
+      const seen: number[] = [];
+      await assert.rejects(
+        (async () => {
+          for await (const v of ex.imap(t.failAt3, [0, 1, 2, 3, 4, 5], { chunksize: 1 })) seen.push(v);
+        })(),
+        { name: "RangeError", message: "bad item 3" },
+      );
+      assert.deepEqual(seen, [0, 1, 2]);
+      let pulled = 0;
+      function* source() {
+        for (let i = 0; ; i++) {
+          pulled++;
+          yield i;
+        }
+      }
+      for await (const v of ex.imap(t.square, source(), { chunksize: 1 })) {
+        if (v >= 9) break;
+      }
+      const after = pulled;
+      assert.ok(after < 100, `an infinite source was pulled ${after} times`);
+    });
+
+    it("applyAsync() reports through its AsyncResult and callbacks", async () => {
+      await using ex = two();
+      let called: unknown;
+      const ok = ex.applyAsync(t.square, [6], { callback: (v) => (called = v) });
+      assert.equal(await ok.get(), 36);
+      await ok.wait();
+      assert.equal(ok.ready(), true);
+      assert.equal(ok.successful(), true);
+      assert.equal(called, 36);
+      let failedWith: unknown;
+      const bad = ex.applyAsync(t.fail, ["nope"], { errorCallback: (e) => (failedWith = e) });
+      await bad.wait();
+      assert.equal(bad.successful(), false);
+      assert.equal((failedWith as Error).message, "nope");
+      await assert.rejects(bad.get(), { name: "CustomError" });
+      const controller = new AbortController();
+      const pending = ex.applyAsync(t.waitForAbort, [], { signal: controller.signal });
+      assert.equal(pending.ready(), false);
+      assert.throws(() => pending.successful(), /has not finished/);
+      await assert.rejects(pending.get(5), TimeoutError);
+      controller.abort(new Error("stop waiting"));
+      await pending.wait();
+      assert.equal(pending.successful(), false);
+    });
+
+    it("a throwing task rejects with the same name, message, stack, code and own properties", async () => {
+      await using ex = two();
+      const error = await ex.submit(t.fail, "it broke").then(
+        () => assert.fail("should have thrown"),
+        (e: unknown) => e as Error & { code: string; detail: unknown },
+      );
+      assert.equal(error.name, "CustomError");
+      assert.equal(error.message, "it broke");
+      assert.equal(error.code, "E_CUSTOM");
+      assert.deepEqual(error.detail, { why: "because" });
+      assert.match(error.stack ?? "", /CustomError: it broke\n\s+at fail \(.*fixtures\/tasks\.js/);
+      await assert.rejects(ex.submit(t.failAsync, "async"), { name: "TypeError", message: "async" });
+      await assert.rejects(ex.submit(t.throwString), { message: /Non-error value thrown: "a string"/ });
+      await assert.rejects(ex.starmap(t.failOn, [[1, 3], [3, 3], [2, 3]], { chunksize: 1 }), {
+        name: "RangeError",
+        message: "bad item 3",
+      });
+      assert.equal(await ex.submit(t.square, 3), 9, "the executor still works");
+    });
+
+    it("an unknown export, a missing module or a non-function export is reported by name", async () => {
+      await using ex = two();
+      const missing = tasks<{ nope(): void }>(new URL("./fixtures/tasks.js", import.meta.url)).nope;
+      await assert.rejects(ex.submit(missing), { name: "TypeError", message: /no export named 'nope'/ });
+      const notFn = tasks<{ notAFunctionExport(): void }>(new URL("./fixtures/tasks.js", import.meta.url));
+      await assert.rejects(ex.submit(notFn.notAFunctionExport), {
+        message: /export 'notAFunctionExport' .* is not a function: received 42/,
+      });
+      const gone = tasks<{ f(): void }>(new URL("./fixtures/no-such-module.js", import.meta.url)).f;
+      await assert.rejects(ex.submit(gone), { message: /Cannot load task module .*no-such-module\.js/ });
+      await assert.rejects(ex.submit({} as never), { name: "TypeError", message: /'task' must be a task reference/ });
+    });
+
+    it("arguments that cannot be sent are refused with a TypeError naming them, before anything is queued", async () => {
+      await using ex = two();
+      const before = ex.stats().submitted;
+      await assert.rejects(ex.submit(t.echo, (() => 1) as never), {
+        name: "TypeError",
+        message: /args\[0\] cannot be sent to a worker .*received function/,
+      });
+      await assert.rejects(ex.submit(t.add, 1, { cb: () => 2 } as never), { name: "TypeError", message: /args\[1\]\.cb / });
+      await assert.rejects(ex.submit(t.echo, Symbol("s") as never), { name: "TypeError", message: /received Symbol\(s\)/ });
+      await assert.rejects(ex.map(t.echo, [1, 2, () => 3]), { name: "TypeError", message: /items\[2\]/ });
+      assert.equal(ex.stats().submitted, before, "nothing was queued");
+    });
+
+    if (caps.isolated) {
+      it("an argument that fails to clone only when posted fails only its own task", async () => {
+        await using ex = two();
+        const deep = { a: { b: { c: { d: () => 1 } } } };
+        const others = Array.from({ length: 5 }, (_, i) => ex.submit(t.square, i));
+        const bad = ex.submit(t.echo, deep as never);
+        await assert.rejects(bad, { name: "TypeError", message: /Cannot send task 'echo' to a worker as its arguments cannot be cloned/ });
+        assert.deepEqual(await Promise.all(others), [0, 1, 4, 9, 16]);
+        await assert.rejects(ex.submit(t.returnFunction), { message: /cannot be cloned/ });
+        assert.equal(await ex.submit(t.square, 5), 25);
+      });
+    }
+
+    it("bad options are refused with errors naming the option and value", async () => {
+      if (caps.workerOptions) {
+        assert.throws(() => make({ workers: 0 }), { name: "RangeError", message: /'workers' must be a positive integer.*: received 0/ });
+        assert.throws(() => make({ workers: -1 }), { name: "RangeError", message: /'workers'.*received -1/ });
+        assert.throws(() => make({ workers: Number.NaN }), { name: "RangeError", message: /'workers'.*received NaN/ });
+        assert.throws(() => make({ workers: "2" as never }), { name: "TypeError", message: /'workers'.*received "2"/ });
+        assert.throws(() => make({ maxTasksPerChild: 0 }), { name: "RangeError", message: /'maxTasksPerChild'/ });
+        assert.throws(() => make({ idleTimeout: -1 }), { name: "RangeError", message: /'idleTimeout'/ });
+        assert.throws(() => make({ initializer: "init" as never }), { name: "TypeError", message: /'task' must be a task reference/ });
+      }
+      assert.throws(() => make({ trace: {} as never }), { name: "TypeError", message: /'trace' must be a TraceRecorder/ });
+      await using ex = two();
+      await assert.rejects(ex.map(t.square, [1], { chunksize: 0 }), { name: "RangeError", message: /'chunksize'.*received 0/ });
+      await assert.rejects(ex.map(t.square, [1], { chunksize: 1.5 }), { name: "RangeError", message: /'chunksize'/ });
+      await assert.rejects(ex.run(t.square, [1], { timeout: -1 }), { name: "RangeError", message: /'timeout'.*received -1/ });
+      await assert.rejects(ex.run(t.square, [1], { signal: "x" as never }), { name: "TypeError", message: /'signal'/ });
+      await assert.rejects(ex.map(t.square, 5 as never), { name: "TypeError", message: /'items' must be iterable/ });
+    });
+
+    it("a task over its timeout is rejected with TimeoutError and the executor goes on", async () => {
+      await using ex = two();
+      // A worker can be stopped mid-loop; the event loop cannot, so inline gets an async hang.
+      const stuck = caps.isolated ? t.spin : t.hang;
+      await assert.rejects(ex.run(stuck, [], { timeout: 20 }), (e: unknown) => {
+        assert.ok(e instanceof TimeoutError);
+        assert.match((e as Error).message, /timed out after 20 ms/);
+        return true;
+      });
+      assert.deepEqual(await Promise.all([ex.submit(t.square, 2), ex.submit(t.square, 3)]), [4, 9]);
+    });
+
+    it("aborting a queued task removes it at once; a running one sees its taskSignal() abort", async () => {
+      await using ex = make({ workers: 1 });
+      const before = await ex.submit(t.getAbortsSeen);
+      const first = new AbortController();
+      const second = new AbortController();
+      const running = ex.run(t.waitForAbort, [], { signal: first.signal });
+      const queued = ex.run(t.square, [4], { signal: second.signal });
+      await waitUntil(() => ex.stats().running === 1 && ex.stats().queued === 1, "one task runs and one waits");
+      second.abort(new Error("not needed"));
+      await assert.rejects(queued, { message: "not needed" });
+      assert.equal(ex.stats().queued, 0);
+      first.abort(new Error("stop"));
+      await assert.rejects(running, { message: "stop" });
+      assert.equal(await ex.submit(t.getAbortsSeen), before + 1, "the task saw its signal abort");
+      const already = AbortSignal.abort(new Error("too late"));
+      await assert.rejects(ex.run(t.square, [1], { signal: already }), { message: "too late" });
+    });
+
+    if (caps.isolated) {
+      it("a running task that ignores its abort has its worker replaced after the grace period", async () => {
+        await using ex = make({ workers: 1, abortGrace: 10 });
+        const firstWorker = await ex.submit(t.whoami);
+        const controller = new AbortController();
+        const task = ex.run(t.ignoreAbort, [], { signal: controller.signal });
+        await waitUntil(() => ex.stats().running === 1, "the task runs");
+        controller.abort(new Error("give up"));
+        await assert.rejects(task, { message: "give up" });
+        const secondWorker = await ex.submit(t.whoami);
+        assert.notEqual(secondWorker, firstWorker);
+      });
+
+      it("process.exit() in a task fails only that task with WorkerCrashedError and every other task completes (tinypool leaves it pending)", async () => {
+        await using ex = two();
+        const crash = ex.submit(t.exit, 3);
+        const others = Array.from({ length: 20 }, (_, i) => ex.submit(t.square, i));
+        await assert.rejects(crash, (e: unknown) => {
+          assert.ok(e instanceof WorkerCrashedError);
+          assert.equal(e.exitCode, 3);
+          assert.match(e.message, /exited with code 3 while running task 'exit'/);
+          return true;
+        });
+        assert.deepEqual(
+          await Promise.all(others),
+          Array.from({ length: 20 }, (_, i) => i * i),
+        );
+        assert.equal(await ex.submit(t.square, 9), 81, "the pool replaced the worker");
+      });
+
+      it("an uncaught error thrown from a timer in the worker fails only its task, and the caller survives (poolifier crashes)", async () => {
+        await using ex = two();
+        const crash = ex.submit(t.throwLater, "boom from a timer");
+        const other = ex.submit(t.later, "fine", 5);
+        await assert.rejects(crash, (e: unknown) => {
+          assert.ok(e instanceof WorkerCrashedError);
+          assert.equal(e.exitCode, 1);
+          return true;
+        });
+        assert.equal(await other, "fine");
+        assert.equal(await ex.submit(t.square, 4), 16);
+      });
+
+      it("a task whose worker crashed runs again under the retries policy", async () => {
+        const marker = join(tmpdir(), `juggle-exit-once-${process.pid}-${Math.random()}`);
+        try {
+          await using ex = make({ workers: 1, retries: 1 });
+          assert.equal(await ex.submit(t.exitOnce, marker), "second attempt");
+        } finally {
+          rmSync(marker, { force: true });
+        }
+      });
+
+      it("initializer runs once per worker before its first task; maxTasksPerChild replaces workers", async () => {
+        await using ex = make({ workers: 1, initializer: t.init, initargs: ["ready"], maxTasksPerChild: 1 });
+        const a = await ex.submit(t.getInit);
+        assert.deepEqual(a, { value: "ready", count: 1 });
+        const ids = new Set<string>();
+        for (let i = 0; i < 3; i++) ids.add(await ex.submit(t.whoami));
+        assert.equal(ids.size, 3, "each task ran on a fresh worker");
+        assert.deepEqual(await ex.submit(t.getInit), { value: "ready", count: 1 });
+      });
+
+      it("a failing initializer fails the tasks sent to that worker with an error saying so", async () => {
+        await using ex = make({ workers: 1, initializer: t.failInit });
+        await assert.rejects(ex.submit(t.square, 2), { message: /initializer failed: initializer failed on purpose/ });
+      });
+
+      it("idle workers exit after idleTimeout and are restarted on demand", async () => {
+        await using ex = make({ workers: 1, idleTimeout: 10 });
+        assert.equal(await ex.submit(t.square, 2), 4);
+        await waitUntil(() => ex.stats().workers.length === 0, "the idle worker exits");
+        assert.equal(await ex.submit(t.square, 3), 9);
+      });
+    }
+
+    if (caps.sharedMemory) {
+      it("shared-memory objects arrive as working objects", async () => {
+        await using ex = two();
+        const counter = new Value("int32", 0);
+        await Promise.all(Array.from({ length: 10 }, () => ex.submit(t.addTo, counter as never, 1)));
+        assert.equal(counter.load(), 10);
+      });
+    }
+
+    it("stats() counts submitted, completed, failed, queued and running tasks", async () => {
+      await using ex = two();
+      await ex.map(t.square, [1, 2, 3], { chunksize: 1 });
+      await assert.rejects(ex.submit(t.fail, "x"));
+      const stats = ex.stats();
+      assert.equal(stats.submitted, 4);
+      assert.equal(stats.completed, 3);
+      assert.equal(stats.failed, 1);
+      assert.equal(stats.queued, 0);
+      assert.equal(stats.running, 0);
+      assert.ok(stats.workers.length >= 1);
+      for (const w of stats.workers) assert.ok(w.utilisation >= 0 && w.utilisation <= 1);
+      assert.equal(
+        stats.workers.reduce((n, w) => n + w.tasks, 0),
+        4,
+      );
+    });
+
+    it("trace records each task's times and worker", async () => {
+      const trace = new TraceRecorder();
+      await using ex = make({ workers: 2, trace });
+      await Promise.all([ex.submit(t.square, 1), ex.submit(t.later, 2, 1)]);
+      await assert.rejects(ex.submit(t.fail, "traced"));
+      assert.equal(ex.trace, trace);
+      assert.equal(trace.events.length, 3);
+      for (const e of trace.events) {
+        assert.ok(e.startedAt <= e.endedAt);
+        assert.notEqual(e.worker, "none");
+      }
+      assert.deepEqual(
+        trace.events.map((e) => [e.name, e.ok]).sort(),
+        [
+          ["fail", false],
+          ["later", true],
+          ["square", true],
+        ],
+      );
+    });
+
+    it("close() lets accepted tasks finish, refuses new ones, and join() waits for both", async () => {
+      const ex = two();
+      await assert.rejects(ex.join(), /still open: call close\(\)/);
+      const accepted = [ex.submit(t.later, 1, 5), ex.submit(t.square, 2)];
+      ex.close();
+      await assert.rejects(ex.submit(t.square, 1), ExecutorClosedError);
+      assert.throws(() => ex.applyAsync(t.square, [1]), ExecutorClosedError);
+      await ex.join();
+      assert.deepEqual(await Promise.all(accepted), [1, 4]);
+      assert.equal(ex.stats().workers.length, caps.isolated ? 0 : 1);
+    });
+
+    it("terminate() rejects queued and running tasks with CancelledError", async () => {
+      const ex = make({ workers: 1 });
+      const running = ex.submit(t.hang);
+      const queued = ex.submit(t.square, 1);
+      await waitUntil(() => ex.stats().running === 1, "the task runs");
+      const outcomes = [assert.rejects(running, CancelledError), assert.rejects(queued, CancelledError)];
+      await ex.terminate();
+      await Promise.all(outcomes);
+      await assert.rejects(ex.submit(t.square, 1), ExecutorClosedError);
+      if (caps.isolated) assert.equal(ex.stats().workers.length, 0);
+    });
+  });
+}
