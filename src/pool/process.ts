@@ -140,6 +140,18 @@ export class Process<T extends TaskRef = TaskRef> extends Runnable<T> {
     }
   }
 
+  protected override keepAlive(on: boolean): void {
+    const child = this.#child;
+    if (child === undefined) return;
+    if (on) {
+      child.ref();
+      child.channel?.ref();
+    } else {
+      child.unref();
+      child.channel?.unref();
+    }
+  }
+
   protected override printError(error: Error): void {
     process.stderr.write(`Exception in process ${this.name}:\n${error.stack ?? String(error)}\n`);
   }

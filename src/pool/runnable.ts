@@ -84,6 +84,7 @@ export abstract class Runnable<T extends TaskRef = TaskRef> {
   protected readonly env: Record<string, string | undefined> | undefined;
   readonly #excepthook: (error: Error, source: unknown) => void;
   #settled = false;
+  #joiners = 0;
 
   protected constructor(kind: string, options: RunnableOptions<T>, defaultName: (target: TaskRef) => string) {
     const action = `create ${kind}`;
@@ -124,6 +125,8 @@ export abstract class Runnable<T extends TaskRef = TaskRef> {
   protected abstract checkSendable(action: string, index: number, encoded: unknown, original: unknown): void;
   /** Starts the worker. */
   protected abstract launch(): void;
+  /** Whether the worker keeps the program alive (ref) or not (unref). */
+  protected abstract keepAlive(on: boolean): void;
   /** The heading printed above a failed target's stack. */
   protected abstract printError(error: Error): void;
 
@@ -208,9 +211,10 @@ export abstract class Runnable<T extends TaskRef = TaskRef> {
     if (this.#state === "initial") throw invalidState(`Cannot join '${this.#name}' as it has not been started`);
     throwIfAborted(signal);
     if (this.#state === "stopped") return;
-    if ((timeout === undefined || timeout === Number.POSITIVE_INFINITY) && signal === undefined) {
-      return this.#finished.promise;
-    }
+    // A daemon does not keep the program alive, but a program awaiting its
+    // join() must not end under the await (Python's join() blocks): hold the
+    // worker referenced while anyone joins it.
+    if (this.#daemon && this.#joiners++ === 0) this.keepAlive(true);
     const done = deferred<void>();
     const timer = timeout === undefined || timeout === Number.POSITIVE_INFINITY ? undefined : setTimeout(done.resolve, timeout);
     const unlisten = listenAbort(signal, done.reject);
@@ -220,6 +224,7 @@ export abstract class Runnable<T extends TaskRef = TaskRef> {
     } finally {
       clearTimeout(timer);
       unlisten();
+      if (this.#daemon && --this.#joiners === 0 && this.#state === "started") this.keepAlive(false);
     }
   }
 
@@ -234,7 +239,7 @@ export abstract class Runnable<T extends TaskRef = TaskRef> {
     await this.join(DISPOSE_GRACE_MS);
     if (this.#state !== "started") return;
     this.kill();
-    await this.#finished.promise;
+    await this.join();
   }
 
   /** Asks the worker to stop (see the subclasses). */

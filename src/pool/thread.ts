@@ -118,6 +118,11 @@ export class Thread<T extends TaskRef = TaskRef> extends Runnable<T> {
     if (this.daemon) worker.unref();
   }
 
+  protected override keepAlive(on: boolean): void {
+    if (on) this.#worker?.ref();
+    else this.#worker?.unref();
+  }
+
   protected override printError(error: Error): void {
     process.stderr.write(`Exception in thread ${this.name}:\n${error.stack ?? String(error)}\n`);
   }

@@ -52,4 +52,10 @@ describe("Process", () => {
     assert.equal((p.result as { pid: number }).pid, pid);
     assert.ok(processGone(pid));
   });
+  it("a program awaiting a daemon process's join() stays alive until it ends", async () => {
+    const run = await runDaemonScript("process", "join");
+    assert.equal(run.exitCode, 0);
+    assert.equal(run.stdout, "main done\ntarget got go\njoined\n");
+    assert.equal(run.releasedAfterMainDone, true);
+  });
 });

@@ -75,4 +75,10 @@ describe("Thread", () => {
     assert.equal(run.targetConnected, true);
     assert.equal(run.releasedAfterMainDone, true);
   });
+  it("a program awaiting a daemon thread's join() stays alive until it ends", async () => {
+    const run = await runDaemonScript("thread", "join");
+    assert.equal(run.exitCode, 0);
+    assert.equal(run.stdout, "main done\ntarget got go\njoined\n");
+    assert.equal(run.releasedAfterMainDone, true);
+  });
 });

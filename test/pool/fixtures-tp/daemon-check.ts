@@ -30,7 +30,7 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | "timeout"> {
   return Promise.race([promise, bound]).finally(() => clearTimeout(timer));
 }
 
-export async function runDaemonScript(kind: "thread" | "process", mode: "daemon" | "normal"): Promise<DaemonRun> {
+export async function runDaemonScript(kind: "thread" | "process", mode: "daemon" | "normal" | "join"): Promise<DaemonRun> {
   const gate = await openGate();
   const child = spawn(process.execPath, [script, kind, mode, String(gate.port)], { stdio: ["pipe", "pipe", "inherit"] });
   const exited = once(child, "exit");
@@ -43,7 +43,7 @@ export async function runDaemonScript(kind: "thread" | "process", mode: "daemon"
   try {
     run.targetConnected = (await within(gate.arrived(1), BOUND_MS)) !== "timeout";
     child.stdin.write("finish\n");
-    if (mode === "normal") {
+    if (mode !== "daemon") {
       // Wait until main has printed "main done", then release the target: the
       // program can only print the target's line if it is still alive.
       await within(
