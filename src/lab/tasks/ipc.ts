@@ -10,12 +10,15 @@
 import { closeSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from "node:fs";
 import type { Event } from "../../shared-memory/event.js";
 import type { Lock } from "../../shared-memory/lock.js";
+import type { Value } from "../../shared-memory/value.js";
 import { type AsyncFlag, checkFactorRange, checkFactorRangeAsync, type FactorCheck, isPrime } from "./cpu.js";
 
 /** The parent's poison pill: no more work (the book's `FLAG_ALL_DONE`). */
 export const ALL_DONE = -1;
 /** A worker's reply to the pill (the book's `FLAG_WORKER_FINISHED_PROCESSING`). */
 export const WORKER_FINISHED = -2;
+/** A worker's first message: it is running (the parent starts its clock once every worker is). */
+export const WORKER_READY = -3;
 
 /** A queue a worker thread can block on. */
 export interface BlockingQueue<T> {
@@ -30,12 +33,14 @@ export interface RemoteQueue<T> {
 }
 
 /**
- * HPP Example 9-5 for threads: take numbers from `jobs` until the poison
- * pill, put the primes on `results`, then confirm with `WORKER_FINISHED`.
+ * HPP Example 9-5 for threads: say `WORKER_READY`, take numbers from `jobs`
+ * until the poison pill, put the primes on `results`, then confirm with
+ * `WORKER_FINISHED`.
  *
  * @returns How many numbers this worker checked.
  */
 export function primeQueueWorker(jobs: BlockingQueue<number>, results: BlockingQueue<number>): number {
+  results.putSync(WORKER_READY);
   let checked = 0;
   for (;;) {
     const n = jobs.getSync();
@@ -50,6 +55,7 @@ export function primeQueueWorker(jobs: BlockingQueue<number>, results: BlockingQ
 
 /** {@link primeQueueWorker} for processes, over a manager's queues. */
 export async function primeQueueWorkerRemote(jobs: RemoteQueue<number>, results: RemoteQueue<number>): Promise<number> {
+  await results.put(WORKER_READY);
   let checked = 0;
   for (;;) {
     const n = await jobs.get();
@@ -66,9 +72,20 @@ export async function primeQueueWorkerRemote(jobs: RemoteQueue<number>, results:
 // Verifying primes: the same factor search, with the flag in different places.
 // ---------------------------------------------------------------------------
 
-/** The book's `RawValue`: a bare Int32Array over shared memory, read with Atomics. */
-export function factorsRawFlag(n: number, from: number, to: number, flag: Int32Array, checkEvery: number): FactorCheck {
-  return checkFactorRange(n, from, to, flag, checkEvery);
+/** The book's `RawValue` flag: juggle's shared-memory `Value`, one atomic load per poll. */
+export function factorsValueFlag(n: number, from: number, to: number, flag: Value<"int32">, checkEvery: number): FactorCheck {
+  return checkFactorRange(
+    n,
+    from,
+    to,
+    {
+      isSet: () => flag.value !== 0,
+      set: () => {
+        flag.value = 1;
+      },
+    },
+    checkEvery,
+  );
 }
 
 /** The flag as juggle's shared-memory `Event`. */
@@ -166,69 +183,84 @@ export async function factorsRedisFlag(
 // ---------------------------------------------------------------------------
 
 /**
- * Waits (spinning) until `parties` workers have arrived, so that they start
- * their updates together and really race. `gate` is a shared Int32Array.
+ * Waits until `parties` workers have arrived, so that they start their
+ * updates together and really race. `gate` is a shared Int32Array. Gives up
+ * waiting after 10 s (a worker that failed to start must not hang the rest).
  */
 function arrive(gate: Int32Array, parties: number): void {
-  Atomics.add(gate, 0, 1);
-  while (Atomics.load(gate, 0) < parties) {
-    Atomics.wait(gate, 0, Atomics.load(gate, 0), 1);
+  const deadline = performance.now() + 10_000;
+  let seen = Atomics.add(gate, 0, 1) + 1;
+  if (seen >= parties) Atomics.notify(gate, 0);
+  while (seen < parties && performance.now() < deadline) {
+    Atomics.wait(gate, 0, seen, 5);
+    seen = Atomics.load(gate, 0);
   }
 }
 
 /**
- * `counter[0] += 1`, `times` times, with a plain read then a plain write:
- * two workers interleave and overwrite each other's updates.
+ * `counter.value += 1`, `times` times: an atomic read, then an atomic write,
+ * but nothing holds the two together, so two workers interleave and
+ * overwrite each other's updates (Python's `value.value += 1` without
+ * `get_lock()`).
  */
-export function incrementUnlocked(counter: Int32Array, times: number, gate: Int32Array, parties: number): void {
+export function incrementUnlocked(counter: Value<"int32">, times: number, gate: Int32Array, parties: number): void {
   arrive(gate, parties);
-  for (let i = 0; i < times; i++) {
-    const seen = counter[0] as number;
-    counter[0] = seen + 1;
-  }
+  for (let i = 0; i < times; i++) counter.value = counter.value + 1;
 }
 
-/** The same updates, each under a shared-memory `Lock`. */
-export function incrementLocked(counter: Int32Array, lock: Lock, times: number, gate: Int32Array, parties: number): void {
+/** The same updates, each under the value's lock (Python: `with value.get_lock():`). */
+export function incrementLocked(counter: Value<"int32">, times: number, gate: Int32Array, parties: number): void {
   arrive(gate, parties);
+  const lock = counter.lock;
   for (let i = 0; i < times; i++) {
     lock.acquireSync();
     try {
-      const seen = counter[0] as number;
-      counter[0] = seen + 1;
+      counter.value = counter.value + 1;
     } finally {
       lock.release();
     }
   }
 }
 
-/** The JavaScript way: one atomic read-modify-write, no lock needed. */
-export function incrementAtomic(counter: Int32Array, times: number, gate: Int32Array, parties: number): void {
+/** The JavaScript way: one atomic read-modify-write (`Atomics.add`), no lock needed. */
+export function incrementAtomic(counter: Value<"int32">, times: number, gate: Int32Array, parties: number): void {
   arrive(gate, parties);
-  for (let i = 0; i < times; i++) Atomics.add(counter, 0, 1);
+  for (let i = 0; i < times; i++) counter.add(1);
 }
 
 /** What a file worker saw. */
 export interface FileWork {
-  /** Reads that found a half-written (empty) file and were skipped. */
+  /** Reads that found the file truncated by another writer, not yet rewritten (retried). */
   tornReads: number;
 }
 
-function bumpFile(path: string): boolean {
-  const text = readFileSync(path, "utf8");
-  const seen = Number.parseInt(text, 10);
-  // Another worker truncated the file and has not written it yet: the book
-  // meets this as `ValueError: invalid literal for int()`.
-  if (!Number.isFinite(seen)) return false;
-  writeFileSync(path, String(seen + 1));
-  return true;
+/** Digits of the number in the shared file; fixed, so a late writer overwrites every byte. */
+export const FILE_DIGITS = 12;
+
+/**
+ * Reads the number, writes it back plus one. A read that finds the file
+ * empty (another worker truncated it and has not written yet: the book meets
+ * this as `ValueError: invalid literal for int()`) is counted and retried.
+ *
+ * @returns The torn reads met on the way.
+ */
+function bumpFile(path: string): number {
+  let torn = 0;
+  for (;;) {
+    const seen = Number.parseInt(readFileSync(path, "utf8"), 10);
+    if (Number.isFinite(seen)) {
+      writeFileSync(path, String(seen + 1).padStart(FILE_DIGITS, "0"));
+      return torn;
+    }
+    torn++;
+  }
 }
 
 /** HPP's file counter: read the number, write it back plus one, `times` times, no lock. */
 export function fileIncrementUnlocked(path: string, times: number, gate: Int32Array, parties: number): FileWork {
   arrive(gate, parties);
   let tornReads = 0;
-  for (let i = 0; i < times; i++) if (!bumpFile(path)) tornReads++;
+  for (let i = 0; i < times; i++) tornReads += bumpFile(path);
   return { tornReads };
 }
 
@@ -239,7 +271,7 @@ export function fileIncrementLocked(path: string, lock: Lock, times: number, gat
   for (let i = 0; i < times; i++) {
     lock.acquireSync();
     try {
-      if (!bumpFile(path)) tornReads++;
+      tornReads += bumpFile(path);
     } finally {
       lock.release();
     }

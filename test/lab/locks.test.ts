@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import locks, { locksReport, runLocks } from "../../src/lab/experiments/locks.js";
+import { assertNoWorkersLeft, quickContext } from "./fixtures/cpu-quick.js";
+
+describe("lab locks", () => {
+  it("counts exactly with a lock, and never more than expected without one", async () => {
+    const result = await runLocks({ workers: 2, increments: 20_000, fileIncrements: 30 });
+    assert.equal(result.runs.length, 5);
+    for (const run of result.runs) {
+      assert.equal(run.expected, run.target === "counter" ? 40_000 : 60);
+      if (run.variant === "no lock") {
+        // A demonstration, not an assertion about the race: it may lose some updates or none.
+        assert.ok(run.count <= run.expected, `${run.target}: ${run.count} > ${run.expected}`);
+        assert.equal(run.lost, run.expected - run.count);
+      } else {
+        assert.equal(run.count, run.expected, `${run.target}, ${run.variant}`);
+        assert.equal(run.lost, 0);
+      }
+    }
+    const report = locksReport(result);
+    assert.equal(report.tables[0]?.rows.length, 5);
+    assert.match(report.summary, /the count was exact/);
+    await assertNoWorkersLeft();
+  });
+
+  it("runs at its --quick size through the experiment definition", async () => {
+    const result = await locks.run(quickContext(locks) as never);
+    assert.equal(result.charts.length, 1);
+    await assertNoWorkersLeft();
+  });
+});
