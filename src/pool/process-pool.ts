@@ -59,7 +59,8 @@ export class ProcessPool extends WorkerPool {
     const child = fork(entry, [], { serialization: "advanced", execArgv: childExecArgv() });
     child.on("message", events.message as (message: unknown) => void);
     child.on("error", events.error);
-    child.on("exit", (code, signal) => events.exit(code, signal));
+    // "close", not "exit": by then the process handle itself is closed too.
+    child.on("close", (code, signal) => events.exit(code, signal));
     return {
       id: `process-${child.pid}`,
       post: (message) => {
