@@ -81,4 +81,18 @@ describe("Thread", () => {
     assert.equal(run.stdout, "main done\ntarget got go\njoined\n");
     assert.equal(run.releasedAfterMainDone, true);
   });
+  it("types: args follow the target's parameters, result its return type", () => {
+    // Checked by the compiler: a wrong line here fails the build.
+    const build = (): Thread[] => {
+      // @ts-expect-error add(a, b) needs its arguments
+      const missing = new Thread({ target: t.add });
+      // @ts-expect-error add takes numbers
+      const wrong = new Thread({ target: t.add, args: ["1", 2] });
+      const right = new Thread({ target: t.add, args: [1, 2], excepthook: (error, thread) => thread.name + error.message });
+      const sum: number | undefined = right.result;
+      const none = new Thread({ target: t.whereAmI });
+      return sum === undefined ? [missing, wrong, right, none] : [];
+    };
+    assert.equal(typeof build, "function");
+  });
 });
