@@ -10,7 +10,8 @@
  * `p % capacity` has `seq === p` (free for this lap), writes the message,
  * then publishes it with `seq = p + 1`. A consumer claims `p` from `head` when
  * `seq === p + 1` and frees the slot for the next lap with
- * `seq = p + capacity`. Positions wrap at 2^32; differences are taken `| 0`.
+ * `seq = p + capacity`. Positions are 31-bit and wrap; differences are
+ * sign-extended from 31 bits.
  * Claims are ordered, so messages leave in the order their positions were
  * claimed: a producer's messages keep their order.
  *
@@ -21,9 +22,11 @@
  * notify at all. Producers waiting for room do the same with `putWaiting`
  * and `getSeq`.
  *
- * Closing: `putters` counts producers between their closed-check and their
- * publish. A consumer reports "closed" only when the queue is closed, no
- * producer is mid-put, and `head === tail`: nothing can still arrive.
+ * Closing sets the top bit of `tail` (positions are 31-bit). A producer's
+ * claim is a compare-exchange on `tail`, so a claim either happened before
+ * the close (its message will be published) or sees the bit and is refused:
+ * no per-put bookkeeping. A consumer reports "closed" only when `tail` is
+ * closed and `head` has caught up with it: nothing can still arrive.
  *
  * @module
  */
@@ -37,8 +40,6 @@ const KEY = "juggle/shared-memory:SharedQueue";
 // Int32 indices in the header; head and tail sit 64 bytes apart.
 const HEAD = 0;
 const TAIL = 16;
-const CLOSED = 32;
-const PUTTERS = 33;
 const GET_WAITING = 48;
 const PUT_SEQ = 49;
 const PUT_WAITING = 64;
@@ -47,8 +48,22 @@ const CAPACITY = 96;
 const MESSAGE_SIZE = 97;
 const HEADER_BYTES = 512;
 const SLOT_HEADER = 8;
-/** Polls of the queue before a blocking call sleeps. */
-const SPIN = 512;
+/**
+ * Most polls of the queue before a blocking call sleeps. The budget adapts
+ * per queue object: it doubles when spinning found a message and halves when
+ * it did not, so an idle or oversubscribed machine (where the other thread
+ * is not running, and spinning only delays it) soon stops spinning.
+ */
+const SPIN_MAX = 2048;
+const SPIN_MIN = 8;
+/** `tail`'s closed bit, and the mask of a 31-bit position. */
+const CLOSED_BIT = 0x80000000 | 0;
+const POS = 0x7fffffff;
+
+/** Signed distance between two 31-bit positions. */
+function dist(a: number, b: number): number {
+  return ((a - b) << 1) >> 1;
+}
 
 /** Options of `new SharedQueue()`. */
 export interface SharedQueueOptions {
@@ -101,6 +116,7 @@ export class SharedQueue<T = unknown> {
   /** Slot stride in Int32 units. */
   readonly #stride: number;
   readonly #enc: Encoded = { kind: 0, size: 0, bytes: undefined };
+  #spin = SPIN_MAX;
 
   /**
    * @throws {RangeError} When `capacity` or `messageSize` is out of range.
@@ -146,13 +162,13 @@ export class SharedQueue<T = unknown> {
 
   /** Messages in the queue now (a snapshot; may include ones being written or read). */
   get size(): number {
-    const n = (Atomics.load(this.#i32, TAIL) - Atomics.load(this.#i32, HEAD)) | 0;
+    const n = dist(Atomics.load(this.#i32, TAIL) & POS, Atomics.load(this.#i32, HEAD));
     return Math.max(0, Math.min(n, this.#mask + 1));
   }
 
   /** Whether `close()` was called. */
   get closed(): boolean {
-    return Atomics.load(this.#i32, CLOSED) !== 0;
+    return Atomics.load(this.#i32, TAIL) < 0;
   }
 
   /** Int32 index of slot `pos`'s sequence word. */
@@ -166,35 +182,30 @@ export class SharedQueue<T = unknown> {
    * @throws {RangeError} When the message is larger than `messageSize`.
    */
   tryPut(message: T): TryPutResult {
-    const e = measure(message, this.#messageSize, this.#enc);
+    return this.#tryPut(message, measure(message, this.#messageSize, this.#enc));
+  }
+
+  #tryPut(message: T, e: Encoded): TryPutResult {
     const i32 = this.#i32;
-    Atomics.add(i32, PUTTERS, 1);
     let slot: number;
-    let pos: number;
-    try {
-      if (Atomics.load(i32, CLOSED) !== 0) return CLOSED_RESULT;
-      pos = Atomics.load(i32, TAIL);
-      for (;;) {
-        slot = this.#slot(pos);
-        const dif = (Atomics.load(i32, slot) - pos) | 0;
-        if (dif === 0) {
-          const seen = Atomics.compareExchange(i32, TAIL, pos, (pos + 1) | 0);
-          if (seen === pos) break;
-          pos = seen;
-        } else if (dif < 0) {
-          return FULL;
-        } else {
-          pos = Atomics.load(i32, TAIL);
-        }
+    let pos = Atomics.load(i32, TAIL);
+    for (;;) {
+      if (pos < 0) return CLOSED_RESULT;
+      slot = this.#slot(pos);
+      const dif = dist(Atomics.load(i32, slot), pos);
+      if (dif === 0) {
+        const seen = Atomics.compareExchange(i32, TAIL, pos, (pos + 1) & POS);
+        if (seen === pos) break;
+        pos = seen;
+      } else if (dif < 0) {
+        return FULL;
+      } else {
+        pos = Atomics.load(i32, TAIL);
       }
-      const length = write(this.#buf, this.#f64, (slot + 2) << 2, message, e);
-      i32[slot + 1] = (e.kind << 28) | length;
-      Atomics.store(i32, slot, (pos + 1) | 0);
-    } finally {
-      Atomics.sub(i32, PUTTERS, 1);
-      // A refused put after close may be what a closing consumer waits for.
-      if (Atomics.load(i32, CLOSED) !== 0) this.#wakeAll();
     }
+    const length = write(this.#buf, this.#f64, (slot + 2) << 2, message, e);
+    i32[slot + 1] = (e.kind << 28) | length;
+    Atomics.store(i32, slot, (pos + 1) & POS);
     if (Atomics.load(i32, GET_WAITING) !== 0) {
       Atomics.add(i32, PUT_SEQ, 1);
       Atomics.notify(i32, PUT_SEQ, 1);
@@ -209,27 +220,21 @@ export class SharedQueue<T = unknown> {
     let slot: number;
     for (;;) {
       slot = this.#slot(pos);
-      const dif = (Atomics.load(i32, slot) - ((pos + 1) | 0)) | 0;
+      const dif = dist(Atomics.load(i32, slot), (pos + 1) & POS);
       if (dif === 0) {
-        const seen = Atomics.compareExchange(i32, HEAD, pos, (pos + 1) | 0);
+        const seen = Atomics.compareExchange(i32, HEAD, pos, (pos + 1) & POS);
         if (seen === pos) break;
         pos = seen;
       } else if (dif < 0) {
-        if (
-          Atomics.load(i32, CLOSED) !== 0 &&
-          Atomics.load(i32, PUTTERS) === 0 &&
-          Atomics.load(i32, TAIL) === Atomics.load(i32, HEAD)
-        ) {
-          return CLOSED_RESULT;
-        }
-        return EMPTY;
+        const tail = Atomics.load(i32, TAIL);
+        return tail < 0 && (tail & POS) === Atomics.load(i32, HEAD) ? CLOSED_RESULT : EMPTY;
       } else {
         pos = Atomics.load(i32, HEAD);
       }
     }
     const meta = i32[slot + 1] as number;
     const value = read(this.#buf, this.#f64, (slot + 2) << 2, meta >>> 28, meta & 0x0fffffff) as T;
-    Atomics.store(i32, slot, (pos + this.#mask + 1) | 0);
+    Atomics.store(i32, slot, (pos + this.#mask + 1) & POS);
     if (Atomics.load(i32, PUT_WAITING) !== 0) {
       Atomics.add(i32, GET_SEQ, 1);
       Atomics.notify(i32, GET_SEQ, 1);
@@ -253,7 +258,9 @@ export class SharedQueue<T = unknown> {
    * @throws The signal's reason when `signal` aborts (nothing is put).
    */
   async put(message: T, options?: WaitOptions): Promise<void> {
-    let r = this.tryPut(message);
+    // Measured (and serialized) once; kept in a local as other puts may reuse #enc.
+    const e = { ...measure(message, this.#messageSize, this.#enc) };
+    let r = this.#tryPut(message, e);
     if (r.state === "full") {
       const { deadline, signal } = parseWait("put in SharedQueue", options);
       const i32 = this.#i32;
@@ -262,13 +269,13 @@ export class SharedQueue<T = unknown> {
         let w: string;
         try {
           const s = Atomics.load(i32, GET_SEQ);
-          r = this.tryPut(message);
+          r = this.#tryPut(message, e);
           if (r.state !== "full") break;
           w = await waitAsync(i32, GET_SEQ, s, deadline, signal);
         } finally {
           Atomics.sub(i32, PUT_WAITING, 1);
         }
-        r = this.tryPut(message);
+        r = this.#tryPut(message, e);
         if (r.state === "full" && w === "timed-out") throw this.#timeout("put in", options);
       }
     }
@@ -282,23 +289,25 @@ export class SharedQueue<T = unknown> {
    */
   putSync(message: T, options?: SyncWaitOptions): void {
     assertCanBlock("SharedQueue.putSync()", "await queue.put()");
-    let r = this.tryPut(message);
+    const e = measure(message, this.#messageSize, this.#enc);
+    let r = this.#tryPut(message, e);
     if (r.state === "full") {
       const { deadline } = parseWait("put in SharedQueue", options);
       const i32 = this.#i32;
-      for (let n = 0; n < SPIN && r.state === "full"; n++) r = this.tryPut(message);
+      for (let n = 0; n < this.#spin && r.state === "full"; n++) r = this.#tryPut(message, e);
+      this.#spin = r.state === "full" ? Math.max(SPIN_MIN, this.#spin >> 1) : Math.min(SPIN_MAX, this.#spin << 1);
       while (r.state === "full") {
         Atomics.add(i32, PUT_WAITING, 1);
         let w: string;
         try {
           const s = Atomics.load(i32, GET_SEQ);
-          r = this.tryPut(message);
+          r = this.#tryPut(message, e);
           if (r.state !== "full") break;
           w = waitSync(i32, GET_SEQ, s, deadline);
         } finally {
           Atomics.sub(i32, PUT_WAITING, 1);
         }
-        r = this.tryPut(message);
+        r = this.#tryPut(message, e);
         if (r.state === "full" && w === "timed-out") throw this.#timeout("put in", options);
       }
     }
@@ -349,13 +358,14 @@ export class SharedQueue<T = unknown> {
       const { deadline } = parseWait("get from SharedQueue", options);
       const i32 = this.#i32;
       // Spin first on the cheap check "is the head slot published?".
-      for (let n = 0; n < SPIN; n++) {
+      for (let n = 0; n < this.#spin; n++) {
         const pos = Atomics.load(i32, HEAD);
-        if (Atomics.load(i32, this.#slot(pos)) === ((pos + 1) | 0) || Atomics.load(i32, CLOSED) !== 0) {
+        if (Atomics.load(i32, this.#slot(pos)) === ((pos + 1) & POS) || Atomics.load(i32, TAIL) < 0) {
           r = this.tryGet();
           if (r.state !== "empty") break;
         }
       }
+      this.#spin = r.state === "empty" ? Math.max(SPIN_MIN, this.#spin >> 1) : Math.min(SPIN_MAX, this.#spin << 1);
       while (r.state === "empty") {
         Atomics.add(i32, GET_WAITING, 1);
         let w: string;
@@ -385,7 +395,7 @@ export class SharedQueue<T = unknown> {
    * Python: `Queue.shutdown()`.
    */
   close(): void {
-    Atomics.store(this.#i32, CLOSED, 1);
+    Atomics.or(this.#i32, TAIL, CLOSED_BIT);
     this.#wakeAll();
   }
 
