@@ -24,16 +24,16 @@ import { Queue, type QueueOptions, type QueueStore } from "./queue.js";
  */
 export class LifoQueue<T> extends Queue<T> {
   protected override createStore(_options: QueueOptions): QueueStore<T> {
-    const items = new Deque<T>();
-    return {
-      get length() {
-        return items.length;
-      },
-      push: (item) => items.push(item),
-      take: () => items.pop() as T,
-      clear: () => {
-        while (items.length > 0) items.pop();
-      },
-    };
+    return new LifoStore<T>();
+  }
+}
+
+/** The last-in, first-out store: a ring buffer used as a stack. */
+class LifoStore<T> extends Deque<T> implements QueueStore<T> {
+  take(): T {
+    return this.pop() as T;
+  }
+  clear(): void {
+    while (this.length > 0) this.pop();
   }
 }

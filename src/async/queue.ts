@@ -8,6 +8,7 @@ import { Deque } from "../internal/deque.js";
 import { checkInteger, checkOptions, describe } from "../internal/validate.js";
 import { WaiterList } from "../internal/waiters.js";
 import type { WaitOptions } from "./lock.js";
+import { QueueIterator } from "./queue-iterator.js";
 import { enqueue, RESOLVED, rejectAll, signalOf, takeLive, type Waiter, wakeAll } from "./waiter.js";
 
 /** Options of {@link Queue}, {@link LifoQueue} and {@link PriorityQueue}. */
@@ -44,18 +45,14 @@ const PUT_SHUTDOWN: TryPutResult = Object.freeze({ ok: false, reason: "shutdown"
 const EMPTY: TryGetResult<never> = Object.freeze({ ok: false, reason: "empty" });
 const GET_SHUTDOWN: TryGetResult<never> = Object.freeze({ ok: false, reason: "shutdown" });
 
-function fifo<T>(): QueueStore<T> {
-  const items = new Deque<T>();
-  return {
-    get length() {
-      return items.length;
-    },
-    push: (item) => items.push(item),
-    take: () => items.shift() as T,
-    clear: () => {
-      while (items.length > 0) items.pop();
-    },
-  };
+/** The first-in, first-out store: a ring buffer. */
+class FifoStore<T> extends Deque<T> implements QueueStore<T> {
+  take(): T {
+    return this.shift() as T;
+  }
+  clear(): void {
+    while (this.length > 0) this.pop();
+  }
 }
 
 /**
@@ -124,7 +121,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * may only use its argument.
    */
   protected createStore(_options: QueueOptions): QueueStore<T> {
-    return fifo<T>();
+    return new FifoStore<T>();
   }
 
   /** The number of items in the queue. Python: `qsize()`. */
@@ -298,28 +295,22 @@ export class Queue<T> implements AsyncIterable<T> {
   }
 
   /**
-   * Yields items as `get()` returns them, and ends when the queue is shut
-   * down and empty. Call `taskDone()` yourself if you use `join()`.
+   * Iterates over the items as `get()` returns them, ending when the queue is
+   * shut down and empty. Call `taskDone()` yourself if you use `join()`.
+   * Leaving the loop early (`break`) takes no further item.
    *
-   * @returns An async iterator; it rejects with `signal.reason` when the
-   * signal aborts while it waits.
+   * @throws {TypeError} When `options` or `signal` is not what it should be.
+   * @returns An async iterator; its `next()` rejects with `signal.reason`
+   * once the signal aborts.
    */
-  async *values(options?: WaitOptions): AsyncGenerator<T, void, undefined> {
-    for (;;) {
-      let item: T;
-      try {
-        item = await this.get(options);
-      } catch (error) {
-        if (error instanceof QueueShutDown) return;
-        throw error;
-      }
-      yield item;
-    }
+  values(options?: WaitOptions): AsyncIterableIterator<T, undefined, undefined> {
+    const signal = options === undefined ? undefined : signalOf(`iterate over ${this.#name}`, options);
+    return new QueueIterator(this, signal);
   }
 
   /** Same as {@link values} without a signal: `for await (const x of queue)`. */
-  [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
-    return this.values();
+  [Symbol.asyncIterator](): AsyncIterableIterator<T, undefined, undefined> {
+    return new QueueIterator(this, undefined);
   }
 
   /** Counts a new item and gives it to the first live getter, else stores it. */

@@ -162,6 +162,33 @@ describe("Queue", () => {
     assert.deepEqual([consumer.state, consumer.reason], ["rejected", "stop"]);
   });
 
+  it("leaving a for await loop early takes no further item", async () => {
+    const queue = new Queue<number>();
+    for (const n of [1, 2, 3]) queue.tryPut(n);
+    for await (const n of queue) {
+      assert.equal(n, 1);
+      break;
+    }
+    assert.equal(queue.size, 2);
+    const iterator = queue.values();
+    assert.deepEqual(await iterator.next(), { value: 2, done: false });
+    assert.deepEqual(await iterator.return?.(), { value: undefined, done: true });
+    assert.deepEqual(await iterator.next(), { value: undefined, done: true });
+    assert.equal(queue.size, 1);
+  });
+
+  it("values() with an aborted signal takes no item", async () => {
+    const queue = new Queue<number>();
+    queue.tryPut(1);
+    const iterator = queue.values({ signal: AbortSignal.abort("no") });
+    await assert.rejects(iterator.next(), (e) => e === "no");
+    assert.equal(queue.size, 1);
+    assert.throws(() => queue.values({ signal: 1 as never }), {
+      name: "TypeError",
+      message: "Cannot iterate over Queue as 'signal' must be an AbortSignal: received 1",
+    });
+  });
+
   describe("shutdown", () => {
     it("refuses put() at once and releases every waiting putter", async () => {
       const queue = new Queue<number>({ maxsize: 1 });

@@ -1,0 +1,195 @@
+/**
+ * Benchmarks of the async synchronization primitives, juggle and its anchors
+ * side by side in one run (sides alternate, medians of N rounds, ratios
+ * printed):
+ *
+ * 1. Cost per task as the backlog grows: B tasks queued at once behind a
+ *    limit of 1 (`Semaphore(1).withPermit`, `Lock.withLock`, p-limit(1),
+ *    p-queue concurrency 1), for B = 1,000 … 100,000. juggle's waiter list is
+ *    O(1) per operation, so the cost per task should stay flat (the issue
+ *    measured async-mutex going from 15 µs to 141 µs per task here).
+ * 2. Producer/consumer: 1 producer, 4 consumers, a bounded `Queue` (maxsize
+ *    100), against a bare hand-written channel over an array of resolvers
+ *    (the floor: no signal, no shutdown, no join).
+ *
+ *     npx tsc -p tsconfig.json && node --expose-gc dist/bench/async-primitives.js [--quick]
+ *
+ * @module
+ */
+import { Lock, Queue, Semaphore } from "juggle";
+import pLimit from "p-limit";
+import PQueue from "p-queue";
+
+const quick = process.argv.includes("--quick");
+const ROUNDS = quick ? 3 : 7;
+const BACKLOGS = quick ? [1_000, 10_000, 50_000] : [1_000, 10_000, 100_000];
+const ITEMS = quick ? 50_000 : 200_000;
+
+const noop = async (): Promise<void> => {};
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** Runs every side once per round, alternating the order, and returns median ms per side. */
+async function compare(sides: Record<string, () => Promise<unknown>>): Promise<Record<string, number>> {
+  const times: Record<string, number[]> = Object.fromEntries(Object.keys(sides).map((name) => [name, []]));
+  for (const run of Object.values(sides)) await run(); // warm up
+  for (let round = 0; round < ROUNDS; round++) {
+    const names = Object.keys(sides);
+    if (round % 2) names.reverse();
+    for (const name of names) {
+      gc();
+      const start = performance.now();
+      await sides[name]();
+      times[name].push(performance.now() - start);
+    }
+  }
+  return Object.fromEntries(Object.entries(times).map(([name, t]) => [name, median(t)]));
+}
+
+async function backlog(): Promise<void> {
+  console.log(`\n1. Cost per task with B tasks queued behind a limit of 1 (median of ${ROUNDS} rounds)`);
+  const perTask: Record<string, number[]> = {};
+  for (const size of BACKLOGS) {
+    const ms = await compare({
+      "juggle Semaphore(1)": () => {
+        const sem = new Semaphore(1);
+        return Promise.all(Array.from({ length: size }, () => sem.withPermit(noop)));
+      },
+      "juggle Lock": () => {
+        const lock = new Lock();
+        return Promise.all(Array.from({ length: size }, () => lock.withLock(noop)));
+      },
+      "p-limit(1)": () => {
+        const limit = pLimit(1);
+        return Promise.all(Array.from({ length: size }, () => limit(noop)));
+      },
+      "p-queue(1)": () => {
+        const queue = new PQueue({ concurrency: 1 });
+        return Promise.all(Array.from({ length: size }, () => queue.add(noop)));
+      },
+    });
+    for (const [name, t] of Object.entries(ms)) (perTask[name] ??= []).push((t * 1000) / size);
+  }
+  const header = ["side", ...BACKLOGS.map((b) => `B=${b.toLocaleString("en")}`), "largest/smallest", "vs juggle Semaphore"];
+  console.log(header.join(" | "));
+  const base = perTask["juggle Semaphore(1)"];
+  for (const [name, us] of Object.entries(perTask)) {
+    const growth = us[us.length - 1] / us[0];
+    const ratio = us[us.length - 1] / base[base.length - 1];
+    console.log([name, ...us.map((u) => `${u.toFixed(2)} µs`), `${growth.toFixed(2)}x`, `${ratio.toFixed(2)}x`].join(" | "));
+  }
+}
+
+/** The floor: an unbounded channel over an array of items and an array of waiting resolvers. */
+function bareChannel<T>() {
+  const items: T[] = [];
+  let head = 0;
+  const waiting: ((item: T) => void)[] = [];
+  let waitHead = 0;
+  return {
+    put(item: T): void {
+      if (waitHead < waiting.length) waiting[waitHead++](item);
+      else items.push(item);
+    },
+    get(): Promise<T> {
+      if (head < items.length) return Promise.resolve(items[head++]);
+      return new Promise((resolve) => waiting.push(resolve));
+    },
+  };
+}
+
+async function producerConsumer(): Promise<void> {
+  const consumers = 4;
+  console.log(`\n2. ${ITEMS.toLocaleString("en")} items, 1 producer, ${consumers} consumers (median of ${ROUNDS} rounds)`);
+  const ms = await compare({
+    "juggle Queue (maxsize 100, for await)": async () => {
+      const queue = new Queue<number>({ maxsize: 100 });
+      let sum = 0;
+      const workers = Array.from({ length: consumers }, async () => {
+        for await (const n of queue) sum += n;
+      });
+      for (let i = 0; i < ITEMS; i++) await queue.put(i);
+      queue.shutdown();
+      await Promise.all(workers);
+      return sum;
+    },
+    "juggle Queue (unbounded, for await)": async () => {
+      const queue = new Queue<number>();
+      let sum = 0;
+      const workers = Array.from({ length: consumers }, async () => {
+        for await (const n of queue) sum += n;
+      });
+      for (let i = 0; i < ITEMS; i++) queue.tryPut(i);
+      queue.shutdown();
+      await Promise.all(workers);
+      return sum;
+    },
+    "juggle Queue (unbounded, tryGet() first)": async () => {
+      const queue = new Queue<number>();
+      let sum = 0;
+      const workers = Array.from({ length: consumers }, async () => {
+        for (;;) {
+          const r = queue.tryGet();
+          // Await get() only when empty: the loop ends at shutdown.
+          let n: number;
+          try {
+            n = r.ok ? r.value : await queue.get();
+          } catch {
+            return; // shut down
+          }
+          sum += n;
+        }
+      });
+      for (let i = 0; i < ITEMS; i++) queue.tryPut(i);
+      queue.shutdown();
+      await Promise.all(workers);
+      return sum;
+    },
+    "juggle Queue (unbounded, await get())": async () => {
+      const queue = new Queue<number>();
+      let sum = 0;
+      const workers = Array.from({ length: consumers }, async () => {
+        for (;;) {
+          let n: number;
+          try {
+            n = await queue.get();
+          } catch {
+            return; // shut down
+          }
+          sum += n;
+        }
+      });
+      for (let i = 0; i < ITEMS; i++) queue.tryPut(i);
+      queue.shutdown();
+      await Promise.all(workers);
+      return sum;
+    },
+    "bare channel (floor, unbounded)": async () => {
+      const channel = bareChannel<number>();
+      let sum = 0;
+      const workers = Array.from({ length: consumers }, async () => {
+        for (;;) {
+          const n = await channel.get();
+          if (n < 0) return;
+          sum += n;
+        }
+      });
+      for (let i = 0; i < ITEMS; i++) channel.put(i);
+      for (let c = 0; c < consumers; c++) channel.put(-1);
+      await Promise.all(workers);
+      return sum;
+    },
+  });
+  const floor = ms["bare channel (floor, unbounded)"];
+  console.log("side | median | per item | vs floor");
+  for (const [name, t] of Object.entries(ms)) {
+    console.log(`${name} | ${t.toFixed(1)} ms | ${((t * 1000) / ITEMS).toFixed(3)} µs | ${(t / floor).toFixed(2)}x`);
+  }
+}
+
+await backlog();
+await producerConsumer();
