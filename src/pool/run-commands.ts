@@ -267,24 +267,34 @@ export function iterCommands(
   let paused = false;
   const push = (event: CommandEvent<string | Buffer>): void => {
     events.push(event);
-    if (events.length >= HIGH_WATER && !paused) {
+    if (events.length >= HIGH_WATER && !paused && !ended) {
       paused = true;
-      run.pause();
+      run?.pause();
     }
     wake.resolve();
   };
-  const run = schedule(batch, {
-    output: (type, index, data) => push({ type, index, data }),
-    settled: (index, outcome) =>
-      push(outcome.ok ? { type: "exit", index, result: outcome.result } : { type: "error", index, error: outcome.error }),
-  });
+  // Like a generator, nothing starts before the first next().
+  let run: ReturnType<typeof schedule> | undefined;
   let ended = false;
-  void run.finished.then(() => {
-    ended = true;
-    wake.resolve();
-  });
+  let closed = false;
+  const started = (): ReturnType<typeof schedule> => {
+    if (run !== undefined) return run;
+    const scheduled = schedule(batch, {
+      output: (type, index, data) => push({ type, index, data }),
+      settled: (index, outcome) =>
+        push(outcome.ok ? { type: "exit", index, result: outcome.result } : { type: "error", index, error: outcome.error }),
+    });
+    run = scheduled;
+    void scheduled.finished.then(() => {
+      ended = true;
+      wake.resolve();
+    });
+    return scheduled;
+  };
   const iterator: AsyncIterableIterator<CommandEvent<string | Buffer>> = {
     async next() {
+      if (closed) return { value: undefined, done: true };
+      const run = started();
       for (;;) {
         const event = events.shift();
         if (event !== undefined) {
@@ -303,10 +313,15 @@ export function iterCommands(
       }
     },
     async return() {
+      closed = true;
+      if (run === undefined) return { value: undefined, done: true };
       run.stop(new CancelledError("Command cancelled as the loop over iterCommands() ended early"));
-      events.drain();
-      if (paused) run.resume();
+      if (paused) {
+        paused = false;
+        run.resume();
+      }
       await run.finished;
+      events.drain();
       return { value: undefined, done: true };
     },
     [Symbol.asyncIterator]() {

@@ -113,7 +113,8 @@ export abstract class Runnable<T extends TaskRef = TaskRef> {
       throw new TypeError(`Cannot ${action} as 'excepthook' must be a function: received ${describe(excepthook)}`);
     }
     this.target = target;
-    this.args = encodeShared((args ?? []) as unknown[]);
+    // Copied now: later changes to the caller's array do not reach the worker.
+    this.args = encodeShared([...((args ?? []) as unknown[])]);
     for (let i = 0; i < this.args.length; i++) this.checkSendable(action, i, this.args[i], (args as unknown[])[i]);
     this.#name = name ?? defaultName(target);
     this.#daemon = daemon ?? false;
