@@ -338,3 +338,12 @@ export async function sumOfSquaresAsync(n: number): Promise<bigint> {
 
 /** Does nothing; the lab maps it over a pool to start every worker before timing. */
 export function noop(): void {}
+
+/**
+ * The I/O-bound sample of `juggle lab advise`: waits `ms` milliseconds (a
+ * stand-in for a request or a query), then does a trifle of CPU work.
+ */
+export async function waitThenSquare(ms: number): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return ms * ms;
+}
