@@ -9,6 +9,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
 import { deferred } from "../internal/deferred.js";
 import { JuggleError, TimeoutError } from "../internal/errors.js";
@@ -166,7 +167,7 @@ export function normalizeCommand(
       throw new TypeError(`Cannot ${action} as '${name(flag)}' must be a boolean: received ${describe(o[flag])}`);
     }
   }
-  if (o.killSignal !== undefined && typeof o.killSignal !== "string") {
+  if (o.killSignal !== undefined && !Object.hasOwn(constants.signals, o.killSignal as string)) {
     throw new TypeError(`Cannot ${action} as '${name("killSignal")}' must be a signal name: received ${describe(o.killSignal)}`);
   }
   if (o.killGrace !== undefined) checkMilliseconds(action, name("killGrace"), o.killGrace);
@@ -210,13 +211,20 @@ export function startCommand(spec: NormalizedCommand, hooks: CommandHooks = {}):
     done.reject(spec.signal.reason);
     return { promise: done.promise, stop() {}, pause() {}, resume() {} };
   }
-  const child: ChildProcess = spawn(spec.command, [...spec.args], {
-    cwd: spec.cwd,
-    env: spec.env ?? process.env,
-    shell: spec.shell,
-    stdio: [spec.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
-    windowsHide: true,
-  });
+  let child: ChildProcess;
+  try {
+    child = spawn(spec.command, [...spec.args], {
+      cwd: spec.cwd,
+      env: spec.env ?? process.env,
+      shell: spec.shell,
+      stdio: [spec.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      windowsHide: true,
+    });
+  } catch (error) {
+    // Refused before starting (e.g. a NUL byte in an argument).
+    done.reject(error);
+    return { promise: done.promise, stop() {}, pause() {}, resume() {} };
+  }
   const out: (string | Buffer)[] = [];
   const err: (string | Buffer)[] = [];
   const collect = (stream: NodeJS.ReadableStream, into: (string | Buffer)[], hook?: (chunk: string | Buffer) => void): void => {

@@ -159,6 +159,9 @@ describe("runCommand", () => {
     await assert.rejects(runCommand("echo", [], { input: 5 as never }), { name: "TypeError", message: /'input' must be a string or a Uint8Array: received 5/ });
     await assert.rejects(runCommand("echo", [], { onStdout: "x" as never }), { name: "TypeError", message: /'onStdout' must be a function/ });
     await assert.rejects(runCommand("echo", [], { signal: {} as never }), { name: "TypeError", message: /'signal' must be an AbortSignal/ });
+    await assert.rejects(runCommand("echo", [], { killSignal: "SIGNOPE" as never }), { name: "TypeError", message: /'killSignal' must be a signal name: received "SIGNOPE"/ });
+    await assert.rejects(runCommand("echo", ["a\0b"]), { name: "TypeError", code: "ERR_INVALID_ARG_VALUE" });
+    await assert.rejects(runCommands([["echo", "ok"], ["echo", "a\0b"]], { concurrency: 1 }), { code: "ERR_INVALID_ARG_VALUE" });
   });
 });
 
