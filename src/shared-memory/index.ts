@@ -9,3 +9,5 @@ export { SharedArray, sharedArray } from "./shared-array.js";
 export { type ArrayOf, type ValueOf, type ValueType, Value } from "./value.js";
 export type { SyncWaitOptions, WaitOptions } from "./wait.js";
 export { SharedQueue, type SharedQueueOptions, type TryGetResult, type TryPutResult } from "./shared-queue.js";
+export { Manager, type ManagerOptions } from "./manager.js";
+export { ManagerEvent, ManagerLock, ManagerQueue, ManagerValue } from "./manager-proxies.js";
