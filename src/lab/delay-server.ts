@@ -155,6 +155,7 @@ export class DelayServer implements AsyncDisposable {
   #dropped = 0;
   #primes: number[] = [];
   #accepted = 0;
+  #pending = 0;
   #closed: Promise<void> | undefined;
 
   private constructor(server: Server, options: Required<Pick<DelayServerOptions, "dbLatency" | "maxDelay" | "logLimit">>) {
@@ -224,6 +225,11 @@ export class DelayServer implements AsyncDisposable {
     return this.#conns.size;
   }
 
+  /** Delayed answers not yet written. */
+  get pending(): number {
+    return this.#pending;
+  }
+
   /** Connections accepted since the start or the last reset. */
   get accepted(): number {
     return this.#accepted;
@@ -270,7 +276,10 @@ export class DelayServer implements AsyncDisposable {
     if (!this.#conns.delete(conn)) return;
     conn.done = true;
     for (let reply = conn.replies.shift(); reply !== undefined; reply = conn.replies.shift()) {
-      if (reply.timer !== undefined) clearTimeout(reply.timer);
+      if (reply.timer !== undefined) {
+        clearTimeout(reply.timer);
+        this.#pending--;
+      }
       if (reply.entry !== undefined) this.#record(reply.entry);
     }
     conn.socket.destroy();
@@ -339,7 +348,9 @@ export class DelayServer implements AsyncDisposable {
     this.#route(reply, method, target, arrivedAt);
     if (reply.ready) this.#flush(conn);
     else {
+      this.#pending++;
       reply.timer = setTimeout(() => {
+        this.#pending--;
         reply.timer = undefined;
         reply.ready = true;
         const entry = reply.entry as DelayLogEntry;

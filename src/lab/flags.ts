@@ -30,8 +30,22 @@ export function parseCommandLine(
   options: Options,
   allowPositionals = false,
 ): { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] } {
+  // `--delay -5` is a value (a negative number), not an option: join it as `--delay=-5`
+  // so the value check can name it.
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    const name = arg.startsWith("--") && !arg.includes("=") ? arg.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === "string" && next !== undefined && /^-[\d.]/.test(next)) {
+      args.push(`${arg}=${next}`);
+      i++;
+    } else {
+      args.push(arg);
+    }
+  }
   try {
-    return parseArgs({ args: argv, options, allowPositionals, strict: true, allowNegative: true } as ParseArgsConfig) as {
+    return parseArgs({ args, options, allowPositionals, strict: true, allowNegative: true } as ParseArgsConfig) as {
       values: Record<string, string | boolean | undefined>;
       positionals: string[];
     };
@@ -58,11 +72,13 @@ export function schemaOptions(schema: FlagSchema): Options {
   const options: Options = {};
   for (const [key, spec] of Object.entries(schema)) {
     options[kebab(key)] = { type: spec.type === "boolean" ? "boolean" : "string" };
+    // `--no-<list>` empties a list flag.
+    if (spec.type === "integers") options[`no-${kebab(key)}`] = { type: "boolean" };
   }
   return options;
 }
 
-function kind(spec: FlagSpec): string {
+function kind(spec: FlagSpec, flag: string): string {
   const min = "min" in spec && spec.min !== undefined ? spec.min : 0;
   const max = "max" in spec && spec.max !== undefined ? ` <= ${spec.max}` : "";
   switch (spec.type) {
@@ -71,7 +87,7 @@ function kind(spec: FlagSpec): string {
     case "number":
       return `a number >= ${min}${max}`;
     case "integers":
-      return `a comma-separated list of integers >= ${min}${max}`;
+      return `a comma-separated list of integers >= ${min}${max} (or --no-${flag} for none)`;
     case "string":
       return spec.choices ? `one of ${spec.choices.join(", ")}` : "a string";
     case "boolean":
@@ -88,9 +104,11 @@ function inRange(spec: FlagSpec, n: number): boolean {
 /** Checks and converts one flag's command-line text. */
 export function parseFlagValue(command: string, flag: string, spec: FlagSpec, raw: string | boolean): unknown {
   const fail = (): never => {
-    throw new UsageError(`Cannot run ${command} as '--${flag}' must be ${kind(spec)}: received ${JSON.stringify(raw)}`);
+    throw new UsageError(`Cannot run ${command} as '--${flag}' must be ${kind(spec, flag)}: received ${JSON.stringify(raw)}`);
   };
   if (spec.type === "boolean") return typeof raw === "boolean" ? raw : fail();
+  // `--no-<list>`: an empty list.
+  if (spec.type === "integers" && raw === false) return [];
   if (typeof raw !== "string") return fail();
   const text = raw.trim();
   switch (spec.type) {
@@ -125,7 +143,7 @@ export function resolveFlags(
   const values: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(schema)) {
     const flag = kebab(key);
-    const raw = given[flag];
+    const raw = spec.type === "integers" && given[`no-${flag}`] === true ? false : given[flag];
     if (raw !== undefined) values[key] = parseFlagValue(command, flag, spec, raw as string | boolean);
     else values[key] = quick && spec.quick !== undefined ? spec.quick : spec.default;
   }

@@ -14,7 +14,8 @@ const globalOptions = {
   list: { type: "boolean" },
   quick: { type: "boolean" },
   out: { type: "string" },
-  "no-report": { type: "boolean" },
+  // `--no-report` (parseArgs' negation of `--report`).
+  report: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -103,7 +104,7 @@ async function runCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const quick = values.quick === true;
-  const out = values["no-report"] === true ? null : typeof values.out === "string" ? values.out : "juggle-report";
+  const out = values.report === false ? null : typeof values.out === "string" ? values.out : "juggle-report";
   if (out === "") throw new UsageError(`Cannot run ${command} as '--out' must be a folder name: received ""`);
   const experiments = experiment === undefined ? await loadAll() : [experiment];
   const runs: PlannedRun[] = experiments.map((e) => ({

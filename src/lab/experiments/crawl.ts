@@ -61,8 +61,7 @@ export default defineExperiment({
     delay: { type: "integer", default: 100, quick: 20, min: 0, max: 10_000, description: "server delay per request, ms" },
     concurrency: { type: "integer", default: 100, quick: 10, min: 1, max: 10_000, description: "requests in flight" },
     serialRequests: { type: "integer", default: 50, quick: 8, min: 1, max: 100_000, description: "requests of the serial variant (it takes serialRequests x delay)" },
-    sweep: { type: "integers", default: [10, 25, 50, 100, 250, 500], quick: [5, 20, 40], min: 1, max: 10_000, description: "concurrency levels of the sweep (empty with --no-sweep)" },
-    noSweep: { type: "boolean", default: false, description: "skip the concurrency sweep" },
+    sweep: { type: "integers", default: [10, 25, 50, 100, 250, 500], quick: [5, 20, 40], min: 1, max: 10_000, description: "concurrency levels of the sweep (--no-sweep: none)" },
     anchors: { type: "boolean", default: true, quick: false, description: "also run undici + p-limit and fetch + p-limit" },
     maxSockets: { type: "integer", default: 0, min: 0, max: 10_000, description: "sockets at most; beyond, requests are pipelined (0: one socket per request in flight)" },
   },
@@ -136,12 +135,10 @@ export default defineExperiment({
 
     // Concurrency sweep (Figure 8-3), with juggle's map.
     const sweep: { c: number; ms: number; ideal: number }[] = [];
-    if (!f.noSweep) {
-      for (const c of f.sweep) {
-        if (ctx.signal.aborted) break;
-        const { run } = await runOne(`sweep${c}`, crawlMap, f.requests, c, undefined, `sweep, ${c} in flight`);
-        sweep.push({ c, ms: run.ms, ideal: idealMs(f.requests, c, f.delay) });
-      }
+    for (const c of f.sweep) {
+      if (ctx.signal.aborted) break;
+      const { run } = await runOne(`sweep${c}`, crawlMap, f.requests, c, undefined, `sweep, ${c} in flight`);
+      sweep.push({ c, ms: run.ms, ideal: idealMs(f.requests, c, f.delay) });
     }
 
     const table: ResultTable = {

@@ -28,6 +28,13 @@ type Loader = () => Promise<{ default: Experiment }>;
 export const registry: Record<string, Loader> = {
   crawl: () => import("./crawl.js"),
   "primes-db": () => import("./primes-db.js"),
+  pi: () => import("./pi.js"),
+  primes: () => import("./primes.js"),
+  queue: () => import("./queue.js"),
+  ipc: () => import("./ipc.js"),
+  locks: () => import("./locks.js"),
+  "sum-squares": () => import("./sum-squares.js"),
+  advise: () => import("./advise.js"),
 };
 
 /** The registered names, in run order. */
