@@ -34,7 +34,7 @@ export class Call {
   readonly #register: (call: Call) => void;
   readonly #done = deferred<void>();
   readonly #aborted = deferred<never>();
-  #cancelled = false;
+  #cancelling: Promise<void> | undefined;
   #begun = false;
   #unlisten: () => void = () => {};
 
@@ -73,15 +73,12 @@ export class Call {
   }
 
   /** Stops the call: its waits reject with `reason`, its queued jobs are removed. */
-  async cancel(reason: unknown): Promise<void> {
-    if (this.#cancelled) return;
-    this.#cancelled = true;
-    this.#aborted.reject(reason);
-    try {
-      await this.#abandon(this);
-    } finally {
-      this.#finish();
+  cancel(reason: unknown): Promise<void> {
+    if (this.#cancelling === undefined) {
+      this.#aborted.reject(reason);
+      this.#cancelling = this.#abandon(this).finally(() => this.#finish());
     }
+    return this.#cancelling;
   }
 
   /** `promise`, or the cancellation reason if the call is cancelled first. */
@@ -130,7 +127,10 @@ export class Call {
         wake?.resolve();
       };
       for (;;) {
-        while (!exhausted && failed === undefined && inFlight < maxInFlight) {
+        // Refill the window only once it is half empty: jobs are then added
+        // in large batches (one round trip each) rather than one by one.
+        const refill = inFlight <= maxInFlight / 2;
+        while (refill && !exhausted && failed === undefined && inFlight < maxInFlight) {
           const chunk: unknown[] = [];
           while (chunk.length < size) {
             const next = await iterator.next();

@@ -48,7 +48,7 @@ export interface RedisPoolOptions {
   backoff?: Backoff;
   /** Largest encoded arguments of a job and of its results, in bytes. Default 1 MiB. */
   maxPayloadBytes?: number;
-  /** Jobs of one `map`/`imap` call queued at once (backpressure). Default 1,000. */
+  /** Jobs of one `map`/`imap` call queued at once (backpressure). Default 10,000. */
   maxInFlight?: number;
   /** Ms allowed to reach Redis before calls fail with `RedisUnreachableError`. Default 5,000. */
   connectTimeout?: number;
@@ -175,7 +175,7 @@ export class RedisPool implements Executor {
       attempts: checkInteger(ACTION, "retries", o.retries ?? 0) + 1,
       backoff: checkBackoff(o.backoff),
       maxPayloadBytes: checkInteger(ACTION, "maxPayloadBytes", o.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, { min: 64 }),
-      maxInFlight: checkInteger(ACTION, "maxInFlight", o.maxInFlight ?? 1000, { min: 1 }),
+      maxInFlight: checkInteger(ACTION, "maxInFlight", o.maxInFlight ?? 10_000, { min: 1 }),
       reconcileInterval: checkMilliseconds(ACTION, "reconcileInterval", o.reconcileInterval ?? 1000, { min: 10 }),
       resultTtl: checkInteger(ACTION, "resultTtl", o.resultTtl ?? DEFAULT_RESULT_TTL_SECONDS, { min: 1 }),
     };

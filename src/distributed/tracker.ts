@@ -73,11 +73,17 @@ export class JobTracker {
   #reconcileTimer: NodeJS.Timeout | undefined;
   #reconciling = false;
   #closed = false;
+  readonly #interval: number;
+  /** When an event was last read, and its id. */
+  #lastEventAt = performance.now();
+  #lastEventId: string;
 
-  private constructor(client: Redis, keyPrefix: string, events: QueueEvents) {
+  private constructor(client: Redis, keyPrefix: string, events: QueueEvents, interval: number, lastEventId: string) {
     this.#client = client;
     this.#keyPrefix = keyPrefix;
     this.#events = events;
+    this.#interval = interval;
+    this.#lastEventId = lastEventId;
   }
 
   /**
@@ -102,15 +108,21 @@ export class JobTracker {
       lastEventId: last,
       autorun: true,
     });
-    const tracker = new JobTracker(client, keyPrefix, events);
+    const tracker = new JobTracker(client, keyPrefix, events, reconcileInterval, last);
     client.defineCommand("juggleRemoveFinished", { numberOfKeys: 0, lua: REMOVE_FINISHED });
     events.on("error", onError);
-    events.on("completed", ({ jobId, returnvalue }) => {
+    events.on("completed", ({ jobId, returnvalue }, id) => {
+      tracker.#seen(id);
       tracker.#deliver(jobId, { ok: true, value: returnvalue as unknown as string });
     });
-    events.on("failed", ({ jobId, failedReason }) => {
+    events.on("failed", ({ jobId, failedReason }, id) => {
+      tracker.#seen(id);
       tracker.#deliver(jobId, { ok: false, error: fromFailure(failedReason, jobId) });
     });
+    // Any event read moves the position (for the trimming check).
+    for (const name of ["added", "waiting", "active", "removed", "delayed"] as const) {
+      events.on(name, (_args: unknown, id: string) => tracker.#seen(id));
+    }
     await events.waitUntilReady();
     tracker.#reconcileTimer = setInterval(() => tracker.#reconcile(onError), reconcileInterval);
     tracker.#reconcileTimer.unref();
@@ -150,6 +162,11 @@ export class JobTracker {
     );
   }
 
+  #seen(eventId: string): void {
+    this.#lastEventAt = performance.now();
+    this.#lastEventId = eventId;
+  }
+
   #deliver(jobId: string, outcome: Outcome): void {
     const waiter = this.#pending.get(jobId);
     if (waiter !== undefined) {
@@ -182,10 +199,19 @@ export class JobTracker {
     this.#removing = this.#removing.then(() => client.juggleRemoveFinished(this.#keyPrefix, ...ids).then(noop, noop));
   }
 
+  /**
+   * Reads the state of the oldest pending jobs from Redis, when events may
+   * have been missed: none has arrived for a whole interval while jobs are
+   * pending, or the events stream was trimmed past the last one read.
+   */
   async #reconcile(onError: (error: Error) => void): Promise<void> {
     if (this.#reconciling || this.#pending.size === 0 || this.#client.status !== "ready") return;
     this.#reconciling = true;
     try {
+      if (performance.now() - this.#lastEventAt < this.#interval) {
+        const first = (await this.#client.xrange(`${this.#keyPrefix}events`, "-", "+", "COUNT", 1))[0]?.[0];
+        if (first === undefined || compareIds(first, this.#lastEventId) <= 0) return;
+      }
       const ids: string[] = [];
       for (const [id, w] of this.#pending) {
         if (w.added) ids.push(id);
@@ -239,3 +265,10 @@ export class JobTracker {
 }
 
 function noop(): void {}
+
+/** Compares two stream ids (`<ms>-<seq>`). */
+function compareIds(a: string, b: string): number {
+  const [am = 0, as = 0] = a.split("-").map(Number);
+  const [bm = 0, bs = 0] = b.split("-").map(Number);
+  return am - bm || as - bs;
+}
