@@ -6,7 +6,7 @@
 import { JuggleError } from "../internal/errors.js";
 import { checkFunction } from "../internal/validate.js";
 import { WaiterList } from "../internal/waiters.js";
-import { enqueue, RESOLVED, signalOf, type Waiter, wakeOne } from "./waiter.js";
+import { enqueue, RESOLVED, runHolding, signalOf, type Waiter, wakeOne } from "./waiter.js";
 
 /** Options of a wait: `signal` gives up the wait, rejecting with `signal.reason`. */
 export interface WaitOptions {
@@ -134,19 +134,29 @@ export class Lock {
    * Runs `fn` while holding the lock, and releases the lock when `fn`
    * settles, whether it returns or throws.
    *
+   * When the lock is free, `fn` is called synchronously, before `withLock`
+   * returns.
+   *
    * @param fn The critical section.
-   * @throws {TypeError} When `fn` is not a function.
-   * @returns What `fn` returns; rejects with what it throws, or with
-   * `signal.reason` when the signal aborts before the lock is taken.
+   * @returns What `fn` returns; rejects with what it throws, with
+   * `signal.reason` when the signal aborts before the lock is taken, and with a
+   * `TypeError` when `fn` or `options` is not what it should be.
    */
-  async withLock<T>(fn: () => T | PromiseLike<T>, options?: WaitOptions): Promise<Awaited<T>> {
-    checkFunction("run withLock", "fn", fn);
-    await this.acquire(options);
+  withLock<T>(fn: () => T | PromiseLike<T>, options?: WaitOptions): Promise<Awaited<T>> {
+    let signal: AbortSignal | undefined;
     try {
-      return await fn();
-    } finally {
-      this.release();
+      checkFunction("run withLock", "fn", fn);
+      signal = options === undefined ? undefined : signalOf("acquire Lock", options);
+    } catch (error) {
+      return Promise.reject(error);
     }
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (!this.#locked) {
+      this.#locked = true;
+      return runHolding(this, fn);
+    }
+    // See Semaphore.withPermit: one promise per waiting task.
+    return enqueue(this.#waiters, signal).then(() => runHolding(this, fn));
   }
 }
 

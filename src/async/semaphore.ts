@@ -7,7 +7,7 @@ import { JuggleError } from "../internal/errors.js";
 import { checkFunction, checkInteger } from "../internal/validate.js";
 import { WaiterList } from "../internal/waiters.js";
 import type { WaitOptions } from "./lock.js";
-import { enqueue, RESOLVED, signalOf, type Waiter, wakeOne } from "./waiter.js";
+import { enqueue, RESOLVED, runHolding, signalOf, type Waiter, wakeOne } from "./waiter.js";
 
 /**
  * A counter of permits. `acquire()` takes one, waiting while there is none;
@@ -122,19 +122,31 @@ export class Semaphore {
    * Runs `fn` holding a permit, and releases the permit when `fn` settles,
    * whether it returns or throws.
    *
+   * When a permit is free, `fn` is called synchronously, before `withPermit`
+   * returns.
+   *
    * @param fn The work to run.
-   * @throws {TypeError} When `fn` is not a function.
-   * @returns What `fn` returns; rejects with what it throws, or with
-   * `signal.reason` when the signal aborts before a permit is free.
+   * @returns What `fn` returns; rejects with what it throws, with
+   * `signal.reason` when the signal aborts before a permit is free, and with a
+   * `TypeError` when `fn` or `options` is not what it should be.
    */
-  async withPermit<T>(fn: () => T | PromiseLike<T>, options?: WaitOptions): Promise<Awaited<T>> {
-    checkFunction(`run ${this.#name}.withPermit`, "fn", fn);
-    await this.acquire(options);
+  withPermit<T>(fn: () => T | PromiseLike<T>, options?: WaitOptions): Promise<Awaited<T>> {
+    let signal: AbortSignal | undefined;
     try {
-      return await fn();
-    } finally {
-      this.release();
+      checkFunction(`run ${this.#name}.withPermit`, "fn", fn);
+      signal = options === undefined ? undefined : signalOf(`acquire ${this.#name}`, options);
+    } catch (error) {
+      return Promise.reject(error);
     }
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#value > 0) {
+      this.#value--;
+      return runHolding(this, fn);
+    }
+    // One promise per waiting task, and no suspended async function: this
+    // is what a backlog of thousands of tasks keeps in memory. The callback
+    // runs in the caller's async context (where `then` was called).
+    return enqueue(this.#waiters, signal).then(() => runHolding(this, fn));
   }
 }
 

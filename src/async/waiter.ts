@@ -115,6 +115,18 @@ export function rejectAll<T, D>(list: WaiterList<Waiter<T, D>>, error: unknown):
   }
 }
 
+/**
+ * Runs `fn` and then `holder.release()`, whether `fn` returns or throws: the
+ * body of `withLock`/`withPermit` once the lock or permit is held.
+ */
+export async function runHolding<T>(holder: { release(): void }, fn: () => T | PromiseLike<T>): Promise<Awaited<T>> {
+  try {
+    return await fn();
+  } finally {
+    holder.release();
+  }
+}
+
 /** Reads `{ signal }` from a wait's options, checking both. */
 export function signalOf(action: string, options: { signal?: AbortSignal } | undefined): AbortSignal | undefined {
   if (options === undefined) return undefined;

@@ -111,6 +111,26 @@ describe("Semaphore", () => {
     assert.equal(sem.value, 1);
   });
 
+  it("withPermit() calls fn at once when a permit is free, and after a release otherwise", async () => {
+    const sem = new Semaphore(1);
+    const calls: string[] = [];
+    const first = sem.withPermit(() => {
+      calls.push("first");
+    });
+    const second = sem.withPermit(() => {
+      calls.push("second");
+    });
+    assert.deepEqual(calls, ["first"]);
+    await first;
+    await second;
+    assert.deepEqual(calls, ["first", "second"]);
+    await assert.rejects(sem.withPermit(() => 1, { signal: 3 as never }), {
+      name: "TypeError",
+      message: "Cannot acquire Semaphore as 'signal' must be an AbortSignal: received 3",
+    });
+    assert.equal(sem.value, 1);
+  });
+
   describe("cancellation", () => {
     it("an already-aborted signal rejects with its reason and takes no permit", async () => {
       const sem = new Semaphore(1);
