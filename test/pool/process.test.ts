@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { describe, it } from "node:test";
 import { Process } from "../../src/pool/process.js";
 import { runDaemonScript } from "./fixtures-tp/daemon-check.js";
@@ -57,5 +60,11 @@ describe("Process", () => {
     assert.equal(run.exitCode, 0);
     assert.equal(run.stdout, "main done\ntarget got go\njoined\n");
     assert.equal(run.releasedAfterMainDone, true);
+  });
+  it("what a Thread's or a Process's target prints appears in the program's stdout and stderr, before join() returns", async () => {
+    const script = fileURLToPath(new URL("./fixtures-tp/speak-main.js", import.meta.url));
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [script], { timeout: 60_000 });
+    assert.equal(stdout, "out: thread\njoined thread\nout: process\njoined process\n");
+    assert.equal(stderr, "err: thread\nerr: process\n");
   });
 });
