@@ -143,6 +143,31 @@ describe("SharedQueue", () => {
     assert.deepEqual(queue.tryGet(), { state: "empty" });
   });
 
+  it("keeps order and loses nothing when positions wrap around 2^31", () => {
+    const queue = new SharedQueue<number>({ capacity: 4, messageSize: 8 });
+    // Move head and tail to just before the wrap, as if 2^31 - 2 messages had passed.
+    const i32 = new Int32Array(queue.buffer);
+    const P = 0x7fffffff;
+    const stride = (8 + 8) / 4;
+    for (let k = 0; k < 4; k++) {
+      const pos = (P - 1 + k) & P;
+      i32[128 + (pos & 3) * stride] = pos;
+    }
+    i32[0] = P - 1; // head
+    i32[16] = P - 1; // tail
+    let next = 0;
+    for (let i = 0; i < 50; i++) {
+      assert.deepEqual(queue.tryPut(i), { state: "ok" });
+      assert.deepEqual(queue.tryPut(i + 0.5), { state: "ok" });
+      assert.equal(queue.size, 2);
+      assert.deepEqual(queue.tryGet(), { state: "ok", value: next });
+      assert.deepEqual(queue.tryGet(), { state: "ok", value: next + 0.5 });
+      next++;
+    }
+    queue.close();
+    assert.deepEqual(queue.tryGet(), { state: "closed" });
+  });
+
   it("get() times out with TimeoutError; getSync() on the main thread is an error", async () => {
     const queue = new SharedQueue();
     await assert.rejects(queue.get({ timeout: 5 }), { name: "TimeoutError" });
