@@ -118,7 +118,7 @@ class Completions implements AsyncIterableIterator<unknown> {
       const outcome = this.#ready.shift();
       if (outcome === undefined) return;
       this.#waiters.shift();
-      this.#remaining--;
+      if (--this.#remaining === 0) this.#unlisten(); // all handed over: the outer signal has nothing left to stop
       if (outcome.ok) {
         waiter.resolve({ value: outcome.value, done: false });
       } else {
