@@ -55,9 +55,9 @@ import type {
   RunOptions,
   WorkerStats,
 } from "./executor.js";
-import { Job, KIND_CALL, QUEUED, RUNNING, SETTLED } from "./job.js";
+import { Job, type JobExtra, KIND_CALL, QUEUED, RUNNING, SETTLED } from "./job.js";
 import { mapAll, MapStream, type MapHost } from "./map-stream.js";
-import { checkSendable } from "./sendable.js";
+import { allPlain, checkSendable } from "./sendable.js";
 import { checkTaskRef, type TaskFn, type TaskRef } from "./task.js";
 
 export { Job, KIND_CALL, KIND_MAP, KIND_STARMAP } from "./job.js";
@@ -69,6 +69,15 @@ export interface BaseExecutorOptions {
 }
 
 type Result<F extends TaskFn> = Awaited<ReturnType<F>>;
+
+const captured: { resolve: (value: any) => void; reject: (error: unknown) => void } = {
+  resolve: () => {},
+  reject: () => {},
+};
+function capture(resolve: (value: any) => void, reject: (error: unknown) => void): void {
+  captured.resolve = resolve;
+  captured.reject = reject;
+}
 type Items<T> = Iterable<T> | AsyncIterable<T>;
 
 /** Shared base of `InlineExecutor`, `ThreadPool`, `ProcessPool` and `RedisPool`. */
@@ -114,7 +123,7 @@ export abstract class BaseExecutor implements Executor {
       concurrency: () => this.concurrency,
       enqueue: (job) => this.#enqueue(job),
       newJob: (ref, kind, payload, resolve, reject, signal, timeout) =>
-        new Job(this.#nextId++, ref, kind, payload, payload.length, resolve, reject, signal, timeout, undefined),
+        new Job(this.#nextId++, ref, kind, payload, resolve, reject, signal, timeout, undefined),
       cancelQueued: (job, reason) => {
         if (job.state === QUEUED) this.settleJob(job, false, reason);
       },
@@ -164,7 +173,8 @@ export abstract class BaseExecutor implements Executor {
       job.state = RUNNING;
       this.#queuedCalls -= job.count;
       this.#runningCalls += job.count;
-      if (job.timeout > 0) job.timer = setTimeout(this.#onTimeout, job.timeout, job);
+      const o = job.extra;
+      if (o !== undefined && o.timeout > 0) o.timer = setTimeout(this.#onTimeout, o.timeout, job);
       return job;
     }
     return undefined;
@@ -183,10 +193,13 @@ export abstract class BaseExecutor implements Executor {
   /** Puts a running job back at the front of the queue (its worker died before finishing it). */
   protected requeueJob(job: Job): void {
     if (job.state !== RUNNING) return;
-    if (job.timer !== undefined) clearTimeout(job.timer);
-    job.timer = undefined;
+    const o = job.extra;
+    if (o?.timer !== undefined) {
+      clearTimeout(o.timer);
+      o.timer = undefined;
+    }
     job.state = QUEUED;
-    job.holder = undefined;
+    if (job.extra !== undefined) job.extra.holder = undefined;
     this.#runningCalls -= job.count;
     this.#queuedCalls += job.count;
     this.#queue.unshift(job);
@@ -196,21 +209,25 @@ export abstract class BaseExecutor implements Executor {
   /**
    * Reports a job's outcome. `value` is the result, or the error when `ok` is
    * false. `startedAt`/`endedAt` are epoch milliseconds
-   * (`performance.timeOrigin + performance.now()` where the job ran).
+   * (`performance.timeOrigin + performance.now()` where the job ran); report
+   * them for traced executors and for chunk jobs (automatic chunk size).
    * Returns false when the job was already settled.
    */
   protected settleJob(job: Job, ok: boolean, value: unknown, startedAt = 0, endedAt = 0, worker = "main"): boolean {
     const state = job.state;
     if (state === SETTLED) return false;
     job.state = SETTLED;
-    if (job.timer !== undefined) clearTimeout(job.timer);
-    if (job.unlisten !== undefined) job.unlisten();
-    if (state === QUEUED) this.#queuedCalls -= job.count;
-    else this.#runningCalls -= job.count;
-    if (ok) this.#completed += job.count;
-    else this.#failed += job.count;
-    job.startedAt = startedAt;
-    job.endedAt = endedAt;
+    const o = job.extra;
+    if (o !== undefined) {
+      if (o.timer !== undefined) clearTimeout(o.timer);
+      if (o.unlisten !== undefined) o.unlisten();
+    }
+    const count = job.count;
+    if (state === QUEUED) this.#queuedCalls -= count;
+    else this.#runningCalls -= count;
+    if (ok) this.#completed += count;
+    else this.#failed += count;
+    if (startedAt > 0) job.ms = endedAt - startedAt;
     const trace = this.trace;
     if (trace !== undefined) {
       const ran = startedAt > 0;
@@ -247,7 +264,7 @@ export abstract class BaseExecutor implements Executor {
       if (!Array.isArray(args)) {
         throw new TypeError(`Cannot run task '${task.name}' as 'args' must be an array: received ${describe(args)}`);
       }
-      checkSendable(`run task '${task.name}'`, "args", args);
+      if (!allPlain(args)) checkSendable(`run task '${task.name}'`, "args", args);
       if (options !== undefined) {
         const o = checkOptions<RunOptions>(`run task '${task.name}'`, options);
         signal = checkSignal(`run task '${task.name}'`, o.signal);
@@ -265,11 +282,10 @@ export abstract class BaseExecutor implements Executor {
       return Promise.reject(error);
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<Result<F>>((resolve, reject) => {
-      this.#enqueue(
-        new Job(this.#nextId++, task, KIND_CALL, args, 1, resolve, reject, signal, timeout, transfer),
-      );
-    });
+    // One shared executor function: no closure per task on this hot path.
+    const promise = new Promise<Result<F>>(capture);
+    this.#enqueue(new Job(this.#nextId++, task, KIND_CALL, args, captured.resolve, captured.reject, signal, timeout, transfer));
+    return promise;
   }
 
   map<F extends TaskFn>(task: TaskRef<F>, items: Items<Parameters<F>[0]>, options?: MapOptions): Promise<Result<F>[]> {
@@ -357,7 +373,7 @@ export abstract class BaseExecutor implements Executor {
   #enqueue(job: Job): void {
     const signal = job.signal;
     if (signal !== undefined) {
-      job.unlisten = listenAbort(signal, (reason) => {
+      (job.extra as JobExtra).unlisten = listenAbort(signal, (reason) => {
         const state = job.state;
         if (state === SETTLED) return;
         this.settleJob(job, false, reason);

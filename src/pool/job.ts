@@ -26,6 +26,44 @@ export const RUNNING = 1;
 /** Its promise is settled (result, error, timeout, abort or cancel). */
 export const SETTLED = 2;
 
+/** The rarely used part of a job, allocated only when one of it is set. */
+export interface JobExtra {
+  signal: AbortSignal | undefined;
+  /** Milliseconds the job may run once dispatched; 0 for no limit. */
+  timeout: number;
+  transfer: readonly TransferListItem[] | undefined;
+  /** The executor's timer for `timeout`. */
+  timer: ReturnType<typeof setTimeout> | undefined;
+  /** Removes the abort listener. */
+  unlisten: (() => void) | undefined;
+  queuedAt: number;
+  ms: number;
+  attempts: number;
+  tag: number;
+  holder: unknown;
+}
+
+function extra(): JobExtra {
+  return {
+    signal: undefined,
+    timeout: 0,
+    transfer: undefined,
+    timer: undefined,
+    unlisten: undefined,
+    queuedAt: 0,
+    ms: -1,
+    attempts: 0,
+    tag: 0,
+    holder: undefined,
+  };
+}
+
+/**
+ * A job keeps eight fields of its own; everything a plain `submit` does not
+ * need lives in `extra`, allocated on first use. The pools keep one job per
+ * pending task, so its size is most of what the garbage collector copies when
+ * 100,000 tasks are in flight.
+ */
 export class Job {
   /** Unique within the executor; sent over the wire to match results. */
   readonly id: number;
@@ -34,37 +72,17 @@ export class Job {
   readonly kind: number;
   /** Arguments (a call) or items (a chunk). */
   payload: unknown[];
-  /** Number of task calls: 1 for a call, the chunk's length for a chunk. */
-  readonly count: number;
   readonly resolve: (value: any) => void;
   readonly reject: (error: unknown) => void;
-  readonly signal: AbortSignal | undefined;
-  /** Milliseconds the job may run once dispatched; 0 for no limit. */
-  readonly timeout: number;
-  readonly transfer: readonly TransferListItem[] | undefined;
   state = QUEUED;
-  /** Recorder time at submission (only when tracing). */
-  queuedAt = 0;
-  /** Epoch ms the job started and ended on its worker, once reported (0 before). */
-  startedAt = 0;
-  endedAt = 0;
-  /** How many times the job was re-queued after its worker crashed. */
-  attempts = 0;
-  /** Owner's tag (a map's chunk index). */
-  tag = 0;
-  /** The executor's timer for `timeout`. */
-  timer: ReturnType<typeof setTimeout> | undefined = undefined;
-  /** Removes the abort listener. */
-  unlisten: (() => void) | undefined = undefined;
-  /** The subclass's record of the worker holding the job. */
-  holder: unknown = undefined;
+  /** Signal, timeout, transfer list and bookkeeping, when any was set. */
+  extra: JobExtra | undefined;
 
   constructor(
     id: number,
     ref: TaskRef,
     kind: number,
     payload: unknown[],
-    count: number,
     resolve: (value: any) => void,
     reject: (error: unknown) => void,
     signal: AbortSignal | undefined,
@@ -75,11 +93,84 @@ export class Job {
     this.ref = ref;
     this.kind = kind;
     this.payload = payload;
-    this.count = count;
     this.resolve = resolve;
     this.reject = reject;
-    this.signal = signal;
-    this.timeout = timeout;
-    this.transfer = transfer;
+    if (signal === undefined && timeout === 0 && transfer === undefined) this.extra = undefined;
+    else {
+      const e = extra();
+      e.signal = signal;
+      e.timeout = timeout;
+      e.transfer = transfer;
+      this.extra = e;
+    }
+  }
+
+  /** Number of task calls: 1 for a call, the chunk's length for a chunk. */
+  get count(): number {
+    return this.kind === KIND_CALL ? 1 : this.payload.length;
+  }
+
+  get signal(): AbortSignal | undefined {
+    return this.extra?.signal;
+  }
+
+  /** Milliseconds the job may run once dispatched; 0 for no limit. */
+  get timeout(): number {
+    return this.extra?.timeout ?? 0;
+  }
+
+  get transfer(): readonly TransferListItem[] | undefined {
+    return this.extra?.transfer;
+  }
+
+  /** Whether the job can be stopped on its own (it has a signal or a timeout). */
+  get abortable(): boolean {
+    const e = this.extra;
+    return e !== undefined && (e.signal !== undefined || e.timeout > 0);
+  }
+
+  /** Recorder time at submission (only when tracing). */
+  get queuedAt(): number {
+    return this.extra?.queuedAt ?? 0;
+  }
+  set queuedAt(value: number) {
+    (this.extra ??= extra()).queuedAt = value;
+  }
+
+  /** Milliseconds the job ran on its worker, once reported (-1 when unknown). */
+  get ms(): number {
+    return this.extra?.ms ?? -1;
+  }
+  set ms(value: number) {
+    (this.extra ??= extra()).ms = value;
+  }
+
+  /** How many times the job was re-queued after its worker crashed. */
+  get attempts(): number {
+    return this.extra?.attempts ?? 0;
+  }
+  set attempts(value: number) {
+    (this.extra ??= extra()).attempts = value;
+  }
+
+  /** Owner's tag (a map's chunk index). */
+  get tag(): number {
+    return this.extra?.tag ?? 0;
+  }
+  set tag(value: number) {
+    (this.extra ??= extra()).tag = value;
+  }
+
+  /**
+   * The subclass's record of the worker holding the job. Set only for jobs
+   * that can be abandoned (with a signal or timeout); a subclass that needs
+   * it for every job keeps its own map.
+   */
+  get holder(): unknown {
+    return this.extra?.holder;
+  }
+  set holder(value: unknown) {
+    if (value === undefined && this.extra === undefined) return;
+    (this.extra ??= extra()).holder = value;
   }
 }

@@ -264,7 +264,7 @@ export class MapStream implements AsyncIterableIterator<unknown> {
 
   #chunkDone(job: Job, results: unknown[]): void {
     this.#inflight.delete(job);
-    if (this.#auto !== undefined && job.startedAt > 0) this.#auto.observe(job.count, job.endedAt - job.startedAt);
+    if (this.#auto !== undefined && job.ms >= 0) this.#auto.observe(job.count, job.ms);
     if (this.#stopped) return;
     if (this.#collect !== undefined) {
       this.#chunks[job.tag] = results;

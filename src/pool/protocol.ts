@@ -4,8 +4,13 @@
  * per message: everything submitted in one tick goes to a worker in one
  * message, and a worker sends back the results of a run of jobs in one.
  *
- *   run.jobs:  [id, task, flags, payload,  id, task, flags, payload, ...]
- *   done.r:    [id, status, value, startedAt, endedAt,  ...]
+ *   run.jobs:   [id, task, flags, payload,  id, task, flags, payload, ...]
+ *   done.r:     [id, status, value,  id, status, value, ...]
+ *   done.times: [startedAt, endedAt, ...]  for the jobs flagged FLAG_TIMED, in order
+ *
+ * A call with one argument travels as the argument itself (FLAG_ONE), not as
+ * a one-element array: most tasks take one argument, and a nested array per
+ * job is most of the cost of cloning a batch of tiny tasks.
  *
  * `task` indexes the pool's task table; a worker learns an entry from the
  * `defs` of the first message that uses it (`[index, module, name, ...]`).
@@ -19,11 +24,15 @@ import type { SerializedError } from "../internal/errors.js";
 /** Fields per job in `run.jobs`. */
 export const JOB_FIELDS = 4;
 /** Fields per result in `done.r`. */
-export const RESULT_FIELDS = 5;
+export const RESULT_FIELDS = 3;
 /** Low bits of `flags`: the job kind (`KIND_CALL`, `KIND_MAP`, `KIND_STARMAP`). */
 export const KIND_MASK = 3;
 /** Flag: the job can be aborted, so the worker gives it its own AbortSignal. */
 export const FLAG_ABORTABLE = 4;
+/** Flag: `payload` is the only argument of a call, not an argument list. */
+export const FLAG_ONE = 8;
+/** Flag: report when the job started and ended (traced pools, chunks for auto sizing). */
+export const FLAG_TIMED = 16;
 
 /** The job ran and returned `value`. */
 export const STATUS_OK = 0;
@@ -63,6 +72,10 @@ export type ToWorker = InitMessage | RunMessage | AbortMessage | CloseMessage;
 export interface DoneMessage {
   t: "done";
   r: unknown[];
+  /** Start and end of each FLAG_TIMED job of `r`, in order; null when none. */
+  times: number[] | null;
+  /** Milliseconds the worker spent running the jobs of `r`. */
+  busy: number;
 }
 export interface InitErrorMessage {
   t: "initError";

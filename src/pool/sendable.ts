@@ -49,6 +49,16 @@ function find(value: unknown, depth: number): [string, unknown] | undefined {
   return undefined;
 }
 
+/** True when every value is a primitive other than a symbol: nothing to walk (the hot path). */
+export function allPlain(values: readonly unknown[]): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    const type = typeof v;
+    if ((type === "object" && v !== null) || type === "function" || type === "symbol") return false;
+  }
+  return true;
+}
+
 /**
  * Throws a `TypeError` when one of `values` holds a function or a symbol.
  *

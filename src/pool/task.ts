@@ -173,6 +173,21 @@ export function callWithSignal(fn: TaskFn, args: readonly unknown[], signal: Abo
   }
 }
 
+/**
+ * `callWithSignal` for a task of one argument, without an argument array.
+ *
+ * @internal
+ */
+export function callOneWithSignal(fn: TaskFn, arg: unknown, signal: AbortSignal): unknown {
+  const previous = currentSignal;
+  currentSignal = signal;
+  try {
+    return fn(arg);
+  } finally {
+    currentSignal = previous;
+  }
+}
+
 const moduleCache = new Map<string, Promise<Record<string, unknown>>>();
 
 /**

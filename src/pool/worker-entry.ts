@@ -23,10 +23,13 @@ import { decodeShared, encodeShared } from "../internal/shareable.js";
 import { describe } from "../internal/validate.js";
 import {
   FLAG_ABORTABLE,
+  FLAG_ONE,
+  FLAG_TIMED,
   type FromWorker,
   type InitMessage,
   JOB_FIELDS,
   KIND_MASK,
+  RESULT_FIELDS,
   type RunMessage,
   SLOT_FINISHED,
   SLOT_JOB,
@@ -36,14 +39,12 @@ import {
   type ToWorker,
 } from "./protocol.js";
 import { isThenable, runPayload } from "./run-payload.js";
-import { resolveTask, type TaskFn, type TaskRef } from "./task.js";
+import { callOneWithSignal, resolveTask, type TaskFn, type TaskRef } from "./task.js";
 
 /** Post results at least this often during a long run of synchronous jobs. */
 const FLUSH_MS = 2;
 
-type Post = (message: FromWorker) => void;
-
-const post: Post =
+const post: (message: FromWorker) => void =
   parentPort !== null
     ? (message) => parentPort?.postMessage(message)
     : (message) => {
@@ -60,41 +61,43 @@ const controllers = new Map<number, AbortController>();
 const abortedEarly = new Set<number>();
 let slot: Float64Array | undefined;
 let out: unknown[] = [];
+let times: number[] | null = null;
+let busyMs = 0;
 let busy = false;
-let lastFlush = 0;
 let initializing: Promise<void> | undefined;
 
-function now(): number {
+function epochNow(): number {
   return performance.timeOrigin + performance.now();
 }
 
 function flush(): void {
-  lastFlush = performance.now();
   if (out.length === 0) return;
   const r = out;
+  const message: FromWorker = { t: "done", r, times, busy: busyMs };
   out = [];
+  times = null;
+  busyMs = 0;
   try {
-    post({ t: "done", r });
+    post(message);
   } catch (error) {
-    // A result could not be cloned: send them one by one, replacing the ones that fail.
-    for (let i = 0; i < r.length; i += 5) {
-      const one = r.slice(i, i + 5);
+    // A result could not be cloned: replace the ones that cannot be, and send again.
+    for (let i = 0; i < r.length; i += RESULT_FIELDS) {
       try {
-        post({ t: "done", r: one });
+        structuredClone(r[i + 2]);
       } catch (itemError) {
-        one[1] = STATUS_ERROR;
-        one[2] = serializeError(
+        r[i + 1] = STATUS_ERROR;
+        r[i + 2] = serializeError(
           new TypeError(
             `Cannot send the task's result back from the worker as it cannot be cloned: ${(itemError as Error)?.message ?? (error as Error)?.message}`,
           ),
         );
-        post({ t: "done", r: one });
       }
     }
+    post(message);
   }
 }
 
-/** Takes the next job's fields off the queue, or returns false. */
+/** Moves to the next job's fields, or returns false when the queue is empty. */
 function nextJob(): boolean {
   while (batch === undefined || pos >= batch.length) {
     batch = batches.shift();
@@ -115,17 +118,18 @@ function pump(): void {
     }, failInit);
     return;
   }
+  let runStart = performance.now();
   while (nextJob()) {
     const jobs = batch as unknown[];
     const id = jobs[pos] as number;
     const task = jobs[pos + 1] as number;
     const flags = jobs[pos + 2] as number;
-    const payload = jobs[pos + 3] as unknown[];
+    const payload = jobs[pos + 3];
     jobs[pos + 3] = undefined;
     pos += JOB_FIELDS;
     if (abortedEarly.size > 0 && abortedEarly.delete(id)) {
-      controllers.delete(id);
-      out.push(id, STATUS_SKIPPED, undefined, 0, 0);
+      out.push(id, STATUS_SKIPPED, undefined);
+      if ((flags & FLAG_TIMED) !== 0) (times ??= []).push(0, 0);
       continue;
     }
     let signal = never;
@@ -134,7 +138,7 @@ function pump(): void {
       controllers.set(id, controller);
       signal = controller.signal;
     }
-    const start = now();
+    const start = (flags & FLAG_TIMED) !== 0 ? epochNow() : 0;
     if (slot !== undefined) {
       slot[SLOT_JOB] = id;
       slot[SLOT_FINISHED] = 0;
@@ -142,14 +146,19 @@ function pump(): void {
     const fn = fns[task];
     const decoded = decodeShared(payload);
     if (fn === undefined || decoded !== payload) {
+      busyMs += performance.now() - runStart;
       runAsync(id, task, flags, decoded, signal, start, fn);
       return;
     }
     let status = STATUS_OK;
     let value: unknown;
     try {
-      value = runPayload(fn, flags & KIND_MASK, payload, signal);
+      value =
+        (flags & FLAG_ONE) !== 0
+          ? callOneWithSignal(fn, payload, signal)
+          : runPayload(fn, flags & KIND_MASK, payload as unknown[], signal);
       if (isThenable(value)) {
+        busyMs += performance.now() - runStart;
         runAsync(id, task, flags, payload, signal, start, fn, value);
         return;
       }
@@ -158,16 +167,23 @@ function pump(): void {
       status = STATUS_ERROR;
       value = serializeError(error);
     }
-    finish(id, status, value, start);
-    if (performance.now() - lastFlush > FLUSH_MS) flush();
+    finish(id, flags, status, value, start);
+    const now = performance.now();
+    if (now - runStart > FLUSH_MS) {
+      busyMs += now - runStart;
+      runStart = now;
+      flush();
+    }
   }
+  busyMs += performance.now() - runStart;
   flush();
 }
 
-function finish(id: number, status: number, value: unknown, start: number): void {
+function finish(id: number, flags: number, status: number, value: unknown, start: number): void {
   if (slot !== undefined) slot[SLOT_FINISHED] = 1;
-  if (controllers.size > 0) controllers.delete(id);
-  out.push(id, status, value, start, now());
+  if ((flags & FLAG_ABORTABLE) !== 0) controllers.delete(id);
+  out.push(id, status, value);
+  if ((flags & FLAG_TIMED) !== 0) (times ??= []).push(start, epochNow());
 }
 
 /** The slow path: load the task, decode shared objects, await a promise. */
@@ -183,23 +199,27 @@ function runAsync(
 ): void {
   busy = true;
   flush();
+  const began = performance.now();
   const work = async (): Promise<unknown> => {
     if (pending !== undefined) return await pending;
     const resolved = fn ?? (fns[task] = await resolveTask(refs[task] as TaskRef));
-    const args = (await payload) as unknown[];
-    const value = runPayload(resolved, flags & KIND_MASK, args, signal);
+    const args = await payload;
+    const value =
+      (flags & FLAG_ONE) !== 0
+        ? callOneWithSignal(resolved, args, signal)
+        : runPayload(resolved, flags & KIND_MASK, args as unknown[], signal);
     return isThenable(value) ? await value : value;
   };
+  const done = (status: number, value: unknown): void => {
+    busyMs += performance.now() - began;
+    finish(id, flags, status, value, start);
+    busy = false;
+    pump();
+  };
   work().then(
-    (value) => done(id, STATUS_OK, encodeShared(value), start),
-    (error: unknown) => done(id, STATUS_ERROR, serializeError(error), start),
+    (value) => done(STATUS_OK, encodeShared(value)),
+    (error: unknown) => done(STATUS_ERROR, serializeError(error)),
   );
-}
-
-function done(id: number, status: number, value: unknown, start: number): void {
-  finish(id, status, value, start);
-  busy = false;
-  pump();
 }
 
 function init(message: InitMessage): void {
@@ -236,6 +256,7 @@ function abort(id: number, reason: unknown): void {
     controllers.delete(id);
     controller.abort(reason);
   } else {
+    // Not started yet (or already finished: the pool ignores a late skip).
     abortedEarly.add(id);
   }
 }
@@ -255,7 +276,9 @@ function dispatch(message: ToWorker): void {
       process.exit(0);
       return;
     default:
-      throw new Error(`Cannot handle message in pool worker as its type is unknown: received ${describe((message as { t?: unknown }).t)}`);
+      throw new Error(
+        `Cannot handle message in pool worker as its type is unknown: received ${describe((message as { t?: unknown }).t)}`,
+      );
   }
 }
 

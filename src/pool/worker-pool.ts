@@ -30,10 +30,14 @@ import { decodeShared, encodeShared } from "../internal/shareable.js";
 import { checkInteger, checkMilliseconds, checkOptions, describe } from "../internal/validate.js";
 import { BaseExecutor, type BaseExecutorOptions } from "./base-executor.js";
 import type { WorkerStats } from "./executor.js";
-import { type Job, SETTLED } from "./job.js";
+import { type Job, KIND_CALL, SETTLED } from "./job.js";
 import {
+  type DoneMessage,
   FLAG_ABORTABLE,
+  FLAG_ONE,
+  FLAG_TIMED,
   type FromWorker,
+  JOB_FIELDS,
   RESULT_FIELDS,
   SLOT_FINISHED,
   SLOT_JOB,
@@ -212,17 +216,18 @@ export abstract class WorkerPool extends BaseExecutor {
     let transfer: TransferListItem[] | undefined;
     let count = 0;
     let sent = 0;
+    const timed = this.trace !== undefined;
     while (count < room) {
       const head = this.peekJob();
       if (head === undefined) break;
-      const abortable = head.signal !== undefined || head.timeout > 0;
+      const abortable = head.abortable;
       if (abortable && (slot.inflight.length > 0 || count > 0)) break;
       const job = this.takeJob() as Job;
       if (slot.idleTimer !== undefined) {
         clearTimeout(slot.idleTimer);
         slot.idleTimer = undefined;
       }
-      job.holder = slot;
+      if (abortable) job.holder = slot;
       slot.inflight.push(job);
       slot.sent++;
       const task = this.#taskIndex(job.ref);
@@ -231,7 +236,15 @@ export abstract class WorkerPool extends BaseExecutor {
         defs ??= [];
         defs.push(task, job.ref.module, job.ref.name);
       }
-      jobs.push(job.id, task, job.kind | (abortable ? FLAG_ABORTABLE : 0), encodeShared(job.payload));
+      let flags = job.kind;
+      if (abortable) flags |= FLAG_ABORTABLE;
+      if (timed || job.kind !== KIND_CALL) flags |= FLAG_TIMED;
+      const payload = job.payload;
+      if (job.kind === KIND_CALL && payload.length === 1) {
+        jobs.push(job.id, task, flags | FLAG_ONE, encodeShared(payload[0]));
+      } else {
+        jobs.push(job.id, task, flags, encodeShared(payload));
+      }
       if (job.transfer !== undefined && job.transfer.length > 0) (transfer ??= []).push(...job.transfer);
       count++;
       if (abortable) {
@@ -273,8 +286,9 @@ export abstract class WorkerPool extends BaseExecutor {
       for (let i = 0; i < n; i++) batch.unshift(slot.inflight.pop() as Job);
       for (let i = 0; i < batch.length; i++) {
         const job = batch[i] as Job;
-        const task = jobs[i * 4 + 1] as number;
-        const one = [job.id, task, jobs[i * 4 + 2], jobs[i * 4 + 3]];
+        const at = i * JOB_FIELDS;
+        const task = jobs[at + 1] as number;
+        const one = [job.id, task, jobs[at + 2], jobs[at + 3]];
         const oneDefs = slot.known[task] === true ? null : [task, job.ref.module, job.ref.name];
         try {
           slot.transport.post({ t: "run", defs: oneDefs, jobs: one }, job.transfer);
@@ -282,7 +296,7 @@ export abstract class WorkerPool extends BaseExecutor {
           slot.inflight.push(job);
         } catch (oneError) {
           slot.sent--;
-          if ((jobs[i * 4 + 2] as number) & FLAG_ABORTABLE) slot.exclusive = false;
+          if ((jobs[at + 2] as number) & FLAG_ABORTABLE) slot.exclusive = false;
           const message = (oneError as Error)?.message ?? String(oneError);
           this.settleJob(
             job,
@@ -323,7 +337,7 @@ export abstract class WorkerPool extends BaseExecutor {
   #receive(slot: Slot, message: FromWorker): void {
     switch (message.t) {
       case "done":
-        this.#done(slot, message.r);
+        this.#done(slot, message);
         return;
       case "initError":
         this.#initFailed(slot, deserializeError(message.error));
@@ -341,9 +355,11 @@ export abstract class WorkerPool extends BaseExecutor {
     this.#kill(slot);
   }
 
-  #done(slot: Slot, r: unknown[]): void {
+  #done(slot: Slot, message: DoneMessage): void {
+    const { r, times } = message;
     const inflight = slot.inflight;
-    let sum = 0;
+    const timed = this.trace !== undefined;
+    let t = 0;
     let ran = 0;
     for (let i = 0; i < r.length; i += RESULT_FIELDS) {
       const job = inflight.shift();
@@ -353,13 +369,14 @@ export abstract class WorkerPool extends BaseExecutor {
         return;
       }
       const status = r[i + 1] as number;
-      const start = r[i + 3] as number;
-      const end = r[i + 4] as number;
+      let start = 0;
+      let end = 0;
+      if (times !== null && (timed || job.kind !== KIND_CALL)) {
+        start = times[t++] as number;
+        end = times[t++] as number;
+      }
       if (status !== STATUS_SKIPPED) {
-        const ms = end - start;
-        sum += ms;
         ran++;
-        slot.busyMs += ms;
         slot.tasks += job.count;
       }
       if (slot.graceTimer !== undefined && inflight.length === 0) {
@@ -381,8 +398,9 @@ export abstract class WorkerPool extends BaseExecutor {
         this.settleJob(job, false, deserializeError(r[i + 2] as never), start, end, slot.id);
       }
     }
+    slot.busyMs += message.busy;
     if (ran > 0) {
-      const avg = sum / ran;
+      const avg = message.busy / ran;
       this.#est = this.#est >= 0 ? this.#est * 0.7 + avg * 0.3 : avg;
     }
     if (inflight.length === 0) this.#idle(slot);
