@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { tasks, ThreadPool } from "../../src/pool/index.js";
-import { Lock, Value } from "../../src/shared-memory/index.js";
+import { ProcessPool, tasks, ThreadPool } from "../../src/pool/index.js";
+import { Lock, Manager, Value } from "../../src/shared-memory/index.js";
 
 const t = tasks<typeof import("./fixtures/pool-tasks.js")>(new URL("./fixtures/pool-tasks.js", import.meta.url));
 
@@ -23,5 +23,26 @@ describe("shared-memory objects as ThreadPool task arguments", () => {
       pool.close();
       await pool.join();
     }
+  });
+});
+
+describe("Manager proxies as ProcessPool task arguments", () => {
+  it("child processes put into a manager Queue and count in a manager Value", async () => {
+    await using manager = await Manager.start();
+    const queue = manager.queue<number>();
+    const done = manager.value(0);
+    const pool = new ProcessPool({ workers: 2 });
+    try {
+      const pids = await Promise.all([1, 2, 3, 4].map((n) => pool.submit(t.putSquare, queue, done, n)));
+      assert.ok(pids.every((pid) => pid !== process.pid), "ran in child processes");
+    } finally {
+      pool.close();
+      await pool.join();
+    }
+    assert.equal(await done.load(), 4);
+    await queue.close();
+    const got: number[] = [];
+    for await (const x of queue) got.push(x);
+    assert.deepEqual(got.sort((a, b) => a - b), [1, 4, 9, 16]);
   });
 });
