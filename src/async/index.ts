@@ -11,7 +11,7 @@ export { Queue, type QueueOptions, type QueueStore, type TryGetResult, type TryP
 export { BoundedSemaphore, Semaphore } from "./semaphore.js";
 export { type AsCompletedOptions, asCompleted } from "./as-completed.js";
 export { type GatherOptions, type GatherResult, type GatherWork, gather } from "./gather.js";
-export { type MapContext, type MapIterable, type MapOptions, map } from "./map.js";
+export { type MapContext, type MapIterable, type MapOptions as AsyncMapOptions, map } from "./map.js";
 export { type SleepOptions, sleep } from "./sleep.js";
 export { TaskGroup, type TaskGroupOptions } from "./task-group.js";
 export { type TimeoutOptions, timeout, type Work, waitFor } from "./timeout.js";
