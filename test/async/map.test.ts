@@ -277,6 +277,37 @@ describe("map", () => {
     );
   });
 
+  it("runs every item at once with concurrency Infinity", async () => {
+    const g = gated<number>();
+    const results = map([0, 1, 2, 3, 4], g.fn, { concurrency: Number.POSITIVE_INFINITY }).toArray();
+    await tick();
+    assert.equal(g.running, 5);
+    for (const call of g.calls) call.done.resolve(call.item);
+    assert.deepEqual(await results, [0, 1, 2, 3, 4]);
+  });
+
+  it("toArray() after iteration started collects the rest", async () => {
+    const run = map([1, 2, 3, 4], async (n) => n, { concurrency: 2 });
+    assert.deepEqual(await run.next(), { value: 1, done: false });
+    assert.deepEqual(await run.toArray(), [2, 3, 4]);
+    assert.deepEqual(await run.next(), { value: undefined, done: true });
+  });
+
+  it("collectErrors works when iterating, in order", async () => {
+    const seen: string[] = [];
+    for await (const outcome of map(
+      [1, 2, 3],
+      async (n) => {
+        if (n === 1) throw new Error("one");
+        return n;
+      },
+      { collectErrors: true },
+    )) {
+      seen.push(outcome.status === "fulfilled" ? String(outcome.value) : (outcome.reason as Error).message);
+    }
+    assert.deepEqual(seen, ["one", "2", "3"]);
+  });
+
   it("refuses bad input with errors naming the option and value", () => {
     const fn = async (n: number) => n;
     for (const bad of [0, -1, 1.5, Number.NaN]) {

@@ -119,6 +119,21 @@ describe("TaskGroup", () => {
     await assert.rejects(group.wait(), (error) => error === reason);
   });
 
+  it("an AbortError thrown after the group's abort (as fetch throws) is not a failure", async () => {
+    const group = new TaskGroup();
+    const boom = new Error("boom");
+    void group.spawn(
+      (signal) =>
+        new Promise((_, reject) =>
+          signal.addEventListener("abort", () => reject(new DOMException("This operation was aborted", "AbortError"))),
+        ),
+    );
+    void group.spawn(async () => {
+      throw boom;
+    });
+    await assert.rejects(group.wait(), (error) => error instanceof JuggleAggregateError && error.errors.length === 1 && error.errors[0] === boom);
+  });
+
   it("a synchronous throw in a task is a failure like any other", async () => {
     const group = new TaskGroup();
     const boom = new Error("sync");
