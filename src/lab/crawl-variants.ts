@@ -13,7 +13,14 @@ import { Pool } from "undici";
 import { AdaptiveLimiter } from "../async/adaptive-limiter.js";
 import { map } from "../async/map.js";
 import { Semaphore } from "../async/semaphore.js";
+import type { Executor } from "../pool/executor.js";
+import { ProcessPool } from "../pool/process-pool.js";
+import { tasks } from "../pool/task.js";
+import { ThreadPool } from "../pool/thread-pool.js";
+import type { TraceRecorder } from "../trace/recorder.js";
 import { HttpClient, type HttpResponse } from "./http-client.js";
+
+const crawlTasks = tasks<typeof import("./tasks/crawl.js")>(new URL("./tasks/crawl.js", import.meta.url));
 
 /** One request: when it was sent and answered, ms from the variant's start. */
 export interface RequestRecord {
@@ -40,6 +47,9 @@ export interface CrawlSpec {
   /** Called after each answer. */
   onAnswer?: () => void;
   signal?: AbortSignal;
+  /** Pool variants: workers, and the recorder the pool records its tasks in. */
+  workers?: number;
+  trace?: TraceRecorder;
 }
 
 /** What a variant returns. */
@@ -51,6 +61,8 @@ export interface CrawlRun {
   connections: number;
   /** Extra facts (e.g. the adaptive limit reached). */
   extra?: Record<string, number>;
+  /** The variant recorded its own trace events in `spec.trace`. */
+  traced?: boolean;
 }
 
 /** The URL path of request `i` (random letters defeat caches, as in the book's `generate_urls`). */
@@ -225,4 +237,44 @@ export async function crawlFetch(spec: CrawlSpec): Promise<CrawlRun> {
     await Promise.all(indices(spec.requests).map((i) => limit(() => fetchOne(i, get))));
   });
   return { records, ms, connections: Number.NaN };
+}
+
+/**
+ * A pool of `workers` serial fetchers (threads or processes): each worker
+ * runs one request at a time, so `workers` are in flight (Python's
+ * `ThreadPool` of blocking fetches, seed 000). The pool is started and its
+ * workers have loaded the task module before the clock starts, as the book
+ * builds its `Pool` first.
+ */
+async function crawlPool(spec: CrawlSpec, pool: Executor, workers: number): Promise<CrawlRun> {
+  try {
+    await pool.map(crawlTasks.ready, Array.from({ length: workers * 2 }, () => undefined), { chunksize: 1 });
+    spec.trace?.clear();
+    const t0 = performance.now();
+    const t0Epoch = performance.timeOrigin + t0;
+    const jobs = indices(spec.requests).map((i) => ({ origin: spec.origin, path: requestPath(spec, i) }));
+    const records: RequestRecord[] = [];
+    let index = 0;
+    for await (const report of pool.imap(crawlTasks.fetchOne, jobs, { chunksize: 1, signal: spec.signal })) {
+      const i = index++;
+      records.push({ index: i, start: report.startEpoch - t0Epoch, end: report.endEpoch - t0Epoch, ok: report.status === 200, bytes: report.bytes });
+      spec.onAnswer?.();
+      if (report.status !== 200) throw new Error(`Cannot crawl as request ${i} got status ${report.status}`);
+    }
+    return { records, ms: performance.now() - t0, connections: workers, traced: spec.trace !== undefined };
+  } finally {
+    await pool.terminate();
+  }
+}
+
+/** `ThreadPool` of serial fetchers. */
+export function crawlThreads(spec: CrawlSpec): Promise<CrawlRun> {
+  const workers = spec.workers ?? spec.concurrency;
+  return crawlPool(spec, new ThreadPool({ workers, trace: spec.trace }), workers);
+}
+
+/** `ProcessPool` of serial fetchers. */
+export function crawlProcesses(spec: CrawlSpec): Promise<CrawlRun> {
+  const workers = spec.workers ?? spec.concurrency;
+  return crawlPool(spec, new ProcessPool({ workers, trace: spec.trace }), workers);
 }

@@ -6,8 +6,10 @@ import {
   crawlAdaptive,
   crawlCallbacks,
   crawlMap,
+  crawlProcesses,
   crawlSemaphore,
   crawlSerial,
+  crawlThreads,
   crawlUndici,
   type RequestRecord,
 } from "../../src/lab/crawl-variants.js";
@@ -77,6 +79,24 @@ describe("crawl variants", () => {
       assert.ok(run.ms >= idealMs(N, C, DELAY) - 2, `${run.ms} ms`);
       // Serial would take N × DELAY = 320 ms at least; C in flight needs far less.
       assert.ok(run.ms < N * DELAY, `${run.ms} ms`);
+    });
+  }
+
+  for (const [name, fn] of [
+    ["threads", crawlThreads],
+    ["processes", crawlProcesses],
+  ] as const) {
+    it(`${name}: two serial fetchers answer every request, two in flight, and the pool is gone after`, async () => {
+      await using server = await DelayServer.start();
+      const run = await fn({ ...spec(server, name, 2), workers: 2 });
+      checkAnswered(run, server, name);
+      assert.ok(peakInFlight(run.records) <= 2, `peak ${peakInFlight(run.records)}`);
+      assert.ok(run.ms >= idealMs(N, 2, DELAY) - 2, `${run.ms} ms`);
+      assert.ok(run.ms < N * DELAY, `${run.ms} ms`);
+      // Each worker kept its one keep-alive connection; the pool was terminated, so they are closed.
+      assert.ok(server.accepted <= 2);
+      for (let i = 0; i < 1000 && server.connections > 0; i++) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(server.connections, 0);
     });
   }
 

@@ -29,6 +29,8 @@ describe("lab experiments at tiny sizes", () => {
       delay: "10",
       concurrency: "3",
       "serial-requests": "3",
+      "pool-requests": "4",
+      workers: "2",
       sweep: "2,6",
       anchors: false,
     });
@@ -38,7 +40,7 @@ describe("lab experiments at tiny sizes", () => {
     assert.ok(table && sweep);
     assert.deepEqual(
       table.rows.map((r) => r[0]),
-      ["serial", "callbacks", "promises + Semaphore", "juggle map", "AdaptiveLimiter"],
+      ["serial", "callbacks", "promises + Semaphore", "juggle map", "AdaptiveLimiter", "ThreadPool of serial fetchers", "ProcessPool of serial fetchers"],
     );
     assert.ok(table.rows.every((r) => r[8] === "yes"), "every request answered");
     assert.deepEqual(
@@ -46,10 +48,10 @@ describe("lab experiments at tiny sizes", () => {
       [2, 6],
     );
     const chronologies = result.charts.filter((c) => c.kind === "chronology");
-    assert.equal(chronologies.length, 5);
+    assert.equal(chronologies.length, 6);
     for (const c of chronologies) assert.ok(c.kind === "chronology" && c.spans.length >= 3);
     assert.ok(result.charts.some((c) => c.figure === "HPP Figure 8-3"));
-    assert.deepEqual(record.traces, ["crawl-serial.trace.json", "crawl-callbacks.trace.json", "crawl-semaphore.trace.json", "crawl-map.trace.json", "crawl-adaptive.trace.json"]);
+    assert.deepEqual(record.traces, ["crawl-serial.trace.json", "crawl-callbacks.trace.json", "crawl-semaphore.trace.json", "crawl-map.trace.json", "crawl-adaptive.trace.json", "crawl-threads.trace.json", "crawl-processes.trace.json"]);
     assert.match(printed, /Crawl: 6 requests × 10 ms/);
     assert.match(printed, /Concurrency sweep/);
   });
@@ -62,7 +64,7 @@ describe("lab experiments at tiny sizes", () => {
     assert.ok(table);
     const byLabel = new Map(table.rows.map((r) => [r[0], r]));
     // 10 primes below 30, each saved once (the experiment checks the database's count itself).
-    for (const label of ["CPU only (no saving)", "serial", "Batcher"]) assert.equal(byLabel.get(label)?.[1], 10, label);
+    for (const label of ["CPU only (no saving)", "serial", "Batcher", "CPU in a worker thread + Batcher"]) assert.equal(byLabel.get(label)?.[1], 10, label);
     assert.equal(byLabel.get("serial")?.[2], 10);
   });
 });

@@ -15,8 +15,10 @@ import {
   crawlCallbacks,
   crawlFetch,
   crawlMap,
+  crawlProcesses,
   crawlSemaphore,
   crawlSerial,
+  crawlThreads,
   crawlUndici,
 } from "../crawl-variants.js";
 import { type ChartSpec, defineExperiment, type ResultTable } from "../experiment.js";
@@ -28,6 +30,7 @@ interface Variant {
   like: string;
   run: (spec: CrawlSpec) => Promise<CrawlRun>;
   serial?: boolean;
+  pool?: boolean;
   anchor?: boolean;
   chronology?: boolean;
 }
@@ -38,6 +41,8 @@ const variants: Variant[] = [
   { key: "semaphore", label: "promises + Semaphore", like: "HPP Examples 8-4 (gevent) and 8-8 (asyncio)", run: crawlSemaphore, chronology: true },
   { key: "map", label: "juggle map", like: "gevent's Pool.imap, asyncio.as_completed", run: crawlMap, chronology: true },
   { key: "adaptive", label: "AdaptiveLimiter", like: "Figure 8-3's sweep, done live", run: crawlAdaptive, chronology: true },
+  { key: "threads", label: "ThreadPool of serial fetchers", like: "Python's ThreadPool of blocking requests (seed 000)", run: crawlThreads, pool: true, chronology: true },
+  { key: "processes", label: "ProcessPool of serial fetchers", like: "multiprocessing.Pool of blocking requests (seed 000)", run: crawlProcesses, pool: true },
   { key: "undici", label: "undici Pool + p-limit (anchor)", like: "the usual Node.js way", run: crawlUndici, anchor: true },
   { key: "fetch", label: "fetch + p-limit (anchor)", like: "the simplest Node.js way", run: crawlFetch, anchor: true },
 ];
@@ -61,6 +66,8 @@ export default defineExperiment({
     delay: { type: "integer", default: 100, quick: 20, min: 0, max: 10_000, description: "server delay per request, ms" },
     concurrency: { type: "integer", default: 100, quick: 10, min: 1, max: 10_000, description: "requests in flight" },
     serialRequests: { type: "integer", default: 50, quick: 8, min: 1, max: 100_000, description: "requests of the serial variant (it takes serialRequests x delay)" },
+    poolRequests: { type: "integer", default: 100, quick: 8, min: 1, max: 100_000, description: "requests of the pool variants (they take poolRequests / workers x delay)" },
+    workers: { type: "integer", default: 4, quick: 2, min: 1, max: 256, description: "workers of the ThreadPool and ProcessPool variants (requests in flight)" },
     sweep: { type: "integers", default: [10, 25, 50, 100, 250, 500], quick: [5, 20, 40], min: 1, max: 10_000, description: "concurrency levels of the sweep (--no-sweep: none)" },
     anchors: { type: "boolean", default: true, quick: false, description: "also run undici + p-limit and fetch + p-limit" },
     maxSockets: { type: "integer", default: 0, min: 0, max: 10_000, description: "sockets at most; beyond, requests are pipelined (0: one socket per request in flight)" },
@@ -80,6 +87,7 @@ export default defineExperiment({
       concurrency: number,
       trace: TraceRecorder | undefined,
       label: string,
+      workers?: number,
     ): Promise<{ run: CrawlRun; answered: number; accepted: number }> => {
       await server.reset();
       const task = ctx.progress.task(`crawl: ${label}`, requests);
@@ -92,6 +100,8 @@ export default defineExperiment({
         maxSockets: f.maxSockets,
         onAnswer: () => task.tick(),
         signal: ctx.signal,
+        workers,
+        trace,
       };
       let run: CrawlRun;
       try {
@@ -101,7 +111,7 @@ export default defineExperiment({
       }
       const log = await server.log();
       const answered = log.entries.filter((e) => e.kind === "add" && e.completedAt !== null).length;
-      if (trace !== undefined) {
+      if (trace !== undefined && run.traced !== true) {
         for (const r of run.records) {
           trace.record({ id: r.index, name: `${name} ${r.index}`, worker: "main", queuedAt: 0, startedAt: r.start, endedAt: r.end, ok: r.ok });
         }
@@ -112,9 +122,9 @@ export default defineExperiment({
     for (const v of variants) {
       if (v.anchor === true && !f.anchors) continue;
       if (ctx.signal.aborted) break;
-      const requests = v.serial ? f.serialRequests : f.requests;
-      const concurrency = v.serial ? 1 : f.concurrency;
-      const { run, answered, accepted } = await runOne(v.key, v.run, requests, concurrency, ctx.trace(v.key), v.label);
+      const requests = v.serial ? f.serialRequests : v.pool ? f.poolRequests : f.requests;
+      const concurrency = v.serial ? 1 : v.pool ? f.workers : f.concurrency;
+      const { run, answered, accepted } = await runOne(v.key, v.run, requests, concurrency, ctx.trace(v.key), v.label, v.pool ? f.workers : undefined);
       const ideal = idealMs(requests, concurrency, f.delay);
       const eff = run.ms > 0 ? ideal / run.ms : 1;
       effByKey.set(v.key, eff);

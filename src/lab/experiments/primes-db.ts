@@ -8,9 +8,13 @@
  * @module
  */
 import { Batcher } from "../../async/batcher.js";
+import { tasks } from "../../pool/task.js";
+import { ThreadPool } from "../../pool/thread-pool.js";
 import { defineExperiment, type ResultTable } from "../experiment.js";
 import { HttpClient } from "../http-client.js";
-import { checkPrimeRepeated, primesBetweenRepeated } from "../tasks/primes-db.js";
+import { checkPrimeRepeated, type PrimeRange, primesBetweenRepeated } from "../tasks/primes-db.js";
+
+const primeTasks = tasks<typeof import("../tasks/primes-db.js")>(new URL("../tasks/primes-db.js", import.meta.url));
 
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 const r1 = (x: number): number => Math.round(x * 10) / 10;
@@ -37,8 +41,8 @@ export default defineExperiment({
   flags: {
     maxNumber: { type: "integer", default: 2048, quick: 128, min: 3, max: 10_000_000, description: "find primes below this (book: 8192)" },
     batchSize: { type: "integer", default: 100, quick: 10, min: 1, max: 100_000, description: "saves per batch (book: 100)" },
-    cpuRepeat: { type: "integer", default: 50_000, quick: 1000, min: 1, max: 10_000_000, description: "times each number is checked, so the CPU part weighs as Python's did" },
-    workers: { type: "integer", default: 1, min: 1, max: 64, description: "worker threads for the offloaded variant" },
+    cpuRepeat: { type: "integer", default: 25_000, quick: 1000, min: 1, max: 10_000_000, description: "times each number is checked, so the CPU part weighs as Python's did" },
+    workers: { type: "integer", default: 2, quick: 1, min: 1, max: 64, description: "worker threads for the offloaded variant" },
   },
   async run(ctx) {
     const f = ctx.flags;
@@ -46,14 +50,14 @@ export default defineExperiment({
     const latency = server.dbLatency;
     const runs: { label: string; run: VariantRun }[] = [];
 
-    const measure = async (label: string, body: (client: HttpClient, tick: () => void) => Promise<number>, connections: number): Promise<void> => {
+    const measure = async (label: string, body: (client: HttpClient, tick: (n?: number) => void) => Promise<number>, connections: number): Promise<void> => {
       await server.reset();
       const task = ctx.progress.task(`primes-db: ${label}`, f.maxNumber);
       const client = new HttpClient(server.url, { connections });
       const t0 = performance.now();
       let saved: number;
       try {
-        saved = await body(client, () => task.tick());
+        saved = await body(client, (n) => task.tick(n));
       } finally {
         client.close();
         task.done();
@@ -121,6 +125,46 @@ export default defineExperiment({
       f.batchSize,
     );
 
+    // Offloaded: the CPU work runs in worker threads; the main thread only saves, through the Batcher.
+    {
+      const pool = new ThreadPool({ workers: f.workers });
+      try {
+        // Start the workers and load the task module before the clock starts, as the book builds its Pool first.
+        await pool.map(primeTasks.primesInRange, Array.from({ length: f.workers * 2 }, () => ({ from: 0, to: 0, repeat: 1 })), { chunksize: 1 });
+        const chunk = Math.max(1, Math.ceil(f.maxNumber / 64));
+        const ranges: PrimeRange[] = [];
+        for (let from = 0; from < f.maxNumber; from += chunk) ranges.push({ from, to: Math.min(f.maxNumber, from + chunk), repeat: f.cpuRepeat });
+        await measure(
+          `CPU in ${f.workers === 1 ? "a worker thread" : `${f.workers} worker threads`} + Batcher`,
+          async (client, tick) => {
+            const batcher = new Batcher<number, void>({
+              handler: (primes) => Promise.all(primes.map((p) => save(client, p))),
+              size: f.batchSize,
+              delay: Number.POSITIVE_INFINITY,
+              concurrency: 1,
+            });
+            const pending: Promise<void>[] = [];
+            try {
+              let i = 0;
+              for await (const primes of pool.imap(primeTasks.primesInRange, ranges, { chunksize: 1, signal: ctx.signal })) {
+                for (const p of primes) pending.push(batcher.add(p));
+                const range = ranges[i++];
+                if (range !== undefined) tick(range.to - range.from);
+              }
+              await batcher.close();
+              await Promise.all(pending);
+            } finally {
+              await batcher.close();
+            }
+            return pending.length;
+          },
+          f.batchSize,
+        );
+      } finally {
+        await pool.terminate();
+      }
+    }
+
     const saved = runs.find((r) => r.label === "serial")?.run.saved ?? 0;
     const serialMs = runs.find((r) => r.label === "serial")?.run.ms ?? Number.NaN;
     const ioFloorSerial = saved * latency;
@@ -129,15 +173,18 @@ export default defineExperiment({
       run.saved,
       run.requests,
       r3(run.ms / 1000),
-      label.startsWith("CPU") ? "-" : `${r1(serialMs / run.ms)}x`,
+      run.requests === 0 ? "-" : `${r1(serialMs / run.ms)}x`,
     ]);
     const batcherMs = runs.find((r) => r.label === "Batcher")?.run.ms ?? Number.NaN;
+    const offloadMs = runs.at(-1)?.run.ms ?? Number.NaN;
+    const cpuMs = runs[0]?.run.ms ?? Number.NaN;
     const speedup = serialMs / batcherMs;
     return {
       summary: `Saving ${saved} primes one at a time costs at least ${saved} × ${latency} ms = ${r3(ioFloorSerial / 1000)} s of waiting; batching ${f.batchSize} saves at a time overlaps them and ran ${r1(speedup)}x faster (book: 13.5x).`,
       headline: [
         { label: "serial", value: `${r3(serialMs / 1000)} s`, detail: `${saved} primes below ${f.maxNumber} (book: 55.2 s for 8192)` },
         { label: "Batcher speed-up", value: `${r1(speedup)}x`, detail: "book: 13.5x (4.09 s)" },
+        { label: "CPU in a worker + Batcher", value: `${r1(serialMs / offloadMs)}x`, detail: `runtime ${r3(offloadMs / 1000)} s vs CPU alone ${r3(cpuMs / 1000)} s` },
       ],
       tables: [
         {
@@ -152,7 +199,7 @@ export default defineExperiment({
           kind: "bar",
           title: "Runtime by variant",
           figure: "HPP Figure 8-7",
-          caption: "Wall time to find the primes and save every one. Serial pays the database latency once per prime; the Batcher pays it once per batch, so the I/O nearly disappears and the CPU work (the 'CPU only' bar) is what remains. Moving the CPU work to a worker thread lets the saving overlap it completely.",
+          caption: "Wall time to find the primes and save every one. Serial pays the database latency once per prime; the Batcher pays it once per batch, so the I/O nearly disappears and the CPU work (the 'CPU only' bar) is what remains. With the CPU work in worker threads the main thread only saves: the run is as long as the CPU part divided among the workers, plus the last batch's save.",
           labels: runs.map((r) => r.label),
           series: [{ label: "seconds", values: runs.map((r) => r3(r.run.ms / 1000)) }],
           yLabel: "seconds",
@@ -160,7 +207,8 @@ export default defineExperiment({
       ],
       notes: [
         `The lab's default searches below ${f.maxNumber}, not 8192, to keep the run short: the serial time scales with the number of primes (${saved} here, 1028 in the book).`,
-        "The book's AsyncBatcher blocks the CPU loop while a batch is sent; juggle's Batcher sends it in the background and the loop goes on, so batching beats the book's 13.5x whenever the CPU work is large enough to hide the saves.",
+        "The book's AsyncBatcher blocks the CPU loop while a batch is sent; juggle's Batcher sends it in the background and the loop goes on, so the saves hide behind the CPU work and the Batcher's time is close to the 'CPU only' time.",
+        "The book stops at the Batcher and says a separate process would be needed to take the I/O off the CPU's path; the offloaded variant does that with a ThreadPool. With one worker it only matches the Batcher (the I/O was already hidden); with as many workers as cores the CPU part itself shrinks.",
       ],
     };
   },

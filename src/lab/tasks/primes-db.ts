@@ -40,3 +40,15 @@ export function primesBetweenRepeated(from: number, to: number, repeat: number):
   for (let n = from; n < to; n++) if (checkPrimeRepeated(n, repeat)) out.push(n);
   return out;
 }
+
+/** A range of numbers to check, for a pool. */
+export interface PrimeRange {
+  from: number;
+  to: number;
+  repeat: number;
+}
+
+/** The primes of one range, each number checked `repeat` times (a pool task). */
+export function primesInRange({ from, to, repeat }: PrimeRange): number[] {
+  return primesBetweenRepeated(from, to, repeat);
+}
