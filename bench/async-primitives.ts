@@ -3,11 +3,17 @@
  * side by side in one run (sides alternate, medians of N rounds, ratios
  * printed):
  *
- * 1. Cost per task as the backlog grows: B tasks queued at once behind a
- *    limit of 1 (`Semaphore(1).withPermit`, `Lock.withLock`, p-limit(1),
- *    p-queue concurrency 1), for B = 1,000 … 100,000. juggle's waiter list is
- *    O(1) per operation, so the cost per task should stay flat (the issue
- *    measured async-mutex going from 15 µs to 141 µs per task here).
+ * 1. Cost per handoff as the backlog grows: B workers loop on a limit of 1
+ *    (`Semaphore(1).withPermit`, `Lock.withLock`, acquire/release by hand,
+ *    p-limit(1), p-queue concurrency 1), so B - 1 always wait, for B = 1,000
+ *    … 100,000. juggle's waiter list is O(1) per operation, so the cost per
+ *    handoff should stay flat (the issue measured async-mutex going from
+ *    15 µs to 141 µs per task as its backlog grew). What still grows with
+ *    B, for every side, is garbage collection: each waiter's promise lives
+ *    through B handoffs, so at large B they reach the old generation (a CPU
+ *    profile at B = 50,000 shows ~75% of the time in the collector). The
+ *    fewer bytes a waiter holds, the less it grows: juggle keeps ~540 bytes
+ *    per waiting `withPermit` task, p-limit ~720.
  * 2. Producer/consumer: 1 producer, 4 consumers, a bounded `Queue` (maxsize
  *    100), against a bare hand-written channel over an array of resolvers
  *    (the floor: no signal, no shutdown, no join).
@@ -24,6 +30,7 @@ const quick = process.argv.includes("--quick");
 const ROUNDS = quick ? 3 : 7;
 const BACKLOGS = quick ? [1_000, 10_000, 50_000] : [1_000, 10_000, 100_000];
 const ITEMS = quick ? 50_000 : 200_000;
+const STEADY = quick ? 50_000 : 200_000;
 
 const noop = async (): Promise<void> => {};
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
@@ -33,7 +40,11 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-/** Runs every side once per round, alternating the order, and returns median ms per side. */
+/**
+ * Runs every side once per round, alternating the order, and returns median
+ * ms per side: the side's wall time, or the number of ms it resolves to when
+ * it times a phase of its own.
+ */
 async function compare(sides: Record<string, () => Promise<unknown>>): Promise<Record<string, number>> {
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(sides).map((name) => [name, []]));
   for (const run of Object.values(sides)) await run(); // warm up
@@ -43,38 +54,76 @@ async function compare(sides: Record<string, () => Promise<unknown>>): Promise<R
     for (const name of names) {
       gc();
       const start = performance.now();
-      await sides[name]();
-      times[name].push(performance.now() - start);
+      const own = await sides[name]();
+      times[name].push(typeof own === "number" ? own : performance.now() - start);
     }
   }
   return Object.fromEntries(Object.entries(times).map(([name, t]) => [name, median(t)]));
 }
 
+/**
+ * B workers loop on `run(tick)` behind a limit of 1, so B - 1 of them always
+ * wait: a steady backlog. Resolves to the ms taken by STEADY handoffs once
+ * every worker has gone round once (setup excluded).
+ */
+async function steady(backlogSize: number, run: (fn: () => Promise<void>) => Promise<unknown>): Promise<number> {
+  let count = 0;
+  let stop = false;
+  let start = 0;
+  let end = 0;
+  const tick = async (): Promise<void> => {
+    count++;
+    if (count === backlogSize) start = performance.now();
+    if (count === backlogSize + STEADY) {
+      end = performance.now();
+      stop = true;
+    }
+  };
+  const worker = async (): Promise<void> => {
+    while (!stop) await run(tick);
+  };
+  await Promise.all(Array.from({ length: backlogSize }, worker));
+  return end - start;
+}
+
 async function backlog(): Promise<void> {
-  console.log(`\n1. Cost per task with B tasks queued behind a limit of 1 (median of ${ROUNDS} rounds)`);
+  console.log(
+    `\n1. Cost per handoff with a steady backlog of B waiters behind a limit of 1 (${STEADY.toLocaleString("en")} handoffs, median of ${ROUNDS} rounds)`,
+  );
   const perTask: Record<string, number[]> = {};
   for (const size of BACKLOGS) {
     const ms = await compare({
       "juggle Semaphore(1)": () => {
         const sem = new Semaphore(1);
-        return Promise.all(Array.from({ length: size }, () => sem.withPermit(noop)));
+        return steady(size, (fn) => sem.withPermit(fn));
       },
       "juggle Lock": () => {
         const lock = new Lock();
-        return Promise.all(Array.from({ length: size }, () => lock.withLock(noop)));
+        return steady(size, (fn) => lock.withLock(fn));
+      },
+      "juggle acquire/release": () => {
+        const sem = new Semaphore(1);
+        return steady(size, async (fn) => {
+          await sem.acquire();
+          try {
+            await fn();
+          } finally {
+            sem.release();
+          }
+        });
       },
       "p-limit(1)": () => {
         const limit = pLimit(1);
-        return Promise.all(Array.from({ length: size }, () => limit(noop)));
+        return steady(size, (fn) => limit(fn));
       },
       "p-queue(1)": () => {
         const queue = new PQueue({ concurrency: 1 });
-        return Promise.all(Array.from({ length: size }, () => queue.add(noop)));
+        return steady(size, (fn) => queue.add(fn));
       },
     });
-    for (const [name, t] of Object.entries(ms)) (perTask[name] ??= []).push((t * 1000) / size);
+    for (const [name, t] of Object.entries(ms)) (perTask[name] ??= []).push((t * 1000) / STEADY);
   }
-  const header = ["side", ...BACKLOGS.map((b) => `B=${b.toLocaleString("en")}`), "largest/smallest", "vs juggle Semaphore"];
+  const header = ["side", ...BACKLOGS.map((b) => `B=${b.toLocaleString("en")}`), "largest/smallest B", "vs juggle Semaphore"];
   console.log(header.join(" | "));
   const base = perTask["juggle Semaphore(1)"];
   for (const [name, us] of Object.entries(perTask)) {
@@ -82,6 +131,7 @@ async function backlog(): Promise<void> {
     const ratio = us[us.length - 1] / base[base.length - 1];
     console.log([name, ...us.map((u) => `${u.toFixed(2)} µs`), `${growth.toFixed(2)}x`, `${ratio.toFixed(2)}x`].join(" | "));
   }
+  console.log("(growth with B is garbage collection of long-lived waiting promises, on every side)");
 }
 
 /** The floor: an unbounded channel over an array of items and an array of waiting resolvers. */
