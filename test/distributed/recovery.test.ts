@@ -51,6 +51,7 @@ test("a task whose worker is SIGKILLed mid-task runs again on another worker wit
     assert.deepEqual(readFileSync(runs, "utf8").trim().split("\n"), [String(first.pid), String(second.pid)]);
     assert.deepEqual(results, ["done"]);
     assert.equal(pool.stats().completed, 1);
+    pool.close();
     await pool.join();
     assert.equal(await client.zcard("juggle:recovery:completed"), 0);
   } finally {

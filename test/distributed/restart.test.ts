@@ -26,6 +26,7 @@ test("tasks queued while redis-server restarts (append-only file on) are not los
     assert.equal(await client.llen("juggle:restart:wait"), 20);
     worker = await startWorker(redis.url, ["--queue", "restart", "--quiet"]);
     assert.deepEqual(await call, items.map((x) => x * x));
+    pool.close();
     await pool.join();
     assert.equal(await client.zcard("juggle:restart:completed"), 0);
   } finally {
