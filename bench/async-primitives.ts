@@ -32,7 +32,6 @@ const BACKLOGS = quick ? [1_000, 10_000, 50_000] : [1_000, 10_000, 100_000];
 const ITEMS = quick ? 50_000 : 200_000;
 const STEADY = quick ? 50_000 : 200_000;
 
-const noop = async (): Promise<void> => {};
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
