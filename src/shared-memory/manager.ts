@@ -8,7 +8,7 @@
  * @module
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { unlinkSync } from "node:fs";
+import { chmodSync, unlinkSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -101,6 +101,8 @@ export class Manager {
     }
     await listening.promise;
     server.off("error", listening.reject);
+    // Only this user may connect (the auth key is the second line of defence).
+    if ("path" in address) chmodSync(address.path, 0o600);
     if (transport === "tcp") {
       const port = (server.address() as { port: number }).port;
       address = { host: "127.0.0.1", port };
