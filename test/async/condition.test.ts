@@ -133,6 +133,26 @@ describe("Condition", () => {
   });
 
   describe("cancellation", () => {
+    it("acquire(), lock() and withLock() waiting for the lock reject with the reason", async () => {
+      const cond = new Condition();
+      await cond.acquire();
+      const controller = new AbortController();
+      const signal = controller.signal;
+      const waits = [track(cond.acquire({ signal })), track(cond.lock({ signal })), track(cond.withLock(() => 1, { signal }))];
+      controller.abort("gone");
+      await settle();
+      assert.deepEqual(
+        waits.map((w) => [w.state, w.reason]),
+        [
+          ["rejected", "gone"],
+          ["rejected", "gone"],
+          ["rejected", "gone"],
+        ],
+      );
+      cond.release();
+      assert.equal(cond.locked, false);
+    });
+
     it("an already-aborted signal rejects at once, keeping the lock held", async () => {
       const cond = new Condition();
       await cond.acquire();
