@@ -64,6 +64,7 @@ export class Event {
    * @throws The signal's reason when `signal` aborts.
    */
   async wait(options?: WaitOptions): Promise<boolean> {
+    options?.signal?.throwIfAborted();
     if (this.isSet) return true;
     const { deadline, signal } = parseWait("wait for Event", options);
     const i32 = this.#i32;

@@ -138,6 +138,7 @@ export class Lock implements Acquirable {
    * Python: `acquire(timeout=…)`.
    */
   acquire(options?: WaitOptions): Promise<boolean> {
+    if (options?.signal?.aborted) return Promise.reject(options.signal.reason);
     if (mutexTry(this.#i32, this.#index)) return Promise.resolve(true);
     try {
       const { deadline, signal } = parseWait("acquire Lock", options);

@@ -94,6 +94,7 @@ export class RLock {
    * @throws The signal's reason when `signal` aborts.
    */
   async acquire(options?: WaitOptions): Promise<boolean> {
+    options?.signal?.throwIfAborted();
     if (this.tryAcquire()) return true;
     const { deadline, signal } = parseWait("acquire RLock", options);
     if (!(await mutexLockAsync(this.#i32, MUTEX, deadline, signal))) return false;

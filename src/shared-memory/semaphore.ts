@@ -92,6 +92,7 @@ export class Semaphore {
    * Python: `acquire(timeout=…)`.
    */
   async acquire(options?: WaitOptions): Promise<boolean> {
+    options?.signal?.throwIfAborted();
     if (this.tryAcquire()) return true;
     const { deadline, signal } = parseWait(`acquire ${this.constructor.name}`, options);
     const i32 = this.#i32;

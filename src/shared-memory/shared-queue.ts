@@ -258,6 +258,7 @@ export class SharedQueue<T = unknown> {
    * @throws The signal's reason when `signal` aborts (nothing is put).
    */
   async put(message: T, options?: WaitOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
     // Measured (and serialized) once; kept in a local as other puts may reuse #enc.
     const e = { ...measure(message, this.#messageSize, this.#enc) };
     let r = this.#tryPut(message, e);
@@ -323,6 +324,7 @@ export class SharedQueue<T = unknown> {
    * @throws The signal's reason when `signal` aborts (nothing is taken).
    */
   async get(options?: WaitOptions): Promise<T> {
+    options?.signal?.throwIfAborted();
     let r = this.tryGet();
     if (r.state === "empty") {
       const { deadline, signal } = parseWait("get from SharedQueue", options);

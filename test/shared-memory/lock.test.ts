@@ -77,6 +77,8 @@ describe("Lock", () => {
     await assert.rejects(lock.acquire({ timeout: -1 }), { name: "RangeError", message: /'timeout' must be/ });
     await assert.rejects(lock.acquire({ signal: AbortSignal.abort(new Error("early")) }), { message: "early" });
     lock.release();
+    await assert.rejects(lock.acquire({ signal: AbortSignal.abort(new Error("free")) }), { message: "free" });
+    assert.equal(lock.locked, false, "an aborted signal takes nothing, even when the lock is free");
   });
 });
 
