@@ -20,6 +20,7 @@ export const commands: Record<string, Command> = {
   lab: { summary: "run the concurrency experiments and write an HTML report", load: () => import("./commands/lab.js") },
   serve: { summary: "start the delay server alone", load: () => import("./commands/serve.js") },
   report: { summary: "rebuild the HTML report from a results.json", load: () => import("./commands/report.js") },
+  example: { summary: "run one of the seeds' examples (--list to list them)", load: () => import("./commands/example.js") },
   worker: { summary: "start a distributed worker on Redis", load: () => import("../distributed/worker-command.js") },
   queues: { summary: "show the distributed queues from outside", load: () => import("../distributed/queues-command.js") },
 };
