@@ -19,7 +19,7 @@ export const AUTO_TARGET_MS = 2;
 /** Largest automatic chunk. */
 export const AUTO_MAX = 1 << 16;
 /** An automatic chunk grows at most this many times per measurement. */
-const AUTO_GROWTH = 8;
+const AUTO_GROWTH = 32;
 
 /**
  * Python's default chunk size for `length` items on `workers` workers.

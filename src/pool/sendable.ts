@@ -59,6 +59,19 @@ export function allPlain(values: readonly unknown[]): boolean {
   return true;
 }
 
+/** True when every value is a number (a chunk that can travel as a Float64Array). */
+export function allNumbers(values: ArrayLike<unknown>): boolean {
+  for (let i = 0; i < values.length; i++) if (typeof values[i] !== "number") return false;
+  return true;
+}
+
+/** The numbers of `values` in a Float64Array (check {@link allNumbers} first). */
+export function toFloat64(values: ArrayLike<unknown>): Float64Array {
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < out.length; i++) out[i] = values[i] as number;
+  return out;
+}
+
 /**
  * Throws a `TypeError` when one of `values` holds a function or a symbol.
  *

@@ -22,7 +22,9 @@ import { Deque } from "../internal/deque.js";
 import { decodeShared, encodeShared } from "../internal/shareable.js";
 import { describe } from "../internal/validate.js";
 import {
+  F64_MIN,
   FLAG_ABORTABLE,
+  FLAG_F64,
   FLAG_ONE,
   FLAG_TIMED,
   type FromWorker,
@@ -38,18 +40,22 @@ import {
   STATUS_SKIPPED,
   type ToWorker,
 } from "./protocol.js";
+import { KIND_CALL } from "./job.js";
 import { isThenable, runPayload } from "./run-payload.js";
+import { allNumbers, allPlain, toFloat64 } from "./sendable.js";
 import { callOneWithSignal, resolveTask, type TaskFn, type TaskRef } from "./task.js";
 
 /** Post results at least this often during a long run of synchronous jobs. */
 const FLUSH_MS = 2;
 
-const post: (message: FromWorker) => void =
+const post: (message: FromWorker, transfer?: ArrayBuffer[]) => void =
   parentPort !== null
-    ? (message) => parentPort?.postMessage(message)
+    ? (message, transfer) => parentPort?.postMessage(message, transfer)
     : (message) => {
         (process.send as (m: unknown) => boolean)(message);
       };
+/** Buffers of Float64Array results to move with the next flush (threads only). */
+let transfer: ArrayBuffer[] | undefined;
 
 const never = new AbortController().signal;
 const refs: TaskRef[] = [];
@@ -74,11 +80,13 @@ function flush(): void {
   if (out.length === 0) return;
   const r = out;
   const message: FromWorker = { t: "done", r, times, busy: busyMs };
+  const moving = transfer;
   out = [];
   times = null;
   busyMs = 0;
+  transfer = undefined;
   try {
-    post(message);
+    post(message, moving);
   } catch (error) {
     // A result could not be cloned: replace the ones that cannot be, and send again.
     for (let i = 0; i < r.length; i += RESULT_FIELDS) {
@@ -144,7 +152,10 @@ function pump(): void {
       slot[SLOT_FINISHED] = 0;
     }
     const fn = fns[task];
-    const decoded = decodeShared(payload);
+    const decoded =
+      (flags & (FLAG_ONE | FLAG_F64)) === FLAG_F64 || ((flags & FLAG_ONE) === 0 && allPlain(payload as unknown[]))
+        ? payload
+        : decodeShared(payload);
     if (fn === undefined || decoded !== payload) {
       busyMs += performance.now() - runStart;
       runAsync(id, task, flags, decoded, signal, start, fn);
@@ -162,7 +173,8 @@ function pump(): void {
         runAsync(id, task, flags, payload, signal, start, fn, value);
         return;
       }
-      value = encodeShared(value);
+      if ((flags & KIND_MASK) === KIND_CALL) value = encodeShared(value);
+      else value = packChunk(value as unknown[]);
     } catch (error) {
       status = STATUS_ERROR;
       value = serializeError(error);
@@ -177,6 +189,16 @@ function pump(): void {
   }
   busyMs += performance.now() - runStart;
   flush();
+}
+
+/** A chunk's results: a Float64Array when they are all numbers, else encoded for shared objects. */
+function packChunk(results: unknown[]): unknown {
+  if (results.length >= F64_MIN && allNumbers(results)) {
+    const numbers = toFloat64(results);
+    if (parentPort !== null) (transfer ??= []).push(numbers.buffer as ArrayBuffer);
+    return numbers;
+  }
+  return allPlain(results) ? results : encodeShared(results);
 }
 
 function finish(id: number, flags: number, status: number, value: unknown, start: number): void {
@@ -217,7 +239,7 @@ function runAsync(
     pump();
   };
   work().then(
-    (value) => done(STATUS_OK, encodeShared(value)),
+    (value) => done(STATUS_OK, (flags & KIND_MASK) === KIND_CALL ? encodeShared(value) : packChunk(value as unknown[])),
     (error: unknown) => done(STATUS_ERROR, serializeError(error)),
   );
 }

@@ -30,10 +30,12 @@ import { decodeShared, encodeShared } from "../internal/shareable.js";
 import { checkInteger, checkMilliseconds, checkOptions, describe } from "../internal/validate.js";
 import { BaseExecutor, type BaseExecutorOptions } from "./base-executor.js";
 import type { WorkerStats } from "./executor.js";
-import { type Job, KIND_CALL, SETTLED } from "./job.js";
+import { type Job, KIND_CALL, KIND_MAP, SETTLED } from "./job.js";
 import {
   type DoneMessage,
+  F64_MIN,
   FLAG_ABORTABLE,
+  FLAG_F64,
   FLAG_ONE,
   FLAG_TIMED,
   type FromWorker,
@@ -46,6 +48,7 @@ import {
   STATUS_SKIPPED,
   type ToWorker,
 } from "./protocol.js";
+import { allNumbers, allPlain, toFloat64 } from "./sendable.js";
 import { checkTaskRef, type TaskRef } from "./task.js";
 import { availableParallelism } from "node:os";
 
@@ -242,8 +245,13 @@ export abstract class WorkerPool extends BaseExecutor {
       const payload = job.payload;
       if (job.kind === KIND_CALL && payload.length === 1) {
         jobs.push(job.id, task, flags | FLAG_ONE, encodeShared(payload[0]));
+      } else if (job.kind === KIND_MAP && payload.length >= F64_MIN && allNumbers(payload)) {
+        const numbers = toFloat64(payload);
+        jobs.push(job.id, task, flags | FLAG_F64, numbers);
+        if (this.sharesMemory) (transfer ??= []).push(numbers.buffer as ArrayBuffer);
       } else {
-        jobs.push(job.id, task, flags, encodeShared(payload));
+        // A chunk of numbers or strings has nothing to encode: skip the walk.
+        jobs.push(job.id, task, flags, allPlain(payload) ? payload : encodeShared(payload));
       }
       if (job.transfer !== undefined && job.transfer.length > 0) (transfer ??= []).push(...job.transfer);
       count++;
@@ -386,7 +394,10 @@ export abstract class WorkerPool extends BaseExecutor {
       if (job.state === SETTLED) continue;
       if (status === STATUS_OK) {
         const value = r[i + 2];
-        const decoded = decodeShared(value);
+        const decoded =
+          job.kind !== KIND_CALL && (value instanceof Float64Array || allPlain(value as unknown[]))
+            ? value
+            : decodeShared(value);
         if (decoded === value) this.settleJob(job, true, value, start, end, slot.id);
         else {
           (decoded as Promise<unknown>).then(

@@ -82,6 +82,24 @@ export function executorConformance(name: string, caps: Capabilities, make: Fact
       assert.deepEqual(await ex.starmap(t.add, [[1, 2], [3, 4], [5, 6]]), [3, 7, 11]);
     });
 
+    it("map() over many numbers returns exactly the task's results (NaN, -0, fractions, non-numbers)", async () => {
+      await using ex = two();
+      const items = Array.from({ length: 3000 }, (_, i) => (i === 5 ? Number.NaN : i === 6 ? -0 : i / 7));
+      const squares = await ex.map(t.echo, items, { chunksize: 1000 });
+      assert.equal(squares.length, 3000);
+      assert.ok(Number.isNaN(squares[5]));
+      assert.ok(Object.is(squares[6], -0));
+      assert.deepEqual(squares.slice(7), items.slice(7));
+      assert.ok(Array.isArray(squares));
+      const strings = await ex.map(t.echo, items.map(String), { chunksize: 1000 });
+      assert.deepEqual(strings, items.map(String));
+      const mixed = await ex.map(t.failAt3, Array.from({ length: 200 }, (_, i) => i + 4), { chunksize: 100 });
+      assert.deepEqual(mixed, Array.from({ length: 200 }, (_, i) => i + 4));
+      const seen: number[] = [];
+      for await (const v of ex.imap(t.square, Array.from({ length: 500 }, (_, i) => i), { chunksize: 100 })) seen.push(v);
+      assert.deepEqual(seen, Array.from({ length: 500 }, (_, i) => i * i));
+    });
+
     it("imap() yields in input order and pulls its source lazily", async () => {
       await using ex = two();
       let pulled = 0;
