@@ -102,8 +102,8 @@ export interface RunContext {
   modules?: readonly string[] | undefined;
   /** Worker name reported with the results. */
   worker?: string;
-  /** Aborts the tasks' signals when the worker shuts down. */
-  shutdown?: AbortSignal;
+  /** Aborts the task's `taskSignal()` (the caller cancelled the job). */
+  signal?: AbortSignal;
 }
 
 /** What a job returns (encoded): its results, the worker, and its run times. */
@@ -123,7 +123,7 @@ export interface JobResult {
  * its time limit (the task's `taskSignal()` aborts then).
  */
 export async function runJob(data: JobData, context: RunContext = {}): Promise<string> {
-  const { modules, shutdown } = context;
+  const { modules, signal: cancel } = context;
   if (typeof data?.m !== "string" || typeof data.n !== "string" || typeof data.p !== "string") {
     throw new TypeError("Cannot run job as its data is not a juggle job (expected a task reference and a payload)");
   }
@@ -132,7 +132,7 @@ export async function runJob(data: JobData, context: RunContext = {}): Promise<s
   const argLists = decode(data.p) as unknown[][];
   const startedAt = performance.timeOrigin + performance.now();
   const controller = new AbortController();
-  const signal = shutdown === undefined ? controller.signal : AbortSignal.any([controller.signal, shutdown]);
+  const signal = cancel === undefined ? controller.signal : AbortSignal.any([controller.signal, cancel]);
   let timer: NodeJS.Timeout | undefined;
   const work = (async () => {
     const results: unknown[] = [];

@@ -20,7 +20,7 @@ import type { TraceRecorder } from "../trace/recorder.js";
 import { connectionSpec, createClient, DEFAULT_CONNECT_TIMEOUT, probe, type RedisConnection } from "./connection.js";
 import type { JobData, JobResult } from "./job.js";
 import { DEFAULT_MAX_PAYLOAD_BYTES, decode, encodeArguments } from "./payload.js";
-import { DEFAULT_PREFIX, DEFAULT_QUEUE, DEFAULT_RESULT_TTL_SECONDS } from "./settings.js";
+import { abortChannel, DEFAULT_PREFIX, DEFAULT_QUEUE, DEFAULT_RESULT_TTL_SECONDS } from "./settings.js";
 import { JobTracker, type Outcome } from "./tracker.js";
 
 /** How long to wait between attempts of a failed task. */
@@ -312,7 +312,14 @@ export class RedisPool extends BaseExecutor {
     const id = this.#jobId(job);
     if (!this.#sent.delete(id)) return;
     const connected = this.#connected;
-    connected?.tracker.abandon([id], (jobId) => connected.queue.remove(jobId)).catch(noop);
+    connected?.tracker.abandon([id], (jobId) => this.#removeOrAbort(connected, jobId)).catch(noop);
+  }
+
+  /** Removes a job that still waits; asks the workers to abort it when it runs. */
+  async #removeOrAbort({ client, queue }: Connected, jobId: string): Promise<number> {
+    const removed = await queue.remove(jobId);
+    if (removed !== 1) await client.publish(abortChannel(this.#settings.prefix, this.#settings.queue), jobId);
+    return removed;
   }
 
   protected runningJobs(): Iterable<Job> {
@@ -326,7 +333,7 @@ export class RedisPool extends BaseExecutor {
     if (connecting === undefined) return;
     const connected = await connecting.catch(() => undefined);
     if (connected === undefined) return;
-    if (force && ids.length > 0) await connected.tracker.abandon(ids, (id) => connected.queue.remove(id));
+    if (force && ids.length > 0) await connected.tracker.abandon(ids, (id) => this.#removeOrAbort(connected, id));
     clearInterval(connected.refresh);
     await connected.tracker.close();
     await connected.queue.close();

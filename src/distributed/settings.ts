@@ -39,3 +39,8 @@ export const DEFAULT_RESULT_TTL_SECONDS = 3_600;
 export const TASKS_ENV = "JUGGLE_WORKER_TASKS";
 /** Environment variable carrying a worker's name to its threads. */
 export const WORKER_NAME_ENV = "JUGGLE_WORKER_NAME";
+
+/** The pub/sub channel on which producers name running jobs to abort: `<prefix>:<queue>:juggle-abort`. */
+export function abortChannel(prefix: string, queue: string): string {
+  return `${prefix}:${queue}:juggle-abort`;
+}

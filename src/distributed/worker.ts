@@ -8,7 +8,9 @@ import { hostname } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type Job, Worker } from "bullmq";
 import { checkInteger, checkMilliseconds, checkOptions, describe } from "../internal/validate.js";
-import { bullConnection, connectionSpec, DEFAULT_CONNECT_TIMEOUT, probe, type RedisConnection } from "./connection.js";
+import type { Redis } from "ioredis";
+import { CancelledError } from "../internal/errors.js";
+import { bullConnection, connectionSpec, createClient, DEFAULT_CONNECT_TIMEOUT, probe, type RedisConnection } from "./connection.js";
 import { type JobData, runJob, toFailure } from "./job.js";
 import {
   DEFAULT_LOCK_DURATION,
@@ -16,6 +18,7 @@ import {
   DEFAULT_PREFIX,
   DEFAULT_QUEUE,
   DEFAULT_STALLED_INTERVAL,
+  abortChannel,
   TASKS_ENV,
   WORKER_NAME_ENV,
 } from "./settings.js";
@@ -85,12 +88,14 @@ export class RedisWorker implements AsyncDisposable {
   readonly name: string;
   readonly #worker: Worker;
   readonly #log: ((line: string) => void) | undefined;
+  readonly #subscriber: Redis;
   #completed = 0;
   #failed = 0;
   #closing: Promise<void> | undefined;
 
-  private constructor(worker: Worker, name: string, log: ((line: string) => void) | undefined) {
+  private constructor(worker: Worker, name: string, log: ((line: string) => void) | undefined, subscriber: Redis) {
     this.#worker = worker;
+    this.#subscriber = subscriber;
     this.name = name;
     this.#log = log;
   }
@@ -132,17 +137,32 @@ export class RedisWorker implements AsyncDisposable {
       }
     }
 
+    // Producers publish the ids of running jobs whose call was cancelled;
+    // the task sees its taskSignal() abort (main-thread jobs only).
+    const running = new Map<string, AbortController>();
+    const subscriber = createClient(spec, { maxRetriesPerRequest: null });
+    subscriber.on("error", () => {});
+    subscriber.on("message", (_channel: string, jobId: string) => {
+      const controller = running.get(jobId);
+      if (controller !== undefined) {
+        log?.(`job ${jobId} aborted by its caller`);
+        controller.abort(new CancelledError(`Task of job ${jobId} was cancelled by its caller`));
+      }
+    });
+    const queue = o.queue ?? DEFAULT_QUEUE;
+    const prefix = o.prefix ?? DEFAULT_PREFIX;
+    await subscriber.subscribe(abortChannel(prefix, queue));
+
     let worker: Worker;
     const common = {
       connection: bullConnection(spec),
-      prefix: o.prefix ?? DEFAULT_PREFIX,
+      prefix,
       lockDuration,
       stalledInterval,
       maxStalledCount,
       name,
       autorun: false,
     };
-    const queue = o.queue ?? DEFAULT_QUEUE;
     if (threads > 0) {
       // BullMQ's sandbox runs each job in a pooled worker thread; the task
       // modules reach the threads through their inherited environment.
@@ -154,16 +174,21 @@ export class RedisWorker implements AsyncDisposable {
       worker = new Worker(
         queue,
         async (job: Job<JobData>) => {
+          const controller = new AbortController();
+          const id = job.id ?? "";
+          running.set(id, controller);
           try {
-            return await runJob(job.data, { modules, worker: name });
+            return await runJob(job.data, { modules, worker: name, signal: controller.signal });
           } catch (error) {
             throw toFailure(error);
+          } finally {
+            running.delete(id);
           }
         },
         { ...common, concurrency },
       );
     }
-    const self = new RedisWorker(worker, name, log);
+    const self = new RedisWorker(worker, name, log, subscriber);
     worker.on("error", (error) => log?.(`worker ${name}: Redis error: ${error.message}`));
     worker.on("completed", (job) => {
       self.#completed++;
@@ -195,7 +220,10 @@ export class RedisWorker implements AsyncDisposable {
   close(force = false): Promise<void> {
     if (this.#closing === undefined || force) {
       this.#log?.(`worker ${this.name} ${force ? "stopping now" : "finishing its running jobs"}`);
-      this.#closing = this.#worker.close(force).then(() => this.#log?.(`worker ${this.name} stopped`));
+      this.#closing = this.#worker.close(force).then(async () => {
+        await this.#subscriber.quit().catch(() => this.#subscriber.disconnect());
+        this.#log?.(`worker ${this.name} stopped`);
+      });
     }
     return this.#closing;
   }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -166,6 +167,19 @@ describe("RedisPool", () => {
     assert.deepEqual(await leftoverJobs("cancelled"), []);
   });
 
+  test("cancelling a running task aborts its taskSignal() on the worker", async () => {
+    await using p = pool();
+    const taskDir = await mkdtemp(join(dir, "abort-"));
+    const controller = new AbortController();
+    const call = p.run(t.waitForAbort, [taskDir], { signal: controller.signal });
+    await until("the task runs", async () => existsSync(join(taskDir, "started")));
+    controller.abort(new Error("no longer needed"));
+    await assert.rejects(call, /no longer needed/);
+    await until("the task sees its signal abort", async () => existsSync(join(taskDir, "aborted")));
+    assert.equal(readFileSync(join(taskDir, "aborted"), "utf8"), "CancelledError");
+    await until("the aborted job is removed", async () => (await leftoverJobs(QUEUE)).length === 0);
+  });
+
   test("finished jobs are removed from Redis once their results are delivered", async () => {
     await using p = pool({ retries: 1, backoff: 1 });
     await p.map(t.square, Array.from({ length: 30 }, (_, i) => i), { chunksize: 1 });
@@ -199,6 +213,38 @@ describe("RedisPool", () => {
     await p.join();
     assert.throws(() => new RedisPool({ connection: "http://x" }), /redis:\/\/ or rediss:\/\/ URL/);
     assert.throws(() => new RedisPool({ connection: redis.url, retries: -1 }), /'retries' must be a non-negative integer/);
+  });
+
+  test("a worker started with --threads runs its jobs in worker threads", async () => {
+    const threaded = await startWorker(redis.url, ["--queue", "threads", "--threads", "2", "--quiet"]);
+    try {
+      await using p = pool({ queue: "threads" });
+      assert.deepEqual(await p.map(t.square, [1, 2, 3, 4], { chunksize: 1 }), [1, 4, 9, 16]);
+      await assert.rejects(p.submit(t.boom, "in a thread"), { name: "TypeError", message: "in a thread" });
+      const ids = p.stats().workers.map((w) => w.id);
+      assert.ok(ids.length > 0 && ids.every((id) => /\/t\d+$/.test(id)), `worker ids: ${ids.join(", ")}`);
+    } finally {
+      assert.equal(await threaded.stop(), 0, threaded.output());
+    }
+  });
+
+  test("completions missed by the events listener (stream trimmed) are found in Redis", async () => {
+    await using p = pool({ reconcileInterval: 50 });
+    await p.ready();
+    const gate = join(dir, "gate-reconcile");
+    const items = [0, 1, 2, 3].map((value) => ({ gate, value }));
+    const call = p.map(t.gated, items, { chunksize: 1 });
+    await until("4 jobs run", async () => (await client.llen(`juggle:${QUEUE}:active`)) === 4);
+    // Block this event loop while the jobs complete and their events are
+    // trimmed away, so the pool's listener cannot read them.
+    const cli = (...args: string[]): string => execFileSync("redis-cli", ["-p", String(redis.port), ...args], { encoding: "utf8" }).trim();
+    writeFileSync(gate, "");
+    const deadline = Date.now() + 10_000;
+    while (cli("ZCARD", `juggle:${QUEUE}:completed`) !== "4") {
+      if (Date.now() > deadline) throw new Error("jobs did not complete");
+    }
+    cli("XTRIM", `juggle:${QUEUE}:events`, "MAXLEN", "0");
+    assert.deepEqual(await call, [0, 1, 2, 3]);
   });
 
   test("juggle queues shows counts, workers and the oldest waiting job", async () => {
