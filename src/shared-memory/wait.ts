@@ -136,8 +136,3 @@ export function waitAsync(
     });
   });
 }
-
-/** Wakes up to `count` waiters on `i32[index]`. */
-export function wake(i32: Int32Array, index: number, count = Number.POSITIVE_INFINITY): void {
-  Atomics.notify(i32, index, count);
-}

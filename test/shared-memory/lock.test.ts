@@ -25,6 +25,15 @@ describe("Lock", () => {
     assert.equal(encodeShared([lock])[0] !== lock, true);
   });
 
+  it("can be created in a worker and sent back to the main thread", async () => {
+    const [lock, value] = await run<[Lock, Value<"float64">]>("createHere");
+    assert.ok(lock instanceof Lock);
+    assert.equal(lock.locked, true, "the worker's acquire is visible here");
+    lock.release();
+    assert.equal(value.add(1), 2.5);
+    assert.equal(value.value, 3.5);
+  });
+
   it("release() of an unlocked lock throws, from any thread", async () => {
     const lock = new Lock();
     assert.throws(() => lock.release(), { code: "ERR_JUGGLE_NOT_LOCKED", message: "Cannot release Lock as it is not locked" });
