@@ -260,7 +260,7 @@ export class DelayServer implements AsyncDisposable {
     const conn: Conn = { socket, input: undefined, replies: new Deque<Reply>(), done: false };
     this.#conns.add(conn);
     this.#accepted++;
-    socket.setNoDelay(true);
+    // noDelay is already set by the server option: no second setsockopt per connection.
     socket.on("data", (chunk: Buffer) => this.#read(conn, chunk));
     socket.on("error", () => this.#drop(conn));
     socket.on("close", () => this.#drop(conn));
@@ -349,17 +349,28 @@ export class DelayServer implements AsyncDisposable {
     if (reply.ready) this.#flush(conn);
     else {
       this.#pending++;
-      reply.timer = setTimeout(() => {
+      const entry = reply.entry as DelayLogEntry;
+      const due = entry.arrivedAt + entry.delay;
+      // Node starts a timer from the event loop's cached clock, which lags
+      // behind when an iteration is busy (hundreds of arrivals at once), so a
+      // timer can fire a few ms early. The answer must never come before the
+      // delay: re-arm for what is left.
+      const fire = (): void => {
+        const now = epochNow();
+        if (now < due) {
+          reply.timer = setTimeout(fire, Math.max(1, Math.ceil(due - now)));
+          return;
+        }
         this.#pending--;
         reply.timer = undefined;
         reply.ready = true;
-        const entry = reply.entry as DelayLogEntry;
-        entry.completedAt = epochNow();
+        entry.completedAt = now;
         if (reply.prime !== undefined) this.#primes.push(reply.prime);
         this.#record(entry);
         reply.entry = undefined;
         this.#flush(conn);
-      }, (reply.entry as DelayLogEntry).delay);
+      };
+      reply.timer = setTimeout(fire, entry.delay);
     }
     return true;
   }

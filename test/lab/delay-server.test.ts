@@ -41,8 +41,8 @@ describe("DelayServer", () => {
       assert.equal(entry.kind, "add");
       assert.equal(entry.name, "a");
       assert.ok(entry.completedAt !== null);
-      // The timer never fires early by more than the clocks' rounding.
-      assert.ok(entry.completedAt - entry.arrivedAt >= 29, `answered after ${entry.completedAt - entry.arrivedAt} ms`);
+      // Never early: the server re-arms a timer that fires before the delay is over.
+      assert.ok(entry.completedAt - entry.arrivedAt >= 30 - 1e-6, `answered after ${entry.completedAt - entry.arrivedAt} ms`);
       const log = JSON.parse((await client.get("/log")).body);
       assert.equal(log.entries.length, 1);
       assert.equal(log.connections, 1);
@@ -176,6 +176,8 @@ describe("DelayServer", () => {
       assert.ok(answers.every((a) => a.status === 200));
       assert.equal(server.accepted, 1000);
       assert.equal(server.log.filter((e) => e.completedAt !== null).length, 1000);
+      // A burst of arrivals makes Node's timers start from a stale clock; no answer may come early anyway.
+      assert.ok(server.log.every((e) => (e.completedAt as number) - e.arrivedAt >= 20 - 1e-6));
     } finally {
       client.close();
     }
