@@ -2,8 +2,8 @@
  * The shared-memory layer's benchmarks, juggle and its anchors side by side
  * in one run (sides alternate, medians of N rounds, ratios printed):
  *
- * 1. Small messages between two worker threads: `SharedQueue` (streaming and
- *    ping-pong) against `postMessage` over a MessageChannel (streaming and
+ * 1. Small messages between two worker threads: `SharedQueue` (streaming, one
+ *    `getSync` or one `getManySync` batch at a time, and ping-pong) against `postMessage` over a MessageChannel (streaming and
  *    ping-pong), in messages per second.
  * 2. `Lock`: uncontended `acquireSync()` + `release()` cost in a worker
  *    (against a bare compare-exchange + store, the floor), and contended
@@ -30,7 +30,7 @@ const self = fileURLToPath(import.meta.url);
 // Worker side: one job per message, answers with the elapsed milliseconds.
 // ---------------------------------------------------------------------------
 type Job =
-  | { kind: "queue-produce" | "queue-consume"; queue: SharedArrayBuffer; n: number }
+  | { kind: "queue-produce" | "queue-consume" | "queue-consume-many"; queue: SharedArrayBuffer; n: number }
   | { kind: "queue-ping" | "queue-pong"; a: SharedArrayBuffer; b: SharedArrayBuffer; n: number }
   | { kind: "port-produce" | "port-consume" | "port-ping" | "port-pong"; port: MessagePort; n: number }
   | { kind: "lock-uncontended" | "cas-uncontended"; lock: SharedArrayBuffer; n: number }
@@ -54,6 +54,17 @@ async function runJob(job: Job): Promise<number> {
       const q = attachQueue(job.queue);
       let sum = 0;
       for (let i = 0; i < job.n; i++) sum += q.getSync();
+      if (sum !== (job.n * (job.n - 1)) / 2) throw new Error("queue lost messages");
+      break;
+    }
+    case "queue-consume-many": {
+      const q = attachQueue(job.queue);
+      let sum = 0;
+      for (let got = 0; got < job.n; ) {
+        const batch = q.getManySync(256);
+        for (const m of batch) sum += m;
+        got += batch.length;
+      }
       if (sum !== (job.n * (job.n - 1)) / 2) throw new Error("queue lost messages");
       break;
     }
@@ -196,6 +207,11 @@ async function main(): Promise<void> {
     "SharedQueue stream": async () => {
       const q = new SharedQueue<number>({ capacity: 1024, messageSize: 8 });
       const ms = await Promise.all([a.run({ kind: "queue-produce", queue: q.buffer, n: MESSAGES }), b.run({ kind: "queue-consume", queue: q.buffer, n: MESSAGES })]);
+      return rate(MESSAGES, Math.max(...ms));
+    },
+    "SharedQueue getManySync": async () => {
+      const q = new SharedQueue<number>({ capacity: 1024, messageSize: 8 });
+      const ms = await Promise.all([a.run({ kind: "queue-produce", queue: q.buffer, n: MESSAGES }), b.run({ kind: "queue-consume-many", queue: q.buffer, n: MESSAGES })]);
       return rate(MESSAGES, Math.max(...ms));
     },
     "postMessage stream": async () => {

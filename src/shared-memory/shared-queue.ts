@@ -387,6 +387,40 @@ export class SharedQueue<T = unknown> {
     return r.value;
   }
 
+  /**
+   * Waits (without blocking the event loop) for at least one message, then
+   * takes up to `max` messages that are ready, in order, in one call.
+   *
+   * @throws {QueueShutDown} When the queue is closed and empty.
+   * @throws {TimeoutError} When `timeout` runs out before the first message.
+   */
+  async getMany(max: number, options?: WaitOptions): Promise<T[]> {
+    checkInteger("get from SharedQueue", "max", max, { min: 1 });
+    const out = [await this.get(options)];
+    return this.#drainInto(out, max);
+  }
+
+  /**
+   * Blocking form of {@link getMany} for workers: a consumer that handles
+   * messages in batches pays for one wait per batch at most.
+   *
+   * @throws {JuggleError} On the main thread (use `getMany()`).
+   */
+  getManySync(max: number, options?: SyncWaitOptions): T[] {
+    checkInteger("get from SharedQueue", "max", max, { min: 1 });
+    const out = [this.getSync(options)];
+    return this.#drainInto(out, max);
+  }
+
+  #drainInto(out: T[], max: number): T[] {
+    while (out.length < max) {
+      const r = this.tryGet();
+      if (r.state !== "ok") break;
+      out.push(r.value);
+    }
+    return out;
+  }
+
   #timeout(what: string, options: { timeout?: number } | undefined): TimeoutError {
     return new TimeoutError(`Cannot ${what} SharedQueue as the wait timed out after ${options?.timeout} ms`);
   }

@@ -69,6 +69,18 @@ describe("SharedQueue", () => {
     assert.deepEqual(got, messages);
   });
 
+  it("getMany() waits for one message, then takes what is ready up to max", async () => {
+    const queue = new SharedQueue<number>({ capacity: 8, messageSize: 8 });
+    const first = queue.getMany(3);
+    for (let i = 0; i < 5; i++) await queue.put(i);
+    const a = await first;
+    assert.ok(a.length >= 1 && a.length <= 3, `got ${a.length}`);
+    const b = await queue.getMany(10);
+    assert.deepEqual([...a, ...b], [0, 1, 2, 3, 4]);
+    queue.close();
+    await assert.rejects(queue.getMany(2), { name: "QueueShutDown" });
+  });
+
   it("refuses an oversize message before taking a slot, naming its size", () => {
     const queue = new SharedQueue({ capacity: 2, messageSize: 16 });
     assert.throws(() => queue.tryPut("x".repeat(17)), {
