@@ -137,7 +137,11 @@ export default defineExperiment({
           figure: v.key === "serial" ? "HPP Figure 8-2" : v.key === "semaphore" ? "HPP Figures 8-4, 8-6" : v.key === "callbacks" ? "HPP Figure 8-5" : undefined,
           caption: v.serial
             ? `One line per request, from when it was sent to when its answer arrived. Serial requests never overlap: a staircase of ${requests} steps of ${f.delay} ms, so the run takes requests × delay (${r3(run.ms / 1000)} s here).`
-            : `One line per request. With ${concurrency} in flight, requests go in waves of ${concurrency}: the steeper and straighter the edges, the less time is lost between an answer and the next request. ${pct(eff)} of the ideal ${r3(ideal / 1000)} s.`,
+            : v.pool
+              ? `One line per request. Each of the ${f.workers} workers fetches one request at a time, so ${f.workers} are in flight: a staircase ${f.workers} requests wide, ${r3(run.ms / 1000)} s for ${requests} requests (${pct(eff)} of the ideal ${r3(ideal / 1000)} s). Python overlaps blocking I/O this way with a hundred cheap threads; Node workers are whole V8 instances, so a few is the practical number and async I/O is the better tool.`
+              : v.key === "adaptive"
+                ? `One line per request. The limiter starts at 4 requests in flight and doubles each round while latency stays flat (this server never queues), up to the cap of ${concurrency}: the first waves are narrow, which is the price of not knowing the right number in advance (${pct(eff)} of the ideal). Against a server that slows down when overloaded it would settle below the cap by itself.`
+                : `One line per request. With ${concurrency} in flight, requests go in waves of ${concurrency}: the steeper and straighter the edges, the less time is lost between an answer and the next request. ${pct(eff)} of the ideal ${r3(ideal / 1000)} s.`,
           spans: [...run.records].sort((a, b) => a.start - b.start).map((r) => ({ start: r2(r.start), end: r2(r.end), ok: r.ok })),
         });
       }
