@@ -115,7 +115,10 @@ export async function probe(spec: ConnectionSpec, action: string): Promise<void>
   });
   // Errors are reported through the rejected connect()/ping(); without a
   // listener ioredis would also print them.
-  client.on("error", () => {});
+  let lastError: Error | undefined;
+  client.on("error", (error: Error) => {
+    lastError = error;
+  });
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -127,7 +130,10 @@ export async function probe(spec: ConnectionSpec, action: string): Promise<void>
         timer = setTimeout(() => reject(new Error(`no answer within ${timeout} ms`)), timeout + 500);
       }),
     ]);
-  } catch (cause) {
+  } catch (error) {
+    // connect() rejects with "Connection is closed"; the reason (refused,
+    // timed out, bad password…) came with the last "error" event.
+    const cause = lastError ?? error;
     throw new RedisUnreachableError(
       `Cannot ${action} as Redis at ${spec.label} is unreachable: ${(cause as Error)?.message ?? String(cause)}`,
       { cause },
