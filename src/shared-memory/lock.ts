@@ -217,7 +217,20 @@ export async function withLock<T>(lock: Acquirable, fn: () => T | Promise<T>, op
  * Blocking form of {@link withLock} for workers: runs `fn` holding `lock`
  * and releases it even when `fn` throws.
  *
+ * @throws {TimeoutError} When `timeout` runs out before the lock is held.
  * Python: `with lock:`.
+ *
+ * @example In a task running on a worker thread
+ * ```ts
+ * import { type Lock, type Value, withLockSync } from "juggle/shared-memory";
+ * export function deposit(lock: Lock, balance: Value<"int32">, amount: number): number {
+ *   return withLockSync(lock, () => {
+ *     const next = balance.load() + amount;
+ *     balance.store(next);
+ *     return next;
+ *   });
+ * }
+ * ```
  */
 export function withLockSync<T>(
   lock: { acquireSync(options?: SyncWaitOptions): boolean; release(): void },
