@@ -130,6 +130,8 @@ interface Conn {
   replies: Deque<Reply>;
   /** No more requests are read (a `Connection: close` or an error was seen). */
   done: boolean;
+  /** A flush is scheduled for the end of this event-loop iteration. */
+  flushing: boolean;
 }
 
 /**
@@ -257,7 +259,7 @@ export class DelayServer implements AsyncDisposable {
   }
 
   #accept(socket: Socket): void {
-    const conn: Conn = { socket, input: undefined, replies: new Deque<Reply>(), done: false };
+    const conn: Conn = { socket, input: undefined, replies: new Deque<Reply>(), done: false, flushing: false };
     this.#conns.add(conn);
     this.#accepted++;
     // noDelay is already set by the server option: no second setsockopt per connection.
@@ -368,7 +370,15 @@ export class DelayServer implements AsyncDisposable {
         if (reply.prime !== undefined) this.#primes.push(reply.prime);
         this.#record(entry);
         reply.entry = undefined;
-        this.#flush(conn);
+        // Answers that fall due in the same iteration (pipelined requests on
+        // this connection) leave in one write: one syscall, not one each.
+        if (!conn.flushing) {
+          conn.flushing = true;
+          setImmediate(() => {
+            conn.flushing = false;
+            if (this.#conns.has(conn)) this.#flush(conn);
+          });
+        }
       };
       reply.timer = setTimeout(fire, entry.delay);
     }
@@ -426,19 +436,21 @@ export class DelayServer implements AsyncDisposable {
     }
   }
 
-  /** Writes the answers that are ready, in request order. */
+  /** Writes the answers that are ready, in request order, in one write. */
   #flush(conn: Conn): void {
+    let out = "";
     for (let reply = conn.replies.peekFront(); reply?.ready; reply = conn.replies.peekFront()) {
       conn.replies.shift();
       const length = Buffer.byteLength(reply.body);
       const head = `HTTP/1.1 ${reply.status} ${REASONS[reply.status] ?? "Unknown"}\r\ncontent-type: ${reply.type}\r\ncontent-length: ${length}\r\nconnection: ${reply.close ? "close" : "keep-alive"}\r\n\r\n`;
+      out += reply.head ? head : head + reply.body;
       if (reply.close) {
-        conn.socket.end(reply.head ? head : head + reply.body);
+        conn.socket.end(out);
         this.#conns.delete(conn);
         return;
       }
-      conn.socket.write(reply.head ? head : head + reply.body);
     }
+    if (out !== "") conn.socket.write(out);
     if (conn.done && conn.replies.length === 0 && this.#conns.has(conn)) {
       // The client half-closed and everything owed was written.
       conn.socket.end();
