@@ -50,6 +50,9 @@ export interface SyncWaitOptions {
   timeout?: number;
 }
 
+/** Longest engine-side `Atomics.waitAsync` of a wait with no deadline (see `waitAsync`). */
+const ENGINE_SLICE = 30_000;
+
 /** Iterations a worker spins, re-reading a word, before it sleeps in `Atomics.wait`. */
 export const SPIN = 64;
 
@@ -102,37 +105,42 @@ export function waitAsync(
   const ms = remaining(deadline);
   if (ms <= 0) return Promise.resolve(Atomics.load(i32, index) === expected ? "timed-out" : "not-equal");
   if (signal?.aborted) return Promise.reject(signal.reason);
+  const finite = ms !== Number.POSITIVE_INFINITY;
   // The engine's own timeout is a little later than ours: our timer decides
   // (a pending waitAsync does not keep the process alive, a timer does), and
-  // the engine still drops the abandoned waiter soon after.
-  const finite = ms !== Number.POSITIVE_INFINITY;
-  const r = Atomics.waitAsync(i32, index, expected, finite ? ms + 100 : ms);
+  // the engine drops the abandoned waiter soon after. With no deadline, the
+  // engine wait is re-armed every ENGINE_SLICE ms, so a waiter abandoned
+  // through its signal is dropped within that time even if no notify comes.
+  const r = Atomics.waitAsync(i32, index, expected, finite ? ms + 100 : ENGINE_SLICE);
   if (!r.async) return Promise.resolve(r.value);
-  if (signal === undefined && !finite) return r.value;
   return new Promise<WaitResult>((resolve, reject) => {
     let stale = false;
+    const settle = (result: WaitResult): void => {
+      stale = true;
+      off();
+      clearTimeout(timer);
+      resolve(result);
+    };
     const timer = finite
-      ? setTimeout(() => {
-          stale = true;
-          off();
-          resolve(Atomics.load(i32, index) === expected ? "timed-out" : "not-equal");
-        }, ms)
+      ? setTimeout(() => settle(Atomics.load(i32, index) === expected ? "timed-out" : "not-equal"), ms)
       : undefined;
     const off = listenAbort(signal, (reason) => {
       stale = true;
       clearTimeout(timer);
       reject(reason);
     });
-    void r.value.then((result) => {
-      if (!stale) {
-        stale = true;
-        off();
-        clearTimeout(timer);
-        resolve(result);
-      } else if (result === "ok") {
+    const onResult = (result: "ok" | "timed-out"): void => {
+      if (stale) {
         // Pass on the wake-up this abandoned waiter swallowed.
-        Atomics.notify(i32, index, 1);
+        if (result === "ok") Atomics.notify(i32, index, 1);
+      } else if (result === "timed-out" && !finite) {
+        const again = Atomics.waitAsync(i32, index, expected, ENGINE_SLICE);
+        if (again.async) void again.value.then(onResult);
+        else settle(again.value);
+      } else {
+        settle(result);
       }
-    });
+    };
+    void r.value.then(onResult);
   });
 }
