@@ -19,7 +19,7 @@ export const AUTO_TARGET_MS = 2;
 /** Largest automatic chunk. */
 export const AUTO_MAX = 1 << 16;
 /** An automatic chunk grows at most this many times per measurement. */
-const AUTO_GROWTH = 32;
+const AUTO_GROWTH = 256;
 
 /**
  * Python's default chunk size for `length` items on `workers` workers.
@@ -46,33 +46,44 @@ export function checkChunksize(action: string, value: unknown): number | "auto" 
  * Sizes chunks from the time the previous ones took. It starts with one
  * item, grows at most {@link AUTO_GROWTH} times per measurement (a first
  * measurement of one tiny item is mostly overhead and noise), and then aims
- * at {@link AUTO_TARGET_MS} per chunk from the mean time per item measured so
- * far. With a known remaining length it never takes more than a worker's
- * fair share, so the last chunks still spread over every worker.
+ * at {@link AUTO_TARGET_MS} per chunk from the time per item of the largest
+ * chunk measured so far. With a known remaining length, the last chunks are split evenly over
+ * the workers so they finish together.
  */
 export class AutoChunker {
   #items = 0;
   #ms = 0;
   #size = 1;
+  #tail = 0;
   readonly #targetMs: number;
 
   constructor(targetMs = AUTO_TARGET_MS) {
     this.#targetMs = targetMs;
   }
 
-  /** The size of the next chunk. */
+  /**
+   * The size of the next chunk. Once what remains would fit in one chunk per
+   * worker, it is split evenly and that size is kept to the end (re-splitting
+   * what is left each time would end in a long tail of ever smaller chunks).
+   */
   next(remaining: number | undefined, workers: number): number {
     let size = this.#size;
-    if (remaining !== undefined) size = Math.min(size, Math.ceil(remaining / Math.max(1, workers)));
+    if (remaining !== undefined) {
+      if (this.#tail > 0) size = this.#tail;
+      else if (remaining <= size * workers) size = this.#tail = Math.ceil(remaining / Math.max(1, workers));
+    }
     return Math.max(1, size);
   }
 
   /** Records that `items` items ran in `ms` milliseconds. */
   observe(items: number, ms: number): void {
     if (items <= 0 || !(ms >= 0)) return;
-    this.#items += items;
-    this.#ms += ms;
-    const perItem = this.#ms / this.#items;
+    // The largest chunk seen so far is the measurement least distorted by the
+    // fixed cost of a call and by timer resolution.
+    if (items < this.#items) return;
+    this.#items = items;
+    this.#ms = ms;
+    const perItem = ms / items;
     const ideal = perItem > 0 ? this.#targetMs / perItem : AUTO_MAX;
     const capped = Math.min(ideal, this.#size * AUTO_GROWTH, AUTO_MAX);
     this.#size = Math.max(1, Math.floor(capped));

@@ -34,14 +34,14 @@ export const FLAG_ONE = 8;
 /** Flag: report when the job started and ended (traced pools, chunks for auto sizing). */
 export const FLAG_TIMED = 16;
 /**
- * Flag: the payload of a `map` chunk of numbers travels as a Float64Array
- * (moved, not cloned, between threads): cloning an array costs tens of
- * nanoseconds per element, a typed array's bytes are copied at memory speed.
- * A chunk's results come back the same way when they are all numbers.
+ * Flag: the payload of a `map` chunk of numbers travels as an Int32Array or
+ * Float64Array (moved, not cloned, between threads): cloning an array costs
+ * tens of nanoseconds per element, a typed array's bytes are copied at memory
+ * speed. A chunk's results come back the same way when they are all numbers.
  */
-export const FLAG_F64 = 32;
+export const FLAG_TYPED = 32;
 /** Chunks shorter than this travel as plain arrays. */
-export const F64_MIN = 64;
+export const TYPED_MIN = 64;
 
 /** The job ran and returned `value`. */
 export const STATUS_OK = 0;

@@ -59,16 +59,22 @@ export function allPlain(values: readonly unknown[]): boolean {
   return true;
 }
 
-/** True when every value is a number (a chunk that can travel as a Float64Array). */
-export function allNumbers(values: ArrayLike<unknown>): boolean {
-  for (let i = 0; i < values.length; i++) if (typeof values[i] !== "number") return false;
-  return true;
-}
-
-/** The numbers of `values` in a Float64Array (check {@link allNumbers} first). */
-export function toFloat64(values: ArrayLike<unknown>): Float64Array {
-  const out = new Float64Array(values.length);
-  for (let i = 0; i < out.length; i++) out[i] = values[i] as number;
+/**
+ * The values as an Int32Array when they are all 32-bit integers (not -0), as
+ * a Float64Array when they are all numbers, else undefined. Int32 first: a
+ * task reading a double where it expects a small integer runs on V8's slow
+ * floating-point path (`n % d` becomes a C call).
+ */
+export function toTypedArray(values: ArrayLike<unknown>): Int32Array | Float64Array | undefined {
+  const n = values.length;
+  let ints = true;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (typeof v !== "number") return undefined;
+    if (ints && (v !== (v | 0) || (v === 0 && 1 / v < 0))) ints = false;
+  }
+  const out = ints ? new Int32Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = values[i] as number;
   return out;
 }
 

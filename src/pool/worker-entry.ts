@@ -22,11 +22,10 @@ import { Deque } from "../internal/deque.js";
 import { decodeShared, encodeShared } from "../internal/shareable.js";
 import { describe } from "../internal/validate.js";
 import {
-  F64_MIN,
   FLAG_ABORTABLE,
-  FLAG_F64,
   FLAG_ONE,
   FLAG_TIMED,
+  FLAG_TYPED,
   type FromWorker,
   type InitMessage,
   JOB_FIELDS,
@@ -39,10 +38,11 @@ import {
   STATUS_OK,
   STATUS_SKIPPED,
   type ToWorker,
+  TYPED_MIN,
 } from "./protocol.js";
 import { KIND_CALL } from "./job.js";
 import { isThenable, runPayload } from "./run-payload.js";
-import { allNumbers, allPlain, toFloat64 } from "./sendable.js";
+import { allPlain, toTypedArray } from "./sendable.js";
 import { callOneWithSignal, resolveTask, type TaskFn, type TaskRef } from "./task.js";
 
 /** Post results at least this often during a long run of synchronous jobs. */
@@ -153,7 +153,7 @@ function pump(): void {
     }
     const fn = fns[task];
     const decoded =
-      (flags & (FLAG_ONE | FLAG_F64)) === FLAG_F64 || ((flags & FLAG_ONE) === 0 && allPlain(payload as unknown[]))
+      (flags & (FLAG_ONE | FLAG_TYPED)) === FLAG_TYPED || ((flags & FLAG_ONE) === 0 && allPlain(payload as unknown[]))
         ? payload
         : decodeShared(payload);
     if (fn === undefined || decoded !== payload) {
@@ -193,10 +193,12 @@ function pump(): void {
 
 /** A chunk's results: a Float64Array when they are all numbers, else encoded for shared objects. */
 function packChunk(results: unknown[]): unknown {
-  if (results.length >= F64_MIN && allNumbers(results)) {
-    const numbers = toFloat64(results);
-    if (parentPort !== null) (transfer ??= []).push(numbers.buffer as ArrayBuffer);
-    return numbers;
+  if (results.length >= TYPED_MIN) {
+    const numbers = toTypedArray(results);
+    if (numbers !== undefined) {
+      if (parentPort !== null) (transfer ??= []).push(numbers.buffer as ArrayBuffer);
+      return numbers;
+    }
   }
   return allPlain(results) ? results : encodeShared(results);
 }

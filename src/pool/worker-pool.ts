@@ -33,11 +33,10 @@ import type { WorkerStats } from "./executor.js";
 import { type Job, KIND_CALL, KIND_MAP, SETTLED } from "./job.js";
 import {
   type DoneMessage,
-  F64_MIN,
   FLAG_ABORTABLE,
-  FLAG_F64,
   FLAG_ONE,
   FLAG_TIMED,
+  FLAG_TYPED,
   type FromWorker,
   JOB_FIELDS,
   RESULT_FIELDS,
@@ -47,8 +46,9 @@ import {
   STATUS_OK,
   STATUS_SKIPPED,
   type ToWorker,
+  TYPED_MIN,
 } from "./protocol.js";
-import { allNumbers, allPlain, toFloat64 } from "./sendable.js";
+import { allPlain, toTypedArray } from "./sendable.js";
 import { checkTaskRef, type TaskRef } from "./task.js";
 import { availableParallelism } from "node:os";
 
@@ -220,6 +220,7 @@ export abstract class WorkerPool extends BaseExecutor {
     let count = 0;
     let sent = 0;
     const timed = this.trace !== undefined;
+    let typed: Int32Array | Float64Array | undefined;
     while (count < room) {
       const head = this.peekJob();
       if (head === undefined) break;
@@ -245,10 +246,9 @@ export abstract class WorkerPool extends BaseExecutor {
       const payload = job.payload;
       if (job.kind === KIND_CALL && payload.length === 1) {
         jobs.push(job.id, task, flags | FLAG_ONE, encodeShared(payload[0]));
-      } else if (job.kind === KIND_MAP && payload.length >= F64_MIN && allNumbers(payload)) {
-        const numbers = toFloat64(payload);
-        jobs.push(job.id, task, flags | FLAG_F64, numbers);
-        if (this.sharesMemory) (transfer ??= []).push(numbers.buffer as ArrayBuffer);
+      } else if (job.kind === KIND_MAP && payload.length >= TYPED_MIN && (typed = toTypedArray(payload)) !== undefined) {
+        jobs.push(job.id, task, flags | FLAG_TYPED, typed);
+        if (this.sharesMemory) (transfer ??= []).push(typed.buffer as ArrayBuffer);
       } else {
         // A chunk of numbers or strings has nothing to encode: skip the walk.
         jobs.push(job.id, task, flags, allPlain(payload) ? payload : encodeShared(payload));
@@ -395,7 +395,7 @@ export abstract class WorkerPool extends BaseExecutor {
       if (status === STATUS_OK) {
         const value = r[i + 2];
         const decoded =
-          job.kind !== KIND_CALL && (value instanceof Float64Array || allPlain(value as unknown[]))
+          job.kind !== KIND_CALL && (ArrayBuffer.isView(value) || allPlain(value as unknown[]))
             ? value
             : decodeShared(value);
         if (decoded === value) this.settleJob(job, true, value, start, end, slot.id);
