@@ -51,6 +51,16 @@ const r2 = (x: number): number => Math.round(x * 100) / 100;
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
+/** Most lines in one chronology chart (a bigger crawl is sampled evenly). */
+const MAX_SPANS = 2000;
+
+/** At most `max` items, evenly spaced, first and last kept. */
+function sample<T>(items: T[], max: number): T[] {
+  if (items.length <= max) return items;
+  const step = (items.length - 1) / (max - 1);
+  return Array.from({ length: max }, (_, i) => items[Math.round(i * step)] as T);
+}
+
 /** The best time the crawl can take: full waves of `concurrency` requests. */
 export function idealMs(requests: number, concurrency: number, delay: number): number {
   return Math.ceil(requests / Math.max(1, concurrency)) * delay;
@@ -142,7 +152,7 @@ export default defineExperiment({
               : v.key === "adaptive"
                 ? `One line per request. The limiter starts at 4 requests in flight and doubles each round while latency stays flat (this server never queues), up to the cap of ${concurrency}: the first waves are narrow, which is the price of not knowing the right number in advance (${pct(eff)} of the ideal). Against a server that slows down when overloaded it would settle below the cap by itself.`
                 : `One line per request. With ${concurrency} in flight, requests go in waves of ${concurrency}: the steeper and straighter the edges, the less time is lost between an answer and the next request. ${pct(eff)} of the ideal ${r3(ideal / 1000)} s.`,
-          spans: [...run.records].sort((a, b) => a.start - b.start).map((r) => ({ start: r2(r.start), end: r2(r.end), ok: r.ok })),
+          spans: sample([...run.records].sort((a, b) => a.start - b.start), MAX_SPANS).map((r) => ({ start: r2(r.start), end: r2(r.end), ok: r.ok })),
         });
       }
     }
