@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { decodeShared, encodeShared } from "../../src/internal/shareable.js";
 import { BoundedSemaphore, Semaphore, Value } from "../../src/shared-memory/index.js";
 import { start } from "./fixtures/run.js";
 
@@ -54,6 +55,16 @@ describe("Semaphore", () => {
 });
 
 describe("BoundedSemaphore", () => {
+  it("stays bounded when it travels to another thread", async () => {
+    const copy = await decodeShared(encodeShared(new BoundedSemaphore(1)));
+    assert.ok(copy instanceof BoundedSemaphore);
+    assert.throws(() => copy.release(), { code: "ERR_JUGGLE_SEMAPHORE_OVERFLOW" });
+    const plain = await decodeShared(encodeShared(new Semaphore(1)));
+    assert.ok(!(plain instanceof BoundedSemaphore));
+    plain.release();
+    assert.equal(plain.value, 2);
+  });
+
   it("refuses to be released above its initial value", async () => {
     const sem = new BoundedSemaphore(1);
     assert.throws(() => sem.release(), { code: "ERR_JUGGLE_SEMAPHORE_OVERFLOW", message: /released too many times/ });
