@@ -102,8 +102,8 @@ export interface RunContext {
   modules?: readonly string[] | undefined;
   /** Worker name reported with the results. */
   worker?: string;
-  /** Aborts the task's `taskSignal()` (the caller cancelled the job). */
-  signal?: AbortSignal;
+  /** The job's controller: aborted when the caller cancels the job (and by the time limit). */
+  controller?: AbortController;
 }
 
 /** What a job returns (encoded): its results, the worker, and its run times. */
@@ -123,7 +123,7 @@ export interface JobResult {
  * its time limit (the task's `taskSignal()` aborts then).
  */
 export async function runJob(data: JobData, context: RunContext = {}): Promise<string> {
-  const { modules, signal: cancel } = context;
+  const { modules } = context;
   if (typeof data?.m !== "string" || typeof data.n !== "string" || typeof data.p !== "string") {
     throw new TypeError("Cannot run job as its data is not a juggle job (expected a task reference and a payload)");
   }
@@ -131,8 +131,8 @@ export async function runJob(data: JobData, context: RunContext = {}): Promise<s
   const fn = await resolveTask({ module, name: data.n });
   const argLists = decode(data.p) as unknown[][];
   const startedAt = performance.timeOrigin + performance.now();
-  const controller = new AbortController();
-  const signal = cancel === undefined ? controller.signal : AbortSignal.any([controller.signal, cancel]);
+  const controller = context.controller ?? new AbortController();
+  const signal = controller.signal;
   let timer: NodeJS.Timeout | undefined;
   const work = (async () => {
     const results: unknown[] = [];

@@ -22,8 +22,8 @@
  *
  * Delivered jobs are removed in batches by a small script that deletes a job
  * only when it is finished (a job re-run after a stall is never removed while
- * active). Jobs are also added with an age-based `removeOnComplete` /
- * `removeOnFail`, which bounds what a producer that died leaves behind.
+ * active). The pool also sweeps finished jobs older than its `resultTtl`,
+ * which bounds what a producer that died leaves behind.
  *
  * @internal
  * @module
@@ -195,7 +195,7 @@ export class JobTracker {
     this.#toRemove = [];
     const client = this.#client as Redis & { juggleRemoveFinished(...args: string[]): Promise<number> };
     // Removals are chained so close() can wait for all of them; a failed
-    // removal is left to the age-based cleanup.
+    // removal is left to the sweep of old finished jobs.
     this.#removing = this.#removing.then(() => client.juggleRemoveFinished(this.#keyPrefix, ...ids).then(noop, noop));
   }
 

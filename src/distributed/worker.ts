@@ -178,7 +178,7 @@ export class RedisWorker implements AsyncDisposable {
           const id = job.id ?? "";
           running.set(id, controller);
           try {
-            return await runJob(job.data, { modules, worker: name, signal: controller.signal });
+            return await runJob(job.data, { modules, worker: name, controller });
           } catch (error) {
             throw toFailure(error);
           } finally {
