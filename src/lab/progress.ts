@@ -63,41 +63,58 @@ export function lineProgress(write: (line: string) => void = (l) => process.stde
   };
 }
 
-/** Bars on a terminal (stderr), one per running task, removed when done. */
+/**
+ * Bars on a terminal (stderr), one per running task, removed when done. The
+ * bar set exists only while a task runs, so what the lab prints between
+ * tasks (the result tables) is never drawn over.
+ */
 export function barProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
-  const multi = new cliProgress.MultiBar(
-    {
-      stream,
-      format: " {bar} {percentage}% | {value}/{total} | {label}",
-      hideCursor: true,
-      clearOnComplete: true,
-      stopOnComplete: false,
-      etaBuffer: 50,
-      fps: 10,
-    },
-    cliProgress.Presets.shades_classic,
-  );
+  let multi: cliProgress.MultiBar | undefined;
+  let active = 0;
+  const open = (): cliProgress.MultiBar => {
+    multi ??= new cliProgress.MultiBar(
+      {
+        stream,
+        format: " {bar} {percentage}% | {value}/{total} | {label}",
+        hideCursor: true,
+        clearOnComplete: true,
+        stopOnComplete: false,
+        etaBuffer: 50,
+        fps: 10,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    return multi;
+  };
   return {
     task(label, total) {
-      const bar = multi.create(Math.max(1, total), 0, { label });
+      const bars = open();
+      const bar = bars.create(Math.max(1, total), 0, { label });
+      active++;
       let finished = false;
       return {
         tick(n = 1) {
-          bar.increment(n);
+          if (!finished) bar.increment(n);
         },
         done() {
           if (finished) return;
           finished = true;
-          bar.update(Math.max(1, total));
-          multi.remove(bar);
+          bars.remove(bar);
+          if (--active === 0 && multi === bars) {
+            bars.stop();
+            multi = undefined;
+          }
         },
       };
     },
     log(message) {
-      multi.log(`${message}\n`);
+      if (multi !== undefined) multi.log(`${message}\n`);
+      else stream.write(`${message}\n`);
     },
     stop() {
-      multi.stop();
+      multi?.stop();
+      multi = undefined;
+      active = 0;
     },
   };
 }
