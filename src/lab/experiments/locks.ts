@@ -13,8 +13,10 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Process } from "../../pool/process.js";
 import { Thread } from "../../pool/thread.js";
 import { Lock } from "../../shared-memory/lock.js";
+import { Manager } from "../../shared-memory/manager.js";
 import { Value } from "../../shared-memory/value.js";
 import { type ChartSpec, defineExperiment, type ExperimentResult } from "../experiment.js";
 import type { Progress } from "../progress.js";
@@ -28,6 +30,8 @@ export interface LocksOptions {
   increments: number;
   /** File read-increment-writes per worker (each is a few system calls). */
   fileIncrements: number;
+  /** Also run the updates from processes, through a `Manager` (their counter increments per worker). */
+  processIncrements: number;
   /** Where to report progress (one tick per run). */
   progress?: Progress;
 }
@@ -37,7 +41,7 @@ export interface LocksRun {
   target: "counter" | "file";
   /** "no lock", "lock", or "Atomics.add" (no lock needed: one atomic instruction). */
   variant: "no lock" | "lock" | "Atomics.add";
-  model: "threads";
+  model: "threads" | "processes";
   workers: number;
   expected: number;
   /** What the shared counter or file held at the end. */
@@ -58,20 +62,72 @@ function gate(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(4));
 }
 
-async function runThreads<T>(threads: Thread[]): Promise<T[]> {
-  for (const t of threads) t.start();
-  for (const t of threads) await t.join();
-  return threads.map((t) => {
-    if (t.error !== undefined) throw t.error;
-    return t.result as T;
+async function runAll<T>(workers: (Thread | Process)[]): Promise<T[]> {
+  for (const w of workers) w.start();
+  for (const w of workers) await w.join();
+  return workers.map((w) => {
+    if (w.error !== undefined) throw w.error;
+    return w.result as T;
   });
+}
+
+/**
+ * The book's version: processes, which share no memory, update a counter
+ * held by a `Manager` (a load and a store, two round trips) and the file,
+ * with and without a manager `Lock`.
+ */
+async function processRuns(options: LocksOptions, dir: string, tick: () => void): Promise<LocksRun[]> {
+  const { workers, processIncrements, fileIncrements } = options;
+  const runs: LocksRun[] = [];
+  await using manager = await Manager.start();
+  for (const variant of ["no lock", "lock"] as const) {
+    const counter = manager.value(0);
+    const lock = manager.lock();
+    const arrived = manager.value(0);
+    const go = manager.event();
+    const start = performance.now();
+    await runAll(
+      Array.from({ length: workers }, () =>
+        variant === "lock"
+          ? new Process({ target: ipc.incrementRemoteLocked, args: [counter, lock, processIncrements, arrived, go, workers] })
+          : new Process({ target: ipc.incrementRemoteUnlocked, args: [counter, processIncrements, arrived, go, workers] }),
+      ),
+    );
+    const ms = performance.now() - start;
+    const count = await counter.load();
+    const expected = workers * processIncrements;
+    runs.push({ target: "counter", variant, model: "processes", workers, expected, count, lost: expected - count, tornReads: 0, ms: round(ms, 1) });
+    tick();
+  }
+  for (const variant of ["no lock", "lock"] as const) {
+    const path = join(dir, `process-counter-${variant === "lock" ? "locked" : "unlocked"}.txt`);
+    await writeFile(path, "0");
+    const lock = manager.lock();
+    const arrived = manager.value(0);
+    const go = manager.event();
+    const start = performance.now();
+    const results = await runAll<FileWork>(
+      Array.from({ length: workers }, () =>
+        variant === "lock"
+          ? new Process({ target: ipc.fileIncrementRemoteLocked, args: [path, lock, fileIncrements, arrived, go, workers] })
+          : new Process({ target: ipc.fileIncrementRemoteUnlocked, args: [path, fileIncrements, arrived, go, workers] }),
+      ),
+    );
+    const ms = performance.now() - start;
+    const count = Number.parseInt(await readFile(path, "utf8"), 10);
+    const expected = workers * fileIncrements;
+    const tornReads = results.reduce((sum, r) => sum + r.tornReads, 0);
+    runs.push({ target: "file", variant, model: "processes", workers, expected, count, lost: expected - count, tornReads, ms: round(ms, 1) });
+    tick();
+  }
+  return runs;
 }
 
 /** Runs the experiment. */
 export async function runLocks(options: LocksOptions): Promise<LocksResult> {
   const { workers, increments, fileIncrements } = options;
   const runs: LocksRun[] = [];
-  const bar = options.progress?.task("locks: runs", 5);
+  const bar = options.progress?.task("locks: runs", options.processIncrements > 0 ? 9 : 5);
 
   for (const variant of ["no lock", "lock", "Atomics.add"] as const) {
     const counter = new Value("int32", 0);
@@ -79,7 +135,7 @@ export async function runLocks(options: LocksOptions): Promise<LocksResult> {
     const target =
       variant === "no lock" ? ipc.incrementUnlocked : variant === "lock" ? ipc.incrementLocked : ipc.incrementAtomic;
     const start = performance.now();
-    await runThreads(
+    await runAll(
       Array.from({ length: workers }, () => new Thread({ target, args: [counter, increments, g, workers] })),
     );
     const ms = performance.now() - start;
@@ -96,7 +152,7 @@ export async function runLocks(options: LocksOptions): Promise<LocksResult> {
       const g = gate();
       const lock = new Lock();
       const start = performance.now();
-      const results = await runThreads<FileWork>(
+      const results = await runAll<FileWork>(
         Array.from({ length: workers }, () =>
           variant === "lock"
             ? new Thread({ target: ipc.fileIncrementLocked, args: [path, lock, fileIncrements, g, workers] })
@@ -110,6 +166,7 @@ export async function runLocks(options: LocksOptions): Promise<LocksResult> {
       bar?.tick();
       runs.push({ target: "file", variant, model: "threads", workers, expected, count, lost: expected - count, tornReads, ms: round(ms, 1) });
     }
+    if (options.processIncrements > 0) runs.push(...(await processRuns(options, dir, () => bar?.tick())));
   } finally {
     bar?.done();
     await rm(dir, { recursive: true, force: true });
@@ -125,19 +182,22 @@ export async function runLocks(options: LocksOptions): Promise<LocksResult> {
 /** The report's summary, headline, tables, charts and notes for a result. */
 export function locksReport(result: LocksResult): ExperimentResult {
   const { runs, options } = result;
-  const label = (r: LocksRun) => `${r.target}, ${r.variant}`;
-  const unlocked = runs.find((r) => r.target === "counter" && r.variant === "no lock");
-  const locked = runs.find((r) => r.target === "counter" && r.variant === "lock");
-  const fileUnlocked = runs.find((r) => r.target === "file" && r.variant === "no lock");
+  const label = (r: LocksRun) => `${r.model}: ${r.target}, ${r.variant}`;
+  const unlocked = runs.find((r) => r.target === "counter" && r.variant === "no lock" && r.model === "threads");
+  const locked = runs.find((r) => r.target === "counter" && r.variant === "lock" && r.model === "threads");
+  const fileUnlocked = runs.find((r) => r.target === "file" && r.variant === "no lock" && r.model === "threads");
   const chart: ChartSpec = {
     kind: "bar",
     title: "Updates counted vs expected",
     figure: "HPP \"Synchronizing File and Variable Access\"",
     caption:
       `${options.workers} threads each add 1 to a shared counter ${options.increments.toLocaleString("en-US")} times and to a ` +
-      `number in a shared file ${options.fileIncrements.toLocaleString("en-US")} times. Without a lock, a read and the write ` +
-      "after it are two steps: another worker's update in between is overwritten and lost. With the lock (or one atomic " +
-      "instruction, Atomics.add) every update counts.",
+      `number in a shared file ${options.fileIncrements.toLocaleString("en-US")} times` +
+      (options.processIncrements > 0
+        ? `; ${options.workers} processes do the same through a Manager (${options.processIncrements.toLocaleString("en-US")} counter updates each, a round trip per load and per store)`
+        : "") +
+      ". Without a lock, a read and the write after it are two steps: another worker's update in between is overwritten " +
+      "and lost. With the lock (or one atomic instruction, Atomics.add) every update counts.",
     xLabel: "run",
     yLabel: "updates",
     labels: runs.map(label),
@@ -151,7 +211,8 @@ export function locksReport(result: LocksResult): ExperimentResult {
       "machine at this moment, and can even be none. With the lock the count is always exact.",
     "Python's `value.value += 1` on a multiprocessing.Value is the same race: a load, then a store; juggle's Value reads " +
       "and writes atomically, but the two steps still need `value.lock` (Python's get_lock()) or an atomic `value.add(1)`.",
-    "Workers are threads sharing a Value, a Lock and a file; the book uses processes with the same effect.",
+    "Threads share a Value, a Lock and a file in memory; processes, which share no memory in Node, reach a Manager's " +
+      "value and lock by messages (the book's processes share a multiprocessing.Value and lock the file with fasteners).",
   ];
   if (fileUnlocked !== undefined && fileUnlocked.tornReads > 0) {
     notes.push(
@@ -189,6 +250,7 @@ export default defineExperiment({
     workers: { type: "integer", min: 2, max: 64, default: 2, description: "workers updating the shared state" },
     increments: { type: "integer", min: 1, default: 500_000, quick: 20_000, description: "counter increments per worker" },
     fileIncrements: { type: "integer", min: 1, default: 300, quick: 30, description: "file read-increment-writes per worker" },
+    processIncrements: { type: "integer", min: 0, default: 300, quick: 30, description: "counter updates per process through a Manager (0: no process runs)" },
   },
   async run(ctx) {
     const result = await runLocks({ ...ctx.flags, progress: ctx.progress });

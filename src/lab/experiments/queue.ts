@@ -13,7 +13,9 @@
  * @module
  */
 import { availableParallelism } from "node:os";
+import { Process } from "../../pool/process.js";
 import { Thread } from "../../pool/thread.js";
+import { Manager } from "../../shared-memory/manager.js";
 import { SharedQueue } from "../../shared-memory/shared-queue.js";
 import { type ChartSpec, defineExperiment, type ExperimentResult } from "../experiment.js";
 import type { Progress } from "../progress.js";
@@ -61,6 +63,36 @@ function serialLoop(start: number, count: number): QueueRun {
   return { variant: "serial loop", model: "main thread", workers: 0, ms: performance.now() - t0, primes, perWorker: [] };
 }
 
+/** A started `Thread` or `Process`, as the queue runs use them. */
+type Worker = Thread | Process;
+
+/**
+ * Runs `work` (feeding and collecting) but fails as soon as a worker fails
+ * or crashes: a worker that cannot start must not leave the parent waiting
+ * forever. On failure every worker is terminated.
+ */
+async function watching<T>(workers: readonly Worker[], work: () => Promise<T>): Promise<T> {
+  let settled = false;
+  const never = new Promise<never>(() => {});
+  // A worker that returned has met its pill; one that failed or crashed ends the run.
+  const early = Promise.race(
+    workers.map((w) =>
+      w.join().then(() => {
+        if (settled || (w.error === undefined && (w.exitCode ?? 0) === 0)) return never;
+        throw w.error ?? new Error(`Cannot finish the queue run as ${w.name} exited with code ${w.exitCode}`);
+      }),
+    ),
+  );
+  try {
+    return await Promise.race([work(), early]);
+  } catch (error) {
+    for (const w of workers) if (w.isAlive) w.terminate();
+    throw error;
+  } finally {
+    settled = true;
+  }
+}
+
 /**
  * Threads with two shared-memory queues (Examples 9-5 to 9-7). With a
  * `feederCapacity`, the jobs are put by an async feeder on the event loop
@@ -75,7 +107,9 @@ async function threadQueue(start: number, count: number, workers: number, feeder
   const threads = Array.from({ length: workers }, () => new Thread({ target: ipc.primeQueueWorker, args: [jobs, results] }));
   for (const t of threads) t.start();
   // Start the clock once every worker runs, as the book forks before t1.
-  for (let ready = 0; ready < workers; ) if ((await results.get()) === WORKER_READY) ready++;
+  await watching(threads, async () => {
+    for (let ready = 0; ready < workers; ) if ((await results.get()) === WORKER_READY) ready++;
+  });
   const t0 = performance.now();
   const feed = async () => {
     for (let n = start; n < start + count; n++) {
@@ -94,13 +128,11 @@ async function threadQueue(start: number, count: number, workers: number, feeder
     }
     return primes;
   };
-  let primes: number;
-  if (feederCapacity === undefined) {
+  const primes = await watching(threads, async () => {
+    if (feederCapacity !== undefined) return (await Promise.all([feed(), collect()]))[1];
     await feed();
-    primes = await collect();
-  } else {
-    [, primes] = await Promise.all([feed(), collect()]);
-  }
+    return collect();
+  });
   const ms = performance.now() - t0;
   for (const t of threads) await t.join();
   const perWorker = threads.map((t) => {
@@ -119,10 +151,46 @@ async function threadQueue(start: number, count: number, workers: number, feeder
 
 /**
  * Processes with two queues held by a `Manager` (Examples 9-5 to 9-9 as the
- * book runs them). Waits for juggle's `Manager`.
+ * book runs them): every get and put is a message to this process.
  */
-async function processQueue(_start: number, _count: number, _workers: number, _feederCapacity?: number): Promise<QueueRun> {
-  throw new Error("Cannot run the process queue as juggle's Manager is not available yet");
+async function processQueue(start: number, count: number, workers: number, feederCapacity?: number): Promise<QueueRun> {
+  const manager = await Manager.start();
+  try {
+    const jobs = manager.queue<number>(feederCapacity === undefined ? {} : { maxsize: feederCapacity });
+    const results = manager.queue<number>();
+    const procs = Array.from({ length: workers }, () => new Process({ target: ipc.primeQueueWorkerRemote, args: [jobs, results] }));
+    for (const p of procs) p.start();
+    await watching(procs, async () => {
+      for (let ready = 0; ready < workers; ) if ((await results.get()) === WORKER_READY) ready++;
+    });
+    const t0 = performance.now();
+    const feed = async () => {
+      for (let n = start; n < start + count; n++) await jobs.put(n);
+      for (let i = 0; i < workers; i++) await jobs.put(ALL_DONE);
+    };
+    const collect = async () => {
+      let primes = 0;
+      for (let finished = 0; finished < workers; ) {
+        if ((await results.get()) === WORKER_FINISHED) finished++;
+        else primes++;
+      }
+      return primes;
+    };
+    const primes = await watching(procs, async () => {
+      if (feederCapacity !== undefined) return (await Promise.all([feed(), collect()]))[1];
+      await feed();
+      return collect();
+    });
+    const ms = performance.now() - t0;
+    for (const p of procs) await p.join();
+    const perWorker = procs.map((p) => {
+      if (p.error !== undefined) throw p.error;
+      return p.result as number;
+    });
+    return { variant: feederCapacity === undefined ? "queue" : "queue + async feeder", model: "processes", workers, ms, primes, perWorker };
+  } finally {
+    await manager.shutdown();
+  }
 }
 
 /** Runs the experiment. */
@@ -243,7 +311,7 @@ export default defineExperiment({
     start: { type: "integer", min: 2, max: 2 ** 50, default: 100_000_000, quick: 1_000_000, description: "first number checked" },
     count: { type: "integer", min: 1, max: 1_000_000, default: 20_000, quick: 500, description: "numbers put on the queue" },
     maxWorkers: { type: "integer", min: 0, max: 64, default: 0, quick: 2, description: "largest worker count (0: twice the cores)" },
-    models: { type: "string", choices: ["both", "threads", "processes"], default: "threads", description: "which workers to run" },
+    models: { type: "string", choices: ["both", "threads", "processes"], default: "both", description: "which workers to run" },
     feederWorkers: { type: "integer", min: 0, max: 64, default: 0, quick: 2, description: "workers of the async-feeder runs (0: the cores)" },
     feederCapacity: { type: "integer", min: 1, default: 1024, quick: 64, description: "slots of the fed jobs queue" },
   },

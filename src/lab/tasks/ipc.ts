@@ -122,24 +122,31 @@ export function factorsFileFlag(n: number, from: number, to: number, path: strin
   }
 }
 
-/** A value held by a manager process, reached by messages. */
-export interface RemoteValue<T> {
-  get(): Promise<T>;
-  set(value: T): Promise<unknown>;
+/** A number held by a `Manager`, reached by messages (a `ManagerValue`). */
+export interface RemoteValue {
+  load(): Promise<number>;
+  store(value: number): Promise<unknown>;
+  add(delta: number): Promise<number>;
+}
+
+/** A lock held by a `Manager` (a `ManagerLock`). */
+export interface RemoteLock {
+  acquire(): Promise<boolean>;
+  release(): Promise<unknown>;
+}
+
+/** An event held by a `Manager` (a `ManagerEvent`). */
+export interface RemoteEvent {
+  set(): Promise<unknown>;
+  wait(): Promise<boolean>;
 }
 
 /** The book's `Manager().Value` flag: each poll is a round trip to the manager. */
-export function factorsManagerFlag(
-  n: number,
-  from: number,
-  to: number,
-  flag: RemoteValue<number>,
-  checkEvery: number,
-): Promise<FactorCheck> {
+export function factorsManagerFlag(n: number, from: number, to: number, flag: RemoteValue, checkEvery: number): Promise<FactorCheck> {
   const adapter: AsyncFlag = {
-    isSet: async () => (await flag.get()) !== 0,
+    isSet: async () => (await flag.load()) !== 0,
     set: async () => {
-      await flag.set(1);
+      await flag.store(1);
     },
   };
   return checkFactorRangeAsync(n, from, to, adapter, checkEvery);
@@ -274,6 +281,70 @@ export function fileIncrementLocked(path: string, lock: Lock, times: number, gat
       tornReads += bumpFile(path);
     } finally {
       lock.release();
+    }
+  }
+  return { tornReads };
+}
+
+// Processes share no memory: their start gate, counter and lock live in a Manager.
+
+/** Waits until `parties` processes have arrived: a manager counter and event. */
+async function arriveRemote(arrived: RemoteValue, go: RemoteEvent, parties: number): Promise<void> {
+  if ((await arrived.add(1)) + 1 >= parties) await go.set();
+  else await go.wait();
+}
+
+/** `value = load(); store(value + 1)`, `times` times, from a process: two round trips, nothing holding them together. */
+export async function incrementRemoteUnlocked(counter: RemoteValue, times: number, arrived: RemoteValue, go: RemoteEvent, parties: number): Promise<void> {
+  await arriveRemote(arrived, go, parties);
+  for (let i = 0; i < times; i++) await counter.store((await counter.load()) + 1);
+}
+
+/** The same under a manager `Lock`. */
+export async function incrementRemoteLocked(
+  counter: RemoteValue,
+  lock: RemoteLock,
+  times: number,
+  arrived: RemoteValue,
+  go: RemoteEvent,
+  parties: number,
+): Promise<void> {
+  await arriveRemote(arrived, go, parties);
+  for (let i = 0; i < times; i++) {
+    await lock.acquire();
+    try {
+      await counter.store((await counter.load()) + 1);
+    } finally {
+      await lock.release();
+    }
+  }
+}
+
+/** The file counter from a process, without a lock. */
+export async function fileIncrementRemoteUnlocked(path: string, times: number, arrived: RemoteValue, go: RemoteEvent, parties: number): Promise<FileWork> {
+  await arriveRemote(arrived, go, parties);
+  let tornReads = 0;
+  for (let i = 0; i < times; i++) tornReads += bumpFile(path);
+  return { tornReads };
+}
+
+/** The file counter from a process, each read-and-write under a manager `Lock`. */
+export async function fileIncrementRemoteLocked(
+  path: string,
+  lock: RemoteLock,
+  times: number,
+  arrived: RemoteValue,
+  go: RemoteEvent,
+  parties: number,
+): Promise<FileWork> {
+  await arriveRemote(arrived, go, parties);
+  let tornReads = 0;
+  for (let i = 0; i < times; i++) {
+    await lock.acquire();
+    try {
+      tornReads += bumpFile(path);
+    } finally {
+      await lock.release();
     }
   }
   return { tornReads };
