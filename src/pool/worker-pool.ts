@@ -486,6 +486,9 @@ export abstract class WorkerPool extends BaseExecutor {
       const id = view[SLOT_JOB];
       running = jobs.findIndex((job) => job.id === id);
       finished = view[SLOT_FINISHED] === 1;
+      // A worker that died before running anything (its initializer exited,
+      // say) would die again: blame the first job rather than loop forever.
+      if (running < 0 && slot.tasks === 0) running = 0;
     }
     const how = signal !== null ? `was killed by signal ${signal}` : `exited with code ${code}`;
     const cause = slot.error;

@@ -357,6 +357,15 @@ export function executorConformance(name: string, caps: Capabilities, make: Fact
         await assert.rejects(ex.submit(t.square, 2), { message: /initializer failed: initializer failed on purpose/ });
       });
 
+      it("a worker that dies in its initializer fails the task it was given instead of respawning forever", async () => {
+        await using ex = make({ workers: 1, initializer: t.exitInInit });
+        await assert.rejects(ex.submit(t.square, 2), (e: unknown) => {
+          assert.ok(e instanceof WorkerCrashedError);
+          assert.equal(e.exitCode, 5);
+          return true;
+        });
+      });
+
       it("idle workers exit after idleTimeout and are restarted on demand", async () => {
         await using ex = make({ workers: 1, idleTimeout: 10 });
         assert.equal(await ex.submit(t.square, 2), 4);
