@@ -49,6 +49,11 @@ export function toFailure(error: unknown): Error {
   return failure;
 }
 
+/** Whether `error` is already the output of {@link toFailure}. */
+export function isFailure(error: unknown): boolean {
+  return error instanceof Error && error.message.includes(MARK);
+}
+
 /**
  * Rebuilds the task's error from a job's `failedReason`. A reason without the
  * mark (BullMQ's own, such as "job stalled more than allowable limit") becomes

@@ -35,10 +35,6 @@ export const DEFAULT_MAX_STALLED_COUNT = 2;
  */
 export const DEFAULT_RESULT_TTL_SECONDS = 3_600;
 
-/** Environment variable carrying a worker's task modules to its threads. */
-export const TASKS_ENV = "JUGGLE_WORKER_TASKS";
-/** Environment variable carrying a worker's name to its threads. */
-export const WORKER_NAME_ENV = "JUGGLE_WORKER_NAME";
 
 /** The pub/sub channel on which producers name running jobs to abort: `<prefix>:<queue>:juggle-abort`. */
 export function abortChannel(prefix: string, queue: string): string {

@@ -5,13 +5,16 @@
  * @module
  */
 import { hostname } from "node:os";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { type Job, Worker } from "bullmq";
 import { checkInteger, checkMilliseconds, checkOptions, describe } from "../internal/validate.js";
 import type { Redis } from "ioredis";
 import { CancelledError } from "../internal/errors.js";
+import { task } from "../pool/task.js";
+import { ThreadPool } from "../pool/thread-pool.js";
 import { bullConnection, connectionSpec, createClient, DEFAULT_CONNECT_TIMEOUT, probe, type RedisConnection } from "./connection.js";
-import { type JobData, runJob, toFailure } from "./job.js";
+import { isFailure, type JobData, runJob, toFailure } from "./job.js";
+import type { runJobInThread } from "./thread-task.js";
 import {
   DEFAULT_LOCK_DURATION,
   DEFAULT_MAX_STALLED_COUNT,
@@ -19,8 +22,6 @@ import {
   DEFAULT_QUEUE,
   DEFAULT_STALLED_INTERVAL,
   abortChannel,
-  TASKS_ENV,
-  WORKER_NAME_ENV,
 } from "./settings.js";
 
 /** Options for {@link RedisWorker.start}. */
@@ -89,12 +90,20 @@ export class RedisWorker implements AsyncDisposable {
   readonly #worker: Worker;
   readonly #log: ((line: string) => void) | undefined;
   readonly #subscriber: Redis;
+  readonly #pool: ThreadPool | undefined;
   #completed = 0;
   #failed = 0;
   #closing: Promise<void> | undefined;
 
-  private constructor(worker: Worker, name: string, log: ((line: string) => void) | undefined, subscriber: Redis) {
+  private constructor(
+    worker: Worker,
+    name: string,
+    log: ((line: string) => void) | undefined,
+    subscriber: Redis,
+    pool: ThreadPool | undefined,
+  ) {
     this.#worker = worker;
+    this.#pool = pool;
     this.#subscriber = subscriber;
     this.name = name;
     this.#log = log;
@@ -153,7 +162,6 @@ export class RedisWorker implements AsyncDisposable {
     const prefix = o.prefix ?? DEFAULT_PREFIX;
     await subscriber.subscribe(abortChannel(prefix, queue));
 
-    let worker: Worker;
     const common = {
       connection: bullConnection(spec),
       prefix,
@@ -163,32 +171,30 @@ export class RedisWorker implements AsyncDisposable {
       name,
       autorun: false,
     };
-    if (threads > 0) {
-      // BullMQ's sandbox runs each job in a pooled worker thread; the task
-      // modules reach the threads through their inherited environment.
-      process.env[TASKS_ENV] = JSON.stringify(modules);
-      process.env[WORKER_NAME_ENV] = name;
-      const processor = fileURLToPath(new URL("./processor.js", import.meta.url));
-      worker = new Worker(queue, processor, { ...common, concurrency: threads, useWorkerThreads: true });
-    } else {
-      worker = new Worker(
-        queue,
-        async (job: Job<JobData>) => {
-          const controller = new AbortController();
-          const id = job.id ?? "";
-          running.set(id, controller);
-          try {
-            return await runJob(job.data, { modules, worker: name, controller });
-          } catch (error) {
-            throw toFailure(error);
-          } finally {
-            running.delete(id);
-          }
-        },
-        { ...common, concurrency },
-      );
-    }
-    const self = new RedisWorker(worker, name, log, subscriber);
+    // Jobs run on the main thread, or in a juggle ThreadPool (one job per
+    // thread at a time); either way the main thread renews the locks.
+    const pool = threads > 0 ? new ThreadPool({ workers: threads }) : undefined;
+    const threadTask = task<typeof runJobInThread>(new URL("./thread-task.js", import.meta.url), "runJobInThread");
+    const worker = new Worker(
+      queue,
+      async (job: Job<JobData>) => {
+        const controller = new AbortController();
+        const id = job.id ?? "";
+        running.set(id, controller);
+        try {
+          if (pool !== undefined) return await pool.run(threadTask, [job.data, modules, name], { signal: controller.signal });
+          return await runJob(job.data, { modules, worker: name, controller });
+        } catch (error) {
+          // A failure from a thread is already encoded; anything else (a task
+          // error here, a crashed thread, an abort) is encoded now.
+          throw isFailure(error) ? error : toFailure(error);
+        } finally {
+          running.delete(id);
+        }
+      },
+      { ...common, concurrency: pool === undefined ? concurrency : threads },
+    );
+    const self = new RedisWorker(worker, name, log, subscriber, pool);
     worker.on("error", (error) => log?.(`worker ${name}: Redis error: ${error.message}`));
     worker.on("completed", (job) => {
       self.#completed++;
@@ -222,6 +228,11 @@ export class RedisWorker implements AsyncDisposable {
       this.#log?.(`worker ${this.name} ${force ? "stopping now" : "finishing its running jobs"}`);
       this.#closing = this.#worker.close(force).then(async () => {
         await this.#subscriber.quit().catch(() => this.#subscriber.disconnect());
+        if (force) await this.#pool?.terminate();
+        else {
+          this.#pool?.close();
+          await this.#pool?.join();
+        }
         this.#log?.(`worker ${this.name} stopped`);
       });
     }

@@ -224,6 +224,14 @@ describe("RedisPool", () => {
       await assert.rejects(p.submit(t.boom, "in a thread"), { name: "TypeError", message: "in a thread" });
       const ids = p.stats().workers.map((w) => w.id);
       assert.ok(ids.length > 0 && ids.every((id) => /\/t\d+$/.test(id)), `worker ids: ${ids.join(", ")}`);
+      // Cancelling reaches a task running in a thread too.
+      const taskDir = await mkdtemp(join(dir, "thread-abort-"));
+      const controller = new AbortController();
+      const call = p.run(t.waitForAbort, [taskDir], { signal: controller.signal });
+      await until("the task runs", async () => existsSync(join(taskDir, "started")));
+      controller.abort(new Error("stop the thread's task"));
+      await assert.rejects(call, /stop the thread's task/);
+      await until("the task sees its signal abort", async () => existsSync(join(taskDir, "aborted")));
     } finally {
       assert.equal(await threaded.stop(), 0, threaded.output());
     }

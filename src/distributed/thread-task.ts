@@ -1,0 +1,28 @@
+/**
+ * The task `juggle worker --threads N` runs in a juggle `ThreadPool`: one
+ * BullMQ job, run in a worker thread so that CPU-bound tasks use every core
+ * while the worker's main thread keeps renewing job locks. Its `taskSignal()`
+ * (aborted when the caller cancels the job) reaches the job's tasks.
+ *
+ * @internal
+ * @module
+ */
+import { threadId } from "node:worker_threads";
+import { taskSignal } from "../pool/task.js";
+import { type JobData, runJob, toFailure } from "./job.js";
+
+/** Runs one job in this thread; rejects with the encoded failure (see `toFailure`). */
+export async function runJobInThread(data: JobData, modules: string[], worker: string): Promise<string> {
+  const signal = taskSignal();
+  const controller = new AbortController();
+  const forward = (): void => controller.abort(signal.reason);
+  if (signal.aborted) forward();
+  else signal.addEventListener("abort", forward, { once: true });
+  try {
+    return await runJob(data, { modules, worker: `${worker}/t${threadId}`, controller });
+  } catch (error) {
+    throw toFailure(error);
+  } finally {
+    signal.removeEventListener("abort", forward);
+  }
+}
