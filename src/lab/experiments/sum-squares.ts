@@ -130,8 +130,12 @@ export function sumSquaresReport(result: SumSquaresResult, cores: number): Exper
   if (wrong.length > 0) notes.push(`Wrong sums from: ${wrong.map((r) => r.approach).join(", ")}!`);
   return {
     summary:
-      `For CPU-bound work, threads (${speedup(threads)}) and processes (${speedup(processes)}) beat no concurrency on ` +
-      `${cores} cores and async does not (${speedup(runs.find((r) => r.approach === "async"))}): async interleaves waiting, it adds no CPU.`,
+      `Against no concurrency, threads ran ${speedup(threads)} and processes ${speedup(processes)} as fast on ${cores} cores, ` +
+      `async ${speedup(runs.find((r) => r.approach === "async"))}: async interleaves waiting and adds no CPU; only ` +
+      "workers on more cores speed up CPU-bound work" +
+      ([threads, processes].some((r) => r !== undefined && r.ms >= serial.ms)
+        ? " (at this size, starting a pool costs more than it saves)."
+        : "."),
     headline: [
       { label: "sum-squares: threads vs no concurrency", value: speedup(threads), detail: "seed 000 (Python): slower" },
       { label: "sum-squares: processes vs no concurrency", value: speedup(processes), detail: "seed 000: over 3× (more cores)" },
