@@ -214,6 +214,8 @@ export interface Experiment<S extends FlagSchema = FlagSchema> {
 /**
  * Declares an experiment with its flag types inferred from the schema.
  *
+ * Python: none; each of the book's experiments is a script of its own.
+ *
  * @example A minimal experiment
  * ```ts
  * export default defineExperiment({

@@ -151,6 +151,9 @@ class Connection {
  * A keep-alive HTTP/1.1 client for one origin, with at most `connections`
  * sockets. Requests beyond that wait in FIFO order.
  *
+ * Python: `aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=N))`,
+ * the client of HPP's asyncio crawler (Example 8-8).
+ *
  * @example Fetching with 100 requests in flight
  * ```ts
  * await using server = await DelayServer.start();

@@ -79,7 +79,20 @@ function safeName(text: string): string {
 
 /**
  * Runs the planned experiments in order. A failing experiment is recorded
- * with its error and the others still run.
+ * with its error and the others still run. The delay server is started in a
+ * worker thread on first use and closed at the end.
+ *
+ * @example Running the crawl at its quick size, writing the report
+ * ```ts
+ * const crawl = await loadExperiment("crawl");
+ * const results = await runLab({
+ *   runs: [{ experiment: crawl, flags: resolveFlags("lab crawl", crawl.flags, {}, true) }],
+ *   quick: true,
+ *   out: "juggle-report",
+ *   progress: autoProgress(),
+ * });
+ * console.log(results.experiments[0].result?.summary);
+ * ```
  */
 export async function runLab(options: RunLabOptions): Promise<LabResults> {
   const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));

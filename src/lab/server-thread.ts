@@ -30,6 +30,8 @@ export interface ServerThread extends DelayServerHandle, AsyncDisposable {
 /**
  * Starts a delay server in a worker thread; resolves once it listens.
  *
+ * Python: running HPP's Tornado delay server in its own process.
+ *
  * @example
  * ```ts
  * await using server = await startServerThread();

@@ -6,7 +6,7 @@
  */
 import type { Experiment } from "../experiment.js";
 import { experimentNames, loadAll, loadExperiment } from "../experiments/registry.js";
-import { kebab, parseCommandLine, resolveFlags, schemaHelp, schemaOptions, UsageError } from "../flags.js";
+import { parseCommandLine, resolveFlags, schemaHelp, schemaOptions, UsageError } from "../flags.js";
 import { autoProgress } from "../progress.js";
 import { type PlannedRun, runLab } from "../runner.js";
 
@@ -127,9 +127,4 @@ async function runCommand(argv: string[]): Promise<number> {
   } finally {
     process.off("SIGINT", onSignal);
   }
-}
-
-/** Flag names as typed on the command line, for tests and docs. */
-export function flagNames(experiment: Experiment): string[] {
-  return Object.keys(experiment.flags).map((k) => `--${kebab(k)}`);
 }

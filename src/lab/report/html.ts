@@ -120,7 +120,15 @@ figcaption{color:#333;font-size:14px;margin-top:.4rem}.figure{color:#777;font-we
 .canvas{position:relative;width:100%}.error{color:#b00020}pre{background:#f7f7f7;padding:.6rem;overflow:auto;font-size:12px}
 .notes li{margin:.2rem 0}`;
 
-/** Renders the report page for `results`. */
+/**
+ * Renders the report page for `results`: one self-contained HTML string.
+ *
+ * @example Rebuilding a report
+ * ```ts
+ * const results = JSON.parse(await readFile("juggle-report/results.json", "utf8"));
+ * await writeFile("juggle-report/index.html", await renderReport(results));
+ * ```
+ */
 export async function renderReport(results: LabResults): Promise<string> {
   const charts: ChartSpec[] = [];
   const sections = results.experiments.map((r) => section(r, charts)).join("\n");
