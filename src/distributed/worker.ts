@@ -147,7 +147,7 @@ export class RedisWorker implements AsyncDisposable {
     }
 
     // Producers publish the ids of running jobs whose call was cancelled;
-    // the task sees its taskSignal() abort (main-thread jobs only).
+    // the task sees its taskSignal() abort (in a thread too).
     const running = new Map<string, AbortController>();
     const subscriber = createClient(spec, { maxRetriesPerRequest: null });
     subscriber.on("error", () => {});

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -62,5 +62,28 @@ test("a task whose worker is SIGKILLed mid-task runs again on another worker wit
     await redis.stop();
     await rm(dir, { recursive: true, force: true });
     if (second !== undefined) assert.equal(code, 0, second.output());
+  }
+});
+
+test("a worker sent SIGTERM finishes its running task, delivers the result and exits 0", async () => {
+  const redis = await startRedisServer();
+  const dir = await mkdtemp(join(tmpdir(), "juggle-sigterm-"));
+  const worker = await startWorker(redis.url, ["--queue", "graceful"]);
+  const pool = new RedisPool({ connection: redis.url, queue: "graceful" });
+  try {
+    const gate = join(dir, "gate");
+    const call = pool.submit(t.gated, { gate, value: 7 });
+    await until("the task runs", () => worker.output().includes("gated started"), 10_000);
+    worker.child.kill("SIGTERM");
+    await until("the worker finishes its running jobs", () => worker.output().includes("finishing its running jobs"), 10_000);
+    assert.equal(worker.child.exitCode, null, "the worker waits for its task");
+    await writeFile(gate, "");
+    assert.equal(await call, 7);
+    assert.equal(await worker.exited, 0, worker.output());
+  } finally {
+    await pool.terminate();
+    await worker.stop();
+    await redis.stop();
+    await rm(dir, { recursive: true, force: true });
   }
 });
