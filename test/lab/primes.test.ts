@@ -10,12 +10,12 @@ describe("lab primes", () => {
       const start = 1_000_000;
       const count = 1_000;
       const expected = countPrimes(start, start + count);
-      const result = await runPrimes({ start, count, model, workers: 2, chunksizes: [1, 10, 100], maxChunks: 4, repeat: 1, seed: 3 });
+      const result = await runPrimes({ start, count, model, workers: 2, chunksizes: [1, 10, 100], orderChunksizes: [100], maxChunks: 4, repeat: 1, seed: 3 });
       assert.equal(result.serial.primes, expected);
       assert.equal(result.defaultChunksize, Math.ceil(count / 8));
       const sweep = result.runs.filter((r) => r.sweep === "chunksize");
       assert.deepEqual(sweep.map((r) => r.label), ["1", "10", "100", "default (125)", "auto"]);
-      // Order: chunk sizes >= 16 plus the default, each sorted and random.
+      // Order: the order chunk sizes plus the default, each sorted and random.
       assert.equal(result.runs.filter((r) => r.sweep === "order").length, 2 * 2);
       assert.deepEqual(result.runs.filter((r) => r.sweep === "chunks").map((r) => r.chunks), [1, 2, 3, 4]);
       for (const run of result.runs) assert.equal(run.primes, expected, `${run.sweep} ${run.label} ${run.order}`);
