@@ -134,7 +134,7 @@ export function sumSquaresReport(result: SumSquaresResult, cores: number): Exper
       `async ${speedup(runs.find((r) => r.approach === "async"))}: async interleaves waiting and adds no CPU; only ` +
       "workers on more cores speed up CPU-bound work" +
       ([threads, processes].some((r) => r !== undefined && r.ms >= serial.ms)
-        ? " (at this size, starting a pool costs more than it saves)."
+        ? " (here a pool was no faster: too little work to pay for its start-up, or other load on the machine)."
         : "."),
     headline: [
       { label: "sum-squares: threads vs no concurrency", value: speedup(threads), detail: "seed 000 (Python): slower" },
