@@ -25,8 +25,9 @@ function childExecArgv(): string[] {
  * Each worker is a separate Node.js process: it shares no memory with the
  * pool (SharedArrayBuffers are copied, `transfer` is ignored), costs more to
  * start and to message, and isolates crashes and native state completely. A
- * worker process holds one job at a time, so a crash (`process.exit`, an
- * uncaught error, SIGKILL) is always blamed on the task that was running.
+ * worker process posts each result as soon as its task ends, so when it dies
+ * (`process.exit`, an uncaught error, SIGKILL) the pool knows which task was
+ * running (that one fails) and which it had not started (those run elsewhere).
  *
  * Python: `multiprocessing.Pool` / `concurrent.futures.ProcessPoolExecutor`.
  *
@@ -52,7 +53,7 @@ export class ProcessPool extends WorkerPool {
   }
 
   protected get maxDepth(): number {
-    return 1;
+    return 64;
   }
 
   protected spawnWorker(events: WorkerEvents): WorkerTransport {

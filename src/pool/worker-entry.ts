@@ -47,6 +47,13 @@ import { callOneWithSignal, resolveTask, type TaskFn, type TaskRef } from "./tas
 
 /** Post results at least this often during a long run of synchronous jobs. */
 const FLUSH_MS = 2;
+/**
+ * A worker process shares no memory with the pool, so it cannot say which job
+ * it is running: it posts each result as soon as the job ends, and when it
+ * dies the pool knows that its first unreported job is the one that was
+ * running and that the ones after it never started.
+ */
+const flushEach = parentPort === null;
 
 const post: (message: FromWorker, transfer?: ArrayBuffer[]) => void =
   parentPort !== null
@@ -181,7 +188,7 @@ function pump(): void {
     }
     finish(id, flags, status, value, start);
     const now = performance.now();
-    if (now - runStart > FLUSH_MS) {
+    if (flushEach || now - runStart > FLUSH_MS) {
       busyMs += now - runStart;
       runStart = now;
       flush();

@@ -17,7 +17,9 @@
  * shared slot tells which job it was running (that one fails with
  * `WorkerCrashedError`, or is retried under `retries`), which it had finished
  * without sending the result (those fail: their results are lost), and which
- * it had not started (those go back to the queue).
+ * it had not started (those go back to the queue). A process worker sends
+ * each result as soon as its job ends, so its first unreported job is the one
+ * it was running.
  *
  * @internal
  * @module
@@ -180,7 +182,7 @@ export abstract class WorkerPool extends BaseExecutor {
   // ---- dispatch ------------------------------------------------------------------
 
   protected dispatch(): void {
-    if (this.#stopping) return;
+    if (this.#stopping || this.queuedJobs === 0) return;
     const slots = this.#slots;
     let live = 0;
     for (const s of slots) if (!s.exiting) live++;
