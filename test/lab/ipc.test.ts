@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import ipc, { defaultVariants, factorRanges, ipcReport, runIpc } from "../../src/lab/experiments/ipc.js";
+import ipc, { defaultVariants, factorRanges, ipcReport, redisFlagVariant, runIpc } from "../../src/lab/experiments/ipc.js";
 import { isPrime } from "../../src/lab/tasks/cpu.js";
+import { startRedisServer } from "../distributed/redis-server.js";
 import { assertNoWorkersLeft, quickContext } from "./fixtures/cpu-quick.js";
 
 describe("lab ipc", () => {
@@ -32,6 +33,30 @@ describe("lab ipc", () => {
   it("runs at its --quick size through the experiment definition", async () => {
     const result = await ipc.run(quickContext(ipc) as never);
     assert.ok(result.notes?.some((n) => n.includes("--redis-url")));
+    await assertNoWorkersLeft();
+  });
+});
+
+describe("lab ipc with Redis", () => {
+  it("the Redis flag variant verifies primes and stops early on a composite", async () => {
+    const redis = await startRedisServer();
+    try {
+      const numbers = [1_000_003, 1_000_033 * 1_000_037];
+      const result = await runIpc({
+        numbers,
+        workers: 2,
+        checkEvery: 100,
+        serialCutoff: 21,
+        variants: [...defaultVariants().filter((v) => v.name === "processes, no flag"), redisFlagVariant()],
+        redisUrl: redis.url,
+      });
+      for (const run of result.runs) assert.equal(run.prime, isPrime(run.n), `${run.variant}: ${run.n}`);
+      const steps = (variant: string) => result.runs.find((r) => r.variant === variant && !r.prime)?.steps ?? 0;
+      assert.ok(steps("processes, Redis flag") <= steps("processes, no flag"));
+      assert.ok(!ipcReport(result).notes?.some((n) => n.includes("--redis-url")), "no hint when the variant ran");
+    } finally {
+      await redis.stop();
+    }
     await assertNoWorkersLeft();
   });
 });
