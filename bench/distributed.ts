@@ -51,6 +51,11 @@ const fmt = (n: number, digits = 0): string => n.toLocaleString("en", { maximumF
 
 function startProcess(args: string[]): Promise<ChildProcess> {
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+  const killOnExit = (): void => {
+    child.kill("SIGKILL");
+  };
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.off("exit", killOnExit));
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout?.on("data", (c: Buffer) => {

@@ -47,6 +47,13 @@ function launch(port: number, dir: string, appendonly: boolean): Promise<ChildPr
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
+  // If the test process exits without stopping the server (a test timed
+  // out, an assertion threw past the cleanup), the server goes with it.
+  const killOnExit = (): void => {
+    child.kill("SIGKILL");
+  };
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.off("exit", killOnExit));
   return new Promise((resolve, reject) => {
     let output = "";
     const timer = setTimeout(() => {

@@ -22,6 +22,12 @@ export function startWorker(url: string, args: string[] = []): Promise<WorkerPro
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
+  // If the test process exits without stopping the worker, the worker goes with it.
+  const killOnExit = (): void => {
+    child.kill("SIGKILL");
+  };
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.off("exit", killOnExit));
   const exited = new Promise<number | string>((resolve) => {
     child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown"));
   });
