@@ -183,10 +183,8 @@ export function piCharts(result: PiResult, cores: number): ChartSpec[] {
     series: speedup,
     yMin: 0,
   });
-  // Figures 9-3 to 9-8: CPU utilisation over time, one chart per run of the
-  // first kernel (the other kernel's runs look the same).
-  const kernel = options.kernels[0];
-  for (const run of runs.filter((r) => r.kernel === kernel)) {
+  // Figures 9-3 to 9-8: CPU utilisation over time, one chart per run.
+  for (const run of runs) {
     const cpuCount = run.timeline.cpuCount;
     charts.push({
       kind: "line",
