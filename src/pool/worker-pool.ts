@@ -25,12 +25,10 @@
  * @module
  */
 import type { TransferListItem } from "node:worker_threads";
-import { deserializeError, serializeError, WorkerCrashedError } from "../internal/errors.js";
-import { Deque } from "../internal/deque.js";
-import { deferred } from "../internal/deferred.js";
+import { deserializeError, serializeError } from "../internal/errors.js";
 import { decodeShared, encodeShared } from "../internal/shareable.js";
-import { checkInteger, checkMilliseconds, checkOptions, describe } from "../internal/validate.js";
-import { BaseExecutor, type BaseExecutorOptions } from "./base-executor.js";
+import { describe } from "../internal/validate.js";
+import { BaseExecutor } from "./base-executor.js";
 import type { WorkerStats } from "./executor.js";
 import { type Job, KIND_CALL, KIND_MAP, SETTLED } from "./job.js";
 import {
@@ -42,74 +40,18 @@ import {
   type FromWorker,
   JOB_FIELDS,
   RESULT_FIELDS,
-  SLOT_FINISHED,
-  SLOT_JOB,
   STATUS_ERROR,
   STATUS_OK,
   STATUS_SKIPPED,
-  type ToWorker,
   TYPED_MIN,
 } from "./protocol.js";
 import { allPlain, toTypedArray } from "./sendable.js";
-import { checkTaskRef, type TaskRef } from "./task.js";
-import { availableParallelism } from "node:os";
+import { normalizePoolOptions, type WorkerPoolOptions } from "./pool-options.js";
+import type { TaskRef } from "./task.js";
+import { blame, crashError, Slot, type WorkerEvents, type WorkerTransport } from "./worker-slot.js";
 
-/** Options shared by `ThreadPool` and `ProcessPool`. */
-export interface WorkerPoolOptions extends BaseExecutorOptions {
-  /** Number of workers. Default: `os.availableParallelism()`. */
-  workers?: number;
-  /** A task run once in each worker before its first task. */
-  initializer?: TaskRef;
-  /** Arguments of `initializer`. */
-  initargs?: unknown[];
-  /** Jobs a worker runs before it is replaced by a fresh one (a `map` chunk is one job). Default: no limit. */
-  maxTasksPerChild?: number;
-  /** Milliseconds a worker may stay idle before it exits (restarted on demand). Default: `Infinity`. */
-  idleTimeout?: number;
-  /** How many times a task whose worker crashed is run again before it fails. Default 0. */
-  retries?: number;
-  /** Milliseconds an aborted task may go on running before its worker is terminated. Default 1000. */
-  abortGrace?: number;
-}
-
-/** A started worker, as the pool sees it. */
-export interface WorkerTransport {
-  /** Stable id for stats and traces, e.g. `"thread-3"` or `"process-4242"`. */
-  readonly id: string;
-  /** Sends a message; throws synchronously when it cannot be cloned. */
-  post(message: ToWorker, transfer?: readonly TransferListItem[]): void;
-  /** Stops the worker at once; `exit` follows. */
-  kill(): void;
-}
-
-/** What a transport reports. */
-export interface WorkerEvents {
-  message(message: FromWorker): void;
-  error(error: unknown): void;
-  exit(code: number | null, signal: string | null): void;
-}
-
-const MAX_DEPTH = 2048;
-
-class Slot {
-  transport!: WorkerTransport;
-  id = "worker";
-  readonly inflight = new Deque<Job>(64);
-  readonly known: boolean[] = [];
-  view: Float64Array | undefined;
-  sent = 0;
-  tasks = 0;
-  busyMs = 0;
-  readonly bornAt = performance.now();
-  /** Holds one abortable job, alone. */
-  exclusive = false;
-  /** Retiring or being killed on purpose. */
-  exiting = false;
-  error: unknown = undefined;
-  idleTimer: ReturnType<typeof setTimeout> | undefined = undefined;
-  graceTimer: ReturnType<typeof setTimeout> | undefined = undefined;
-  readonly exited = deferred<void>();
-}
+export type { WorkerPoolOptions } from "./pool-options.js";
+export type { WorkerEvents, WorkerTransport } from "./worker-slot.js";
 
 /** Base of the local pools. */
 export abstract class WorkerPool extends BaseExecutor {
@@ -131,27 +73,15 @@ export abstract class WorkerPool extends BaseExecutor {
   readonly #graceOver = (slot: Slot): void => this.#kill(slot);
 
   constructor(label: string, options: WorkerPoolOptions | undefined) {
-    const o = checkOptions<WorkerPoolOptions>(`create ${label}`, options);
+    const o = normalizePoolOptions(label, options);
     super(label, o);
-    const action = `create ${label}`;
-    this.#workers = checkInteger(action, "workers", o.workers ?? availableParallelism(), { min: 1, max: 1024 });
-    if (o.initializer !== undefined) {
-      const ref = checkTaskRef(action, o.initializer);
-      this.#initializer = [ref.module, ref.name];
-    } else this.#initializer = null;
-    if (o.initargs !== undefined && !Array.isArray(o.initargs)) {
-      throw new TypeError(`Cannot ${action} as 'initargs' must be an array: received ${describe(o.initargs)}`);
-    }
-    this.#initargs = o.initargs ?? [];
-    this.#maxTasks = checkInteger(action, "maxTasksPerChild", o.maxTasksPerChild ?? Number.POSITIVE_INFINITY, {
-      min: 1,
-      allowInfinity: true,
-    });
-    this.#idleTimeout = checkMilliseconds(action, "idleTimeout", o.idleTimeout ?? Number.POSITIVE_INFINITY, {
-      allowInfinity: true,
-    });
-    this.#retries = checkInteger(action, "retries", o.retries ?? 0);
-    this.#abortGrace = checkMilliseconds(action, "abortGrace", o.abortGrace ?? 1000);
+    this.#workers = o.workers;
+    this.#initializer = o.initializer;
+    this.#initargs = o.initargs;
+    this.#maxTasks = o.maxTasksPerChild;
+    this.#idleTimeout = o.idleTimeout;
+    this.#retries = o.retries;
+    this.#abortGrace = o.abortGrace;
   }
 
   /** Starts one worker running `worker-entry.js`. */
@@ -175,7 +105,7 @@ export abstract class WorkerPool extends BaseExecutor {
     let depth: number;
     if (!(est >= 0)) depth = 1;
     else if (est >= 20) depth = 1;
-    else depth = Math.max(2, Math.min(MAX_DEPTH, Math.floor(2 / Math.max(est, 0.001))));
+    else depth = Math.max(2, Math.floor(2 / Math.max(est, 0.001)));
     return Math.min(depth, this.maxDepth);
   }
 
@@ -481,49 +411,16 @@ export abstract class WorkerPool extends BaseExecutor {
 
   /** Sorts out the jobs a dead worker held (see the module doc). */
   #lost(slot: Slot, jobs: Job[], code: number | null, signal: string | null): void {
-    let running = 0;
-    let finished = false;
-    const view = slot.view;
-    if (view !== undefined) {
-      const id = view[SLOT_JOB];
-      running = jobs.findIndex((job) => job.id === id);
-      finished = view[SLOT_FINISHED] === 1;
-      // A worker that died before running anything (its initializer exited,
-      // say) would die again: blame the first job rather than loop forever.
-      if (running < 0 && slot.tasks === 0) running = 0;
-    }
-    const how = signal !== null ? `was killed by signal ${signal}` : `exited with code ${code}`;
-    const cause = slot.error;
-    const because = cause instanceof Error ? `: ${cause.message}` : "";
+    const { running, finished } = blame(slot, jobs);
     for (let i = 0; i < jobs.length; i++) {
       const job = jobs[i] as Job;
       if (job.state === SETTLED) continue;
-      if (running < 0 || i > running) {
-        this.requeueJob(job);
-      } else if (i < running || finished) {
-        this.settleJob(
-          job,
-          false,
-          new WorkerCrashedError(
-            `Worker ${slot.id} ${how} before sending the result of task '${job.ref.name}'${because}`,
-            { exitCode: code, signal },
-            cause === undefined ? undefined : { cause },
-          ),
-        );
-      } else if (job.attempts < this.#retries) {
+      if (running < 0 || i > running) this.requeueJob(job);
+      else if (i < running || finished) this.settleJob(job, false, crashError(slot, job, code, signal, "before sending the result of"));
+      else if (job.attempts < this.#retries) {
         job.attempts++;
         this.requeueJob(job);
-      } else {
-        this.settleJob(
-          job,
-          false,
-          new WorkerCrashedError(
-            `Worker ${slot.id} ${how} while running task '${job.ref.name}'${because}`,
-            { exitCode: code, signal },
-            cause === undefined ? undefined : { cause },
-          ),
-        );
-      }
+      } else this.settleJob(job, false, crashError(slot, job, code, signal, "while running"));
     }
   }
 
