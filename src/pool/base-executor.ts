@@ -250,10 +250,37 @@ export abstract class BaseExecutor implements Executor {
 
   // ---- public API -----------------------------------------------------------
 
+  /**
+   * Runs `task(...args)` and resolves to its result; rejects with the task's
+   * error (same name, message, stack and properties).
+   *
+   * Python: `Executor.submit` / `Pool.apply`.
+   *
+   * @example Submitting a task
+   * ```ts
+   * const nine = await pool.submit(t.square, 3);
+   * ```
+   */
   submit<F extends TaskFn>(task: TaskRef<F>, ...args: Parameters<F>): Promise<Result<F>> {
     return this.run(task, args);
   }
 
+  /**
+   * `submit` with options: `signal` (a queued task is removed, a running one
+   * sees its `taskSignal()` abort), `timeout` (rejects with `TimeoutError`)
+   * and `transfer` (buffers moved instead of copied).
+   *
+   * Rejects with a `TypeError` naming the argument when one cannot be sent,
+   * a `RangeError`/`TypeError` for a bad option, `ExecutorClosedError` after
+   * `close()`; nothing is queued then.
+   *
+   * Python: `Executor.submit`.
+   *
+   * @example A task with a timeout
+   * ```ts
+   * await pool.run(t.crawl, [url], { timeout: 5_000, signal });
+   * ```
+   */
   run<F extends TaskFn>(task: TaskRef<F>, args: Parameters<F>, options?: RunOptions): Promise<Result<F>> {
     let signal: AbortSignal | undefined;
     let timeout = 0;
@@ -288,14 +315,46 @@ export abstract class BaseExecutor implements Executor {
     return promise;
   }
 
+  /**
+   * Calls the task on every item; resolves to the results in input order, or
+   * rejects with the first error. See `MapOptions.chunksize`.
+   *
+   * Python: `Pool.map` / `Executor.map`.
+   *
+   * @example Squares in order
+   * ```ts
+   * const squares = await pool.map(t.square, [1, 2, 3]); // [1, 4, 9]
+   * ```
+   */
   map<F extends TaskFn>(task: TaskRef<F>, items: Items<Parameters<F>[0]>, options?: MapOptions): Promise<Result<F>[]> {
     return mapAll(this.#host, task, items, false, options) as Promise<Result<F>[]>;
   }
 
+  /**
+   * `map` where each item is the task's argument list.
+   *
+   * Python: `Pool.starmap`.
+   *
+   * @example Adding pairs
+   * ```ts
+   * const sums = await pool.starmap(t.add, [[1, 2], [3, 4]]); // [3, 7]
+   * ```
+   */
   starmap<F extends TaskFn>(task: TaskRef<F>, items: Items<Parameters<F>>, options?: MapOptions): Promise<Result<F>[]> {
     return mapAll(this.#host, task, items, true, options) as Promise<Result<F>[]>;
   }
 
+  /**
+   * The results of `map` as an async iterator, in input order, reading the
+   * items lazily. Breaking out of the loop stops reading.
+   *
+   * Python: `Pool.imap`.
+   *
+   * @example Streaming results
+   * ```ts
+   * for await (const square of pool.imap(t.square, numbers())) console.log(square);
+   * ```
+   */
   imap<F extends TaskFn>(
     task: TaskRef<F>,
     items: Items<Parameters<F>[0]>,
@@ -304,6 +363,16 @@ export abstract class BaseExecutor implements Executor {
     return new MapStream(this.#host, task, items, false, options, true, "imap") as AsyncIterableIterator<Result<F>>;
   }
 
+  /**
+   * Like `imap`, in completion order.
+   *
+   * Python: `Pool.imap_unordered` / `concurrent.futures.as_completed`.
+   *
+   * @example First results first
+   * ```ts
+   * for await (const page of pool.imapUnordered(t.fetchPage, urls)) save(page);
+   * ```
+   */
   imapUnordered<F extends TaskFn>(
     task: TaskRef<F>,
     items: Items<Parameters<F>[0]>,
@@ -314,6 +383,18 @@ export abstract class BaseExecutor implements Executor {
     >;
   }
 
+  /**
+   * Runs the task and returns its `AsyncResult` at once.
+   *
+   * Python: `Pool.apply_async`.
+   *
+   * @throws {ExecutorClosedError} After `close()`.
+   * @example Waiting with a timeout
+   * ```ts
+   * const result = pool.applyAsync(t.square, [12], { callback: console.log });
+   * console.log(await result.get(1_000));
+   * ```
+   */
   applyAsync<F extends TaskFn>(
     task: TaskRef<F>,
     args: Parameters<F>,
@@ -323,6 +404,7 @@ export abstract class BaseExecutor implements Executor {
     return applyAsync(this, task, args, options);
   }
 
+  /** Counts of tasks (a `map` item is a task) and per-worker utilisation. */
   stats(): ExecutorStats {
     return {
       submitted: this.#submitted,
@@ -334,12 +416,17 @@ export abstract class BaseExecutor implements Executor {
     };
   }
 
+  /** Refuses new work; accepted tasks go on, then the workers exit. Python: `Pool.close`. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#pending === 0) this.#shutdown(false);
   }
 
+  /**
+   * Resolves once every accepted task finished and every worker exited;
+   * rejects while the executor is open. Python: `Pool.join`.
+   */
   join(): Promise<void> {
     if (!this.#closed) {
       return Promise.reject(new Error(`Cannot join ${this.label} as it is still open: call close() or terminate() first`));
@@ -347,6 +434,10 @@ export abstract class BaseExecutor implements Executor {
     return this.#done.promise;
   }
 
+  /**
+   * Rejects queued and running tasks with `CancelledError` and stops the
+   * workers at once. Python: `Pool.terminate`.
+   */
   async terminate(): Promise<void> {
     this.#closed = true;
     if (!this.#terminating) {
@@ -359,6 +450,7 @@ export abstract class BaseExecutor implements Executor {
     return this.#done.promise;
   }
 
+  /** `close()` then `join()`: what `await using` calls. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
     await this.join();
