@@ -32,17 +32,33 @@ export interface JobData {
 
 const MARK = "\n[juggle-error:";
 
+/** Where and when a failed job ran, when known. */
+export interface FailureSite {
+  /** Worker name. */
+  w: string;
+  /** Start and end, ms since the Unix epoch. */
+  s: number;
+  e: number;
+}
+
+/** A failure as the producer reads it back. */
+export interface Failure {
+  error: Error;
+  site: FailureSite | undefined;
+}
+
 /**
  * The error a worker throws for BullMQ: a readable message (what
- * `juggle queues` and BullMQ's tools show), with the serialized error after it.
+ * `juggle queues` and BullMQ's tools show), with the serialized error (and
+ * where it ran) after it.
  */
-export function toFailure(error: unknown): Error {
+export function toFailure(error: unknown, site?: FailureSite): Error {
   const serialized = serializeError(error);
   let encoded: string;
   try {
-    encoded = encode(serialized);
+    encoded = encode({ x: serialized, site });
   } catch {
-    encoded = encode({ ...serialized, props: {} });
+    encoded = encode({ x: { ...serialized, props: {} }, site });
   }
   const failure = new Error(`${serialized.name}: ${serialized.message}${MARK}${encoded}]`);
   if (serialized.stack !== undefined) failure.stack = serialized.stack;
@@ -59,20 +75,20 @@ export function isFailure(error: unknown): boolean {
  * mark (BullMQ's own, such as "job stalled more than allowable limit") becomes
  * a plain error carrying it, with `code` `ERR_JUGGLE_JOB_FAILED`.
  */
-export function fromFailure(failedReason: string | undefined, jobId: string): Error {
+export function fromFailure(failedReason: string | undefined, jobId: string): Failure {
   const reason = failedReason ?? "unknown reason";
   const at = reason.lastIndexOf(MARK);
   if (at >= 0 && reason.endsWith("]")) {
     try {
-      const data = decode(reason.slice(at + MARK.length, -1));
-      if (isSerializedError(data)) return deserializeError(data);
+      const data = decode(reason.slice(at + MARK.length, -1)) as { x?: unknown; site?: FailureSite };
+      if (isSerializedError(data?.x)) return { error: deserializeError(data.x), site: data.site };
     } catch {
       // Fall through: report the text as it is.
     }
   }
   const error = new Error(`Job ${jobId} failed in BullMQ: ${reason}`) as Error & { code: string };
   error.code = "ERR_JUGGLE_JOB_FAILED";
-  return error;
+  return { error, site: undefined };
 }
 
 /**
@@ -125,18 +141,33 @@ export interface JobResult {
 /**
  * Runs one job's items in order and returns their encoded results. Rejects
  * with the first item's error, or with `TimeoutError` when the job runs past
- * its time limit (the task's `taskSignal()` aborts then).
+ * its time limit (the task's `taskSignal()` aborts then), encoded by
+ * {@link toFailure} with the worker and run times.
  */
 export async function runJob(data: JobData, context: RunContext = {}): Promise<string> {
   const { modules } = context;
   if (typeof data?.m !== "string" || typeof data.n !== "string" || typeof data.p !== "string") {
     throw new TypeError("Cannot run job as its data is not a juggle job (expected a task reference and a payload)");
   }
+  const worker = context.worker ?? "local";
+  const startedAt = performance.timeOrigin + performance.now();
+  try {
+    return await run(data, modules, worker, startedAt, context.controller ?? new AbortController());
+  } catch (error) {
+    throw isFailure(error) ? error : toFailure(error, { w: worker, s: startedAt, e: performance.timeOrigin + performance.now() });
+  }
+}
+
+async function run(
+  data: JobData,
+  modules: readonly string[] | undefined,
+  worker: string,
+  startedAt: number,
+  controller: AbortController,
+): Promise<string> {
   const module = modules === undefined ? data.m : matchModule(data.m, modules);
   const fn = await resolveTask({ module, name: data.n });
   const argLists = decode(data.p) as unknown[][];
-  const startedAt = performance.timeOrigin + performance.now();
-  const controller = context.controller ?? new AbortController();
   const signal = controller.signal;
   let timer: NodeJS.Timeout | undefined;
   const work = (async () => {
@@ -165,7 +196,7 @@ export async function runJob(data: JobData, context: RunContext = {}): Promise<s
       work.catch(() => {});
       results = await Promise.race([work, expired]);
     }
-    const result: JobResult = { r: results, w: context.worker ?? "local", s: startedAt, e: performance.timeOrigin + performance.now() };
+    const result: JobResult = { r: results, w: worker, s: startedAt, e: performance.timeOrigin + performance.now() };
     return encodeResults(result, data.x ?? DEFAULT_MAX_PAYLOAD_BYTES);
   } finally {
     if (timer !== undefined) clearTimeout(timer);

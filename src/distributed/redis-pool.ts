@@ -309,7 +309,12 @@ export class RedisPool extends BaseExecutor {
   #settle({ job, id }: Outgoing, outcome: Outcome): void {
     this.#sent.delete(id);
     if (!outcome.ok) {
-      this.settleJob(job, false, outcome.error);
+      const site = outcome.site;
+      if (site === undefined) this.settleJob(job, false, outcome.error);
+      else {
+        this.#countWorker(site.w, job.count, site.s, site.e);
+        this.settleJob(job, false, outcome.error, site.s, site.e, site.w);
+      }
       return;
     }
     let result: JobResult;
@@ -319,11 +324,15 @@ export class RedisPool extends BaseExecutor {
       this.settleJob(job, false, new Error(`Cannot read the result of job ${id}: ${(error as Error).message}`, { cause: error }));
       return;
     }
-    const w = this.#workers.get(result.w) ?? { tasks: 0, busy: 0, since: result.s };
-    w.tasks += result.r.length;
-    w.busy += result.e - result.s;
-    this.#workers.set(result.w, w);
+    this.#countWorker(result.w, result.r.length, result.s, result.e);
     this.settleJob(job, true, job.kind === KIND_CALL ? result.r[0] : result.r, result.s, result.e, result.w);
+  }
+
+  #countWorker(id: string, tasks: number, startedAt: number, endedAt: number): void {
+    const w = this.#workers.get(id) ?? { tasks: 0, busy: 0, since: startedAt };
+    w.tasks += tasks;
+    w.busy += endedAt - startedAt;
+    this.#workers.set(id, w);
   }
 
   /** The base has rejected a sent job (aborted, or out of time): remove it from Redis if it still waits there. */

@@ -9,9 +9,9 @@
  */
 import { threadId } from "node:worker_threads";
 import { taskSignal } from "../pool/task.js";
-import { type JobData, runJob, toFailure } from "./job.js";
+import { type JobData, runJob } from "./job.js";
 
-/** Runs one job in this thread; rejects with the encoded failure (see `toFailure`). */
+/** Runs one job in this thread; rejects with the encoded failure (see `toFailure` in job.ts). */
 export async function runJobInThread(data: JobData, modules: string[], worker: string): Promise<string> {
   const signal = taskSignal();
   const controller = new AbortController();
@@ -19,9 +19,8 @@ export async function runJobInThread(data: JobData, modules: string[], worker: s
   if (signal.aborted) forward();
   else signal.addEventListener("abort", forward, { once: true });
   try {
+    // runJob's failures are already encoded for BullMQ (with this thread's name).
     return await runJob(data, { modules, worker: `${worker}/t${threadId}`, controller });
-  } catch (error) {
-    throw toFailure(error);
   } finally {
     signal.removeEventListener("abort", forward);
   }

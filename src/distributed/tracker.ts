@@ -32,10 +32,10 @@ import { QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
 import { JuggleError } from "../internal/errors.js";
 import { bullConnection, type ConnectionSpec } from "./connection.js";
-import { fromFailure } from "./job.js";
+import { type FailureSite, fromFailure } from "./job.js";
 
 /** How a job ended: its encoded result, or its error. */
-export type Outcome = { ok: true; value: string } | { ok: false; error: Error };
+export type Outcome = { ok: true; value: string } | { ok: false; error: Error; site?: FailureSite | undefined };
 
 interface Waiter {
   settle(outcome: Outcome): void;
@@ -117,7 +117,7 @@ export class JobTracker {
     });
     events.on("failed", ({ jobId, failedReason }, id) => {
       tracker.#seen(id);
-      tracker.#deliver(jobId, { ok: false, error: fromFailure(failedReason, jobId) });
+      tracker.#deliver(jobId, { ok: false, ...fromFailure(failedReason, jobId) });
     });
     // Any event read moves the position (for the trimming check).
     for (const name of ["added", "waiting", "active", "removed", "delayed"] as const) {
@@ -235,7 +235,7 @@ export class JobTracker {
         if (completed !== null && returnvalue != null) {
           this.#deliver(id, { ok: true, value: JSON.parse(returnvalue) as string });
         } else if (failed !== null) {
-          this.#deliver(id, { ok: false, error: fromFailure(failedReason ?? undefined, id) });
+          this.#deliver(id, { ok: false, ...fromFailure(failedReason ?? undefined, id) });
         } else if (timestamp == null && this.#pending.has(id)) {
           this.#deliver(id, {
             ok: false,
