@@ -121,7 +121,11 @@ export abstract class BaseExecutor implements Executor {
     this.#done.promise.catch(() => {});
     this.#host = {
       concurrency: () => this.concurrency,
-      enqueue: (job) => this.#enqueue(job),
+      enqueue: (job) => {
+        // A lazy map still pulling when the executor has shut down: its later chunks cannot run.
+        if (this.#shutdownStarted) job.reject(new ExecutorClosedError(`Cannot run task as the ${this.label} is closed`));
+        else this.#enqueue(job);
+      },
       newJob: (ref, kind, payload, resolve, reject, signal, timeout) =>
         new Job(this.#nextId++, ref, kind, payload, resolve, reject, signal, timeout, undefined),
       cancelQueued: (job, reason) => {

@@ -74,3 +74,22 @@ describe("map streams", () => {
     });
   });
 });
+
+describe("map streams and close()", () => {
+  it("an imap() still reading its source after the executor shut down fails instead of hanging", async () => {
+    const ex = new InlineExecutor();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    async function* source() {
+      yield 1;
+      await gate;
+      yield 2;
+    }
+    const it = ex.imap(t.square, source(), { chunksize: 1 });
+    assert.deepEqual(await it.next(), { value: 1, done: false });
+    ex.close();
+    await ex.join();
+    release();
+    await assert.rejects(it.next(), { name: "ExecutorClosedError" });
+  });
+});
