@@ -32,7 +32,7 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-function launch(port: number, dir: string, appendonly: boolean): Promise<ChildProcess> {
+function launch(port: number, dir: string, appendonly: boolean, password: string | undefined): Promise<ChildProcess> {
   const child = spawn(
     "redis-server",
     [
@@ -44,6 +44,7 @@ function launch(port: number, dir: string, appendonly: boolean): Promise<ChildPr
       "--appendfsync", "always",
       "--daemonize", "no",
       "--loglevel", "notice",
+      ...(password === undefined ? [] : ["--requirepass", password]),
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -93,8 +94,8 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Starts a redis-server; `appendonly` turns on the append-only file (for restart tests). */
-export async function startRedisServer(options: { appendonly?: boolean } = {}): Promise<RedisServer> {
+/** Starts a redis-server; `appendonly` turns on the append-only file (for restart tests), `password` requires AUTH. */
+export async function startRedisServer(options: { appendonly?: boolean; password?: string } = {}): Promise<RedisServer> {
   const dir = await mkdtemp(join(tmpdir(), "juggle-redis-"));
   const appendonly = options.appendonly ?? false;
   let port = 0;
@@ -102,7 +103,7 @@ export async function startRedisServer(options: { appendonly?: boolean } = {}): 
   for (let attempt = 0; child === undefined; attempt++) {
     port = await freePort();
     try {
-      child = await launch(port, dir, appendonly);
+      child = await launch(port, dir, appendonly, options.password);
     } catch (error) {
       // Another process may have taken the port between the probe and the launch.
       if (attempt >= 3 || !String(error).includes("Address already in use")) {
@@ -118,7 +119,7 @@ export async function startRedisServer(options: { appendonly?: boolean } = {}): 
     dir,
     async restart() {
       await stopChild(current);
-      current = await launch(port, dir, appendonly);
+      current = await launch(port, dir, appendonly, options.password);
     },
     async stop() {
       await stopChild(current);
