@@ -66,5 +66,6 @@ describe("lab experiments at tiny sizes", () => {
     // 10 primes below 30, each saved once (the experiment checks the database's count itself).
     for (const label of ["CPU only (no saving)", "serial", "Batcher", "CPU in a worker thread + Batcher"]) assert.equal(byLabel.get(label)?.[1], 10, label);
     assert.equal(byLabel.get("serial")?.[2], 10);
+    assert.deepEqual(record.traces, ["primes-db-batcher.trace.json", "primes-db-offload.trace.json"]);
   });
 });

@@ -98,12 +98,13 @@ export default defineExperiment({
       1,
     );
 
+    const batchTrace = ctx.trace("batcher");
     // Batcher: saves queue up; a full batch goes out as concurrent requests while the loop goes on.
     await measure(
       "Batcher",
       async (client, tick) => {
         const batcher = new Batcher<number, void>({
-          handler: (primes) => Promise.all(primes.map((p) => save(client, p))),
+          handler: (primes) => batchTrace.span(`batch of ${primes.length}`, () => Promise.all(primes.map((p) => save(client, p))), "database"),
           size: f.batchSize,
           delay: Number.POSITIVE_INFINITY,
           concurrency: 1,
@@ -134,10 +135,13 @@ export default defineExperiment({
 
     // Offloaded: the CPU work runs in worker threads; the main thread only saves, through the Batcher.
     {
-      const pool = new ThreadPool({ workers: f.workers });
+      // The pool records its tasks (one row per worker) next to the batches.
+      const offloadTrace = ctx.trace("offload");
+      const pool = new ThreadPool({ workers: f.workers, trace: offloadTrace });
       try {
         // Start the workers and load the task module before the clock starts, as the book builds its Pool first.
         await pool.map(primeTasks.primesInRange, Array.from({ length: f.workers * 2 }, () => ({ from: 0, to: 0, repeat: 1 })), { chunksize: 1 });
+        offloadTrace.clear();
         const chunk = Math.max(1, Math.ceil(f.maxNumber / 64));
         const ranges: PrimeRange[] = [];
         for (let from = 0; from < f.maxNumber; from += chunk) ranges.push({ from, to: Math.min(f.maxNumber, from + chunk), repeat: f.cpuRepeat });
@@ -145,7 +149,7 @@ export default defineExperiment({
           `CPU in ${f.workers === 1 ? "a worker thread" : `${f.workers} worker threads`} + Batcher`,
           async (client, tick) => {
             const batcher = new Batcher<number, void>({
-              handler: (primes) => Promise.all(primes.map((p) => save(client, p))),
+                  handler: (primes) => offloadTrace.span(`batch of ${primes.length}`, () => Promise.all(primes.map((p) => save(client, p))), "database"),
               size: f.batchSize,
               delay: Number.POSITIVE_INFINITY,
               concurrency: 1,
