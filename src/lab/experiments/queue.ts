@@ -245,7 +245,7 @@ export function queueReport(result: QueueResult): ExperimentResult {
       `Checking ${options.count.toLocaleString("en-US")} numbers from ${options.start.toLocaleString("en-US")} for primality: ` +
       "the serial loop, and workers fed through a jobs queue with poison pills (threads on two SharedQueues, processes on " +
       "two Manager queues). Each check takes about a microsecond, so moving every number through a queue costs more than " +
-      "checking it: the queue versions lose to the loop, as in the book. Queues pay off for tasks that take a sizable " +
+      "checking it: in the book, every queue version lost to the loop. Queues pay off for tasks that take a sizable " +
       "fraction of a second.",
     xLabel: "workers",
     yLabel: "seconds",
