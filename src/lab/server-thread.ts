@@ -41,9 +41,15 @@ export interface ServerThread extends DelayServerHandle, AsyncDisposable {
 export async function startServerThread(options: DelayServerOptions = {}): Promise<ServerThread> {
   const worker = new Worker(new URL(import.meta.url), { workerData: { juggleDelayServer: options } });
   let nextId = 0;
-  const waiting = new Map<number, (message: FromWorker) => void>();
-  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
   let failure: unknown;
+  const waiting = new Map<number, { resolve: (message: FromWorker) => void; reject: (error: unknown) => void }>();
+  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+  // A thread that dies fails every question still waiting for its answer.
+  worker.once("exit", (code) => {
+    failure ??= new Error(`Cannot reach the delay server as its thread exited with code ${code}`);
+    for (const { reject } of waiting.values()) reject(failure);
+    waiting.clear();
+  });
   const ready = new Promise<{ url: string; dbLatency: number }>((resolve, reject) => {
     worker.on("message", (message: FromWorker) => {
       if (message.type === "ready") resolve(message);
@@ -51,7 +57,7 @@ export async function startServerThread(options: DelayServerOptions = {}): Promi
         failure = deserializeError(message.error as Parameters<typeof deserializeError>[0]);
         reject(failure);
       } else {
-        waiting.get(message.id)?.(message);
+        waiting.get(message.id)?.resolve(message);
         waiting.delete(message.id);
       }
     });
@@ -62,7 +68,7 @@ export async function startServerThread(options: DelayServerOptions = {}): Promi
   const ask = <T extends FromWorker>(message: ToWorker & { id: number }): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       if (failure !== undefined) return reject(failure);
-      waiting.set(message.id, resolve as (m: FromWorker) => void);
+      waiting.set(message.id, { resolve: resolve as (m: FromWorker) => void, reject });
       worker.postMessage(message);
     });
   let closing: Promise<void> | undefined;

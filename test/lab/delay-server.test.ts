@@ -240,5 +240,11 @@ describe("startServerThread", () => {
       client.close();
       await server.close();
     }
+    await assert.rejects(server.log(), /thread exited/);
+  });
+
+  it("reports a server that cannot start, with the error's code", async () => {
+    await using taken = await DelayServer.start();
+    await assert.rejects(startServerThread({ port: taken.port }), (error: unknown) => (error as { code?: string }).code === "EADDRINUSE");
   });
 });
