@@ -7,9 +7,12 @@ import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { type Browser, chromium } from "playwright-core";
 import type { ChartSpec } from "../../src/lab/experiment.js";
+import { loadExperiment } from "../../src/lab/experiments/registry.js";
+import { resolveFlags } from "../../src/lab/flags.js";
 import { describeMachine } from "../../src/lab/machine.js";
+import { silentProgress } from "../../src/lab/progress.js";
 import { escapeHtml, renderReport } from "../../src/lab/report/html.js";
-import type { LabResults } from "../../src/lab/runner.js";
+import { type LabResults, runLab } from "../../src/lab/runner.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -80,9 +83,8 @@ describe("HTML report", () => {
     assert.equal(escapeHtml(`<a href="x">'&`), "&#60;a href=&#34;x&#34;&#62;&#39;&#38;");
   });
 
-  it("loads from file:// in Chromium with no console errors and no network requests, every chart drawn", async () => {
-    const file = join(dir, "index.html");
-    await writeFile(file, await renderReport(results()));
+  /** Loads a report page from disk; returns console errors, requests and what each chart drew. */
+  async function load(file: string) {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const errors: string[] = [];
     const requests: string[] = [];
@@ -93,8 +95,6 @@ describe("HTML report", () => {
     page.on("request", (r) => requests.push(r.url()));
     const url = pathToFileURL(file).href;
     await page.goto(url, { waitUntil: "load" });
-    assert.deepEqual(errors, []);
-    assert.deepEqual(requests, [url]);
     // Minimal shapes of the browser objects used (the project compiles without the DOM library).
     type Canvas = { width: number; height: number; getContext(kind: "2d"): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
     type Doc = { querySelectorAll(selector: string): { length: number }; body: { innerText: string } };
@@ -114,18 +114,53 @@ describe("HTML report", () => {
         text: doc.body.innerText,
       };
     });
-    assert.equal(drawn.canvases, charts.length);
-    assert.equal(drawn.charts.length, charts.length);
+    await page.close();
+    return { url, errors, requests, drawn };
+  }
+
+  function checkDrawn(drawn: Awaited<ReturnType<typeof load>>["drawn"], expected: number): void {
+    assert.equal(drawn.canvases, expected);
+    assert.equal(drawn.charts.length, expected);
     for (const c of drawn.charts) {
       assert.ok(c.points > 0, "chart has data");
       assert.ok(c.width > 0 && c.height > 0, "canvas has a size");
       assert.ok(c.painted > 1000, `canvas is drawn (${c.painted} painted pixels)`);
     }
+  }
+
+  it("loads from file:// in Chromium with no console errors and no network requests, every chart drawn", async () => {
+    const file = join(dir, "index.html");
+    await writeFile(file, await renderReport(results()));
+    const { url, errors, requests, drawn } = await load(file);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(requests, [url]);
+    checkDrawn(drawn, charts.length);
     assert.match(drawn.text, /Machine/);
     assert.match(drawn.text, /Node\.js/);
     assert.match(drawn.text, /This experiment failed/);
     assert.match(drawn.text, /Chronology <\/script><b>/);
     assert.match(drawn.text, /Differs from the book because <reasons>\./);
-    await page.close();
+  });
+
+  it("draws every chart of a real lab run (crawl and primes-db at tiny sizes)", async () => {
+    const out = join(dir, "real");
+    const runs = [];
+    for (const [name, flags] of [
+      ["crawl", { requests: "6", delay: "5", concurrency: "3", "serial-requests": "2", "pool-requests": "2", workers: "1", sweep: "2,6", anchors: false }],
+      ["primes-db", { "max-number": "20", "batch-size": "3", "cpu-repeat": "1", workers: "1" }],
+    ] as const) {
+      const experiment = await loadExperiment(name);
+      assert.ok(experiment);
+      runs.push({ experiment, flags: resolveFlags(`lab ${name}`, experiment.flags, flags, true) });
+    }
+    const lab = await runLab({ runs, quick: true, out, progress: silentProgress(), print: () => {} });
+    assert.ok(lab.experiments.every((e) => e.error === undefined));
+    const expected = lab.experiments.reduce((n, e) => n + (e.result?.charts.length ?? 0), 0);
+    const { url, errors, requests, drawn } = await load(join(out, "index.html"));
+    assert.deepEqual(errors, []);
+    assert.deepEqual(requests, [url]);
+    checkDrawn(drawn, expected);
+    assert.match(drawn.text, /Crawling a slow server/);
+    assert.match(drawn.text, /Saving results to a slow database/);
   });
 });
