@@ -55,7 +55,7 @@ import type {
   RunOptions,
   WorkerStats,
 } from "./executor.js";
-import { Job, type JobExtra, KIND_CALL, QUEUED, RUNNING, SETTLED } from "./job.js";
+import { Job, KIND_CALL, QUEUED, RUNNING, SETTLED } from "./job.js";
 import { mapAll, MapStream, type MapHost } from "./map-stream.js";
 import { allPlain, checkSendable } from "./sendable.js";
 import { checkTaskRef, type TaskFn, type TaskRef } from "./task.js";
@@ -96,6 +96,9 @@ export abstract class BaseExecutor implements Executor {
   #pending = 0;
   #scheduled = false;
   #closed = false;
+  /** Jobs waiting on each signal, and the one listener per signal. */
+  readonly #bySignal = new Map<AbortSignal, Set<Job>>();
+  readonly #unlisteners = new Map<AbortSignal, () => void>();
   #terminating = false;
   #shutdownStarted = false;
   #done = deferred<void>();
@@ -224,7 +227,7 @@ export abstract class BaseExecutor implements Executor {
     const o = job.extra;
     if (o !== undefined) {
       if (o.timer !== undefined) clearTimeout(o.timer);
-      if (o.unlisten !== undefined) o.unlisten();
+      if (o.signal !== undefined) this.#unwatch(job, o.signal);
     }
     const count = job.count;
     if (state === QUEUED) this.#queuedCalls -= count;
@@ -468,14 +471,7 @@ export abstract class BaseExecutor implements Executor {
 
   #enqueue(job: Job): void {
     const signal = job.signal;
-    if (signal !== undefined) {
-      (job.extra as JobExtra).unlisten = listenAbort(signal, (reason) => {
-        const state = job.state;
-        if (state === SETTLED) return;
-        this.settleJob(job, false, reason);
-        if (state === RUNNING) this.abandon(job, "abort");
-      });
-    }
+    if (signal !== undefined) this.#watch(job, signal);
     if (this.trace !== undefined) job.queuedAt = this.trace.now();
     this.#submitted += job.count;
     this.#queuedCalls += job.count;
@@ -484,6 +480,44 @@ export abstract class BaseExecutor implements Executor {
     if (!this.#scheduled) {
       this.#scheduled = true;
       queueMicrotask(this.#flush);
+    }
+  }
+
+  // One abort listener per signal, not per task: callers often share one
+  // signal among many tasks ("cancel everything"), and a listener per task
+  // would make Node warn about a leak beyond 10 of them.
+
+  #watch(job: Job, signal: AbortSignal): void {
+    let jobs = this.#bySignal.get(signal);
+    if (jobs === undefined) {
+      jobs = new Set();
+      this.#bySignal.set(signal, jobs);
+      this.#unlisteners.set(
+        signal,
+        listenAbort(signal, (reason) => this.#aborted(signal, reason)),
+      );
+    }
+    jobs.add(job);
+  }
+
+  #unwatch(job: Job, signal: AbortSignal): void {
+    const jobs = this.#bySignal.get(signal);
+    if (jobs === undefined || !jobs.delete(job) || jobs.size > 0) return;
+    this.#bySignal.delete(signal);
+    this.#unlisteners.get(signal)?.();
+    this.#unlisteners.delete(signal);
+  }
+
+  #aborted(signal: AbortSignal, reason: unknown): void {
+    const jobs = this.#bySignal.get(signal);
+    this.#bySignal.delete(signal);
+    this.#unlisteners.delete(signal);
+    if (jobs === undefined) return;
+    for (const job of jobs) {
+      const state = job.state;
+      if (state === SETTLED) continue;
+      this.settleJob(job, false, reason);
+      if (state === RUNNING) this.abandon(job, "abort");
     }
   }
 

@@ -34,8 +34,6 @@ export interface JobExtra {
   transfer: readonly TransferListItem[] | undefined;
   /** The executor's timer for `timeout`. */
   timer: ReturnType<typeof setTimeout> | undefined;
-  /** Removes the abort listener. */
-  unlisten: (() => void) | undefined;
   queuedAt: number;
   ms: number;
   attempts: number;
@@ -49,7 +47,6 @@ function extra(): JobExtra {
     timeout: 0,
     transfer: undefined,
     timer: undefined,
-    unlisten: undefined,
     queuedAt: 0,
     ms: -1,
     attempts: 0,

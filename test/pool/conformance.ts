@@ -289,6 +289,34 @@ export function executorConformance(name: string, caps: Capabilities, make: Fact
       await assert.rejects(ex.run(t.square, [1], { signal: already }), { message: "too late" });
     });
 
+    it("one signal shared by many tasks cancels them all, with one listener (no leak warning)", async () => {
+      await using ex = make({ workers: 1 });
+      const warnings: Error[] = [];
+      const onWarning = (w: Error): void => {
+        warnings.push(w);
+      };
+      process.on("warning", onWarning);
+      try {
+        const controller = new AbortController();
+        const blocker = ex.run(t.waitForAbort, [], { signal: controller.signal });
+        const queued = Array.from({ length: 30 }, (_, i) => ex.run(t.square, [i], { signal: controller.signal }));
+        const outcomes = Promise.allSettled([blocker, ...queued]);
+        controller.abort(new Error("all of them"));
+        for (const outcome of await outcomes) {
+          assert.equal(outcome.status, "rejected");
+          assert.equal((outcome as PromiseRejectedResult).reason.message, "all of them");
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepEqual(
+          warnings.filter((w) => w.name === "MaxListenersExceededWarning"),
+          [],
+        );
+        assert.equal(await ex.submit(t.square, 3), 9);
+      } finally {
+        process.off("warning", onWarning);
+      }
+    });
+
     if (caps.isolated) {
       it("a running task that ignores its abort has its worker replaced after the grace period", async () => {
         await using ex = make({ workers: 1, abortGrace: 10 });
