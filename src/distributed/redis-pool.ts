@@ -14,7 +14,7 @@ import type { Redis } from "ioredis";
 import { checkInteger, checkMilliseconds, checkOptions, describe } from "../internal/validate.js";
 import { BaseExecutor, type Job, KIND_CALL, KIND_MAP } from "../pool/base-executor.js";
 import { checkChunksize } from "../pool/chunksize.js";
-import type { MapOptions, WorkerStats } from "../pool/executor.js";
+import type { MapOptions, RunOptions, WorkerStats } from "../pool/executor.js";
 import type { TaskFn, TaskRef } from "../pool/task.js";
 import type { TraceRecorder } from "../trace/recorder.js";
 import { connectionSpec, createClient, DEFAULT_CONNECT_TIMEOUT, probe, type RedisConnection } from "./connection.js";
@@ -250,7 +250,7 @@ export class RedisPool extends BaseExecutor {
     // The base's clock rejects the call once the timeout has passed since the
     // job was sent (and abandon() then removes it if it still waits); the
     // worker also stops waiting for the task once it has run that long.
-    const timeout = job.timeout > 0 ? job.timeout : this.#settings.timeout;
+    const timeout = job.timeout > 0 ? job.timeout : undefined;
     const argLists = job.kind === KIND_CALL ? [job.payload] : job.kind === KIND_MAP ? job.payload.map((x) => [x]) : job.payload;
     let p: string;
     try {
@@ -383,7 +383,7 @@ export class RedisPool extends BaseExecutor {
     }));
   }
 
-  // ---- the pool's default chunk size ------------------------------------------
+  // ---- the pool's defaults (chunk size, timeout) ---------------------------------
 
   override map<F extends TaskFn>(task: TaskRef<F>, items: Items<Parameters<F>[0]>, options?: MapOptions): Promise<Result<F>[]> {
     return super.map(task, items, this.#mapOptions(options));
@@ -409,12 +409,22 @@ export class RedisPool extends BaseExecutor {
     return super.imapUnordered(task, items, this.#mapOptions(options));
   }
 
+  override run<F extends TaskFn>(task: TaskRef<F>, args: Parameters<F>, options?: RunOptions): Promise<Result<F>> {
+    return super.run(task, args, this.#withDefaults(options, false));
+  }
+
   #mapOptions(options: MapOptions | undefined): MapOptions | undefined {
-    const chunksize = this.#settings.chunksize;
-    if (chunksize === undefined || (options !== undefined && (typeof options !== "object" || options.chunksize !== undefined))) {
-      return options;
-    }
-    return { ...options, chunksize };
+    return this.#withDefaults(options, true);
+  }
+
+  /** The pool's default `timeout` (and `chunksize` for maps) where a call gives none. */
+  #withDefaults<O extends RunOptions | MapOptions>(options: O | undefined, map: boolean): O | undefined {
+    const { chunksize, timeout } = this.#settings;
+    if (options !== undefined && (options === null || typeof options !== "object")) return options; // the base reports it
+    const fill: Partial<MapOptions> = {};
+    if (timeout !== undefined && options?.timeout === undefined) fill.timeout = timeout;
+    if (map && chunksize !== undefined && (options as MapOptions | undefined)?.chunksize === undefined) fill.chunksize = chunksize;
+    return fill.timeout === undefined && fill.chunksize === undefined ? options : ({ ...options, ...fill } as O);
   }
 }
 

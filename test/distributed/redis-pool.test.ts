@@ -142,13 +142,15 @@ describe("RedisPool", () => {
     await assert.rejects(once.submit(t.flaky, join(dir, "flaky-2"), 1), /attempt 1 fails/);
   });
 
-  test("a task over its timeout fails with TimeoutError", async () => {
+  test("a task over its timeout (per call or the pool's default) fails with TimeoutError", async () => {
     await using p = pool();
     await assert.rejects(p.run(t.waitForFile, [join(dir, "never"), 1], { timeout: 50 }), (e: Error) => {
       assert.equal(e.name, "TimeoutError");
       assert.match(e.message, /timed out after 50 ms/);
       return true;
     });
+    await using defaulted = pool({ timeout: 50 });
+    await assert.rejects(defaulted.submit(t.waitForFile, join(dir, "never"), 2), { name: "TimeoutError" });
     // The worker gives up on the task too, and the pool removes the failed job.
     await until("the timed-out job is removed", async () => {
       const [failed, active] = await Promise.all([client.zcard(`juggle:${QUEUE}:failed`), client.llen(`juggle:${QUEUE}:active`)]);

@@ -10,6 +10,25 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+/**
+ * Runs `cleanup` also when this process is told to stop (SIGTERM, SIGINT),
+ * which skips "exit" listeners, then exits as the signal would have.
+ */
+function onTermination(cleanup: () => void): () => void {
+  const handlers = (["SIGTERM", "SIGINT"] as const).map((signal) => {
+    const handler = (): void => {
+      cleanup();
+      process.off(signal, handler);
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    };
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
+  return () => {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  };
+}
+
 export interface RedisServer {
   readonly port: number;
   readonly url: string;
@@ -54,7 +73,11 @@ function launch(port: number, dir: string, appendonly: boolean, password: string
     child.kill("SIGKILL");
   };
   process.once("exit", killOnExit);
-  child.once("exit", () => process.off("exit", killOnExit));
+  const unregister = onTermination(killOnExit);
+  child.once("exit", () => {
+    process.off("exit", killOnExit);
+    unregister();
+  });
   return new Promise((resolve, reject) => {
     let output = "";
     const timer = setTimeout(() => {

@@ -5,6 +5,25 @@ import { fileURLToPath } from "node:url";
 export const cli = fileURLToPath(new URL("../../src/lab/cli.js", import.meta.url));
 export const tasksModule = new URL("./fixtures/tasks.js", import.meta.url);
 
+/**
+ * Runs `cleanup` also when this process is told to stop (SIGTERM, SIGINT),
+ * which skips "exit" listeners, then exits as the signal would have.
+ */
+function onTermination(cleanup: () => void): () => void {
+  const handlers = (["SIGTERM", "SIGINT"] as const).map((signal) => {
+    const handler = (): void => {
+      cleanup();
+      process.off(signal, handler);
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    };
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
+  return () => {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  };
+}
+
 export interface WorkerProcess {
   readonly child: ChildProcess;
   readonly pid: number;
@@ -27,7 +46,11 @@ export function startWorker(url: string, args: string[] = []): Promise<WorkerPro
     child.kill("SIGKILL");
   };
   process.once("exit", killOnExit);
-  child.once("exit", () => process.off("exit", killOnExit));
+  const unregister = onTermination(killOnExit);
+  child.once("exit", () => {
+    process.off("exit", killOnExit);
+    unregister();
+  });
   const exited = new Promise<number | string>((resolve) => {
     child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown"));
   });
@@ -47,7 +70,14 @@ export function startWorker(url: string, args: string[] = []): Promise<WorkerPro
           exited,
           async stop() {
             if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-            return exited;
+            // A task that never ends keeps a graceful worker alive: stop it
+            // at once after a bound.
+            const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+            try {
+              return await exited;
+            } finally {
+              clearTimeout(timer);
+            }
           },
         });
       }
