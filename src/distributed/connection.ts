@@ -27,7 +27,23 @@ export const DEFAULT_CONNECT_TIMEOUT = 5_000;
 
 /**
  * Redis could not be reached (wrong URL, server down, bad password, TLS
- * mismatch) within the connect timeout.
+ * mismatch) within the connect timeout. `code` is
+ * `"ERR_JUGGLE_REDIS_UNREACHABLE"`; `cause` is the driver's error.
+ *
+ * Python: `redis.exceptions.ConnectionError`.
+ *
+ * @example Failing fast on a wrong URL
+ * ```ts
+ * import { RedisPool, RedisUnreachableError } from "juggle/distributed";
+ * const pool = new RedisPool({ connection: "redis://127.0.0.1:1", connectTimeout: 1000 });
+ * try {
+ *   await pool.ready();
+ * } catch (error) {
+ *   if (error instanceof RedisUnreachableError) console.error(error.message);
+ * } finally {
+ *   await pool.terminate();
+ * }
+ * ```
  */
 export class RedisUnreachableError extends JuggleError {
   constructor(message: string, options?: ErrorOptions) {
