@@ -119,8 +119,11 @@ async function runCommand(argv: string[]): Promise<number> {
   };
   process.on("SIGINT", onSignal);
   try {
+    const started = performance.now();
     const results = await runLab({ runs, quick, out, progress: autoProgress(), signal: controller.signal });
-    if (out !== null) console.log(`\nReport: ${out}/index.html (results.json and traces beside it)`);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    console.log(`\n${results.experiments.length} experiment${results.experiments.length === 1 ? "" : "s"} in ${seconds} s`);
+    if (out !== null) console.log(`Report: ${out}/index.html (results.json and traces beside it)`);
     const failed = results.experiments.filter((r) => r.error !== undefined).map((r) => r.name);
     if (failed.length > 0) console.error(`Failed: ${failed.join(", ")}`);
     return failed.length > 0 || controller.signal.aborted ? 1 : 0;
