@@ -10,6 +10,7 @@
  * @module
  */
 import { Queue } from "bullmq";
+import { ExecutorClosedError } from "../internal/errors.js";
 import type { Redis } from "ioredis";
 import { checkInteger, checkMilliseconds, checkOptions, describe } from "../internal/validate.js";
 import { BaseExecutor, type Job, KIND_CALL, KIND_MAP } from "../pool/base-executor.js";
@@ -151,6 +152,9 @@ export class RedisPool extends BaseExecutor {
   readonly #sent = new Map<string, Job>();
   #outgoing: Outgoing[] = [];
   #flushScheduled = false;
+  /** shutdown() has begun: nothing connects or is added any more. */
+  #stopped = false;
+  #shutdown: Promise<void> | undefined;
   readonly #abandoning = new Set<Promise<void>>();
   readonly #workers = new Map<string, { tasks: number; busy: number; since: number }>();
 
@@ -191,6 +195,7 @@ export class RedisPool extends BaseExecutor {
   }
 
   #connect(): Promise<Connected> {
+    if (this.#stopped) return Promise.reject(new ExecutorClosedError("Cannot use RedisPool as it is shut down"));
     if (this.#connecting === undefined) {
       this.#connecting = (async () => {
         await probe(this.#spec, "use RedisPool");
@@ -276,6 +281,8 @@ export class RedisPool extends BaseExecutor {
     this.#flushScheduled = false;
     const batch = this.#outgoing;
     this.#outgoing = [];
+    // Terminated meanwhile: every job of the batch was settled already.
+    if (this.#stopped) return;
     this.#connect().then(
       async ({ queue, tracker }) => {
         const { attempts, backoff } = this.#settings;
@@ -358,14 +365,24 @@ export class RedisPool extends BaseExecutor {
     return this.#sent.values();
   }
 
-  protected async shutdown(force: boolean): Promise<void> {
+  /** Called once when the pool closes and again by terminate(): one shutdown serves both. */
+  protected shutdown(_force: boolean): Promise<void> {
+    this.#shutdown ??= this.#disconnect();
+    return this.#shutdown;
+  }
+
+  async #disconnect(): Promise<void> {
+    this.#stopped = true;
     const connecting = this.#connecting;
     const ids = [...this.#sent.keys()];
     this.#sent.clear();
     if (connecting === undefined) return;
     const connected = await connecting.catch(() => undefined);
     if (connected === undefined) return;
-    if (force && ids.length > 0) await connected.tracker.abandon(ids, (id) => this.#removeOrAbort(connected, id));
+    // Jobs still sent here were settled by the base without us (terminate()
+    // rejects them with CancelledError; its last rejection already calls
+    // shutdown(false)): remove the queued ones, abort the running ones.
+    if (ids.length > 0) await connected.tracker.abandon(ids, (id) => this.#removeOrAbort(connected, id));
     await Promise.all(this.#abandoning);
     clearInterval(connected.refresh);
     clearInterval(connected.sweeper);

@@ -183,6 +183,23 @@ describe("RedisPool", () => {
     await until("the aborted job is removed", async () => (await leftoverJobs(QUEUE)).length === 0);
   });
 
+  test("terminate() rejects pending calls with CancelledError and removes their queued jobs", async () => {
+    const p = pool({ queue: "terminated" });
+    const calls = [1, 2, 3].map((x) => p.submit(t.square, x));
+    await until("3 jobs wait", async () => (await client.llen("juggle:terminated:wait")) === 3);
+    const outcomes = calls.map((c) => assert.rejects(c, { name: "CancelledError" }));
+    await p.terminate();
+    await Promise.all(outcomes);
+    assert.equal(await client.llen("juggle:terminated:wait"), 0);
+    assert.deepEqual(await leftoverJobs("terminated"), []);
+    // Terminated before it ever connected: nothing connects afterwards.
+    const early = pool({ queue: "never" });
+    const call = early.submit(t.square, 1);
+    await early.terminate();
+    await assert.rejects(call, { name: "CancelledError" });
+    assert.deepEqual(await client.keys("juggle:never:*"), []);
+  });
+
   test("finished jobs are removed from Redis once their results are delivered", async () => {
     await using p = pool({ retries: 1, backoff: 1 });
     await p.map(t.square, Array.from({ length: 30 }, (_, i) => i), { chunksize: 1 });
