@@ -64,9 +64,20 @@ function gate(): Int32Array {
 
 async function runAll<T>(workers: (Thread | Process)[]): Promise<T[]> {
   for (const w of workers) w.start();
-  for (const w of workers) await w.join();
+  // The workers meet at a start gate. One that dies (or fails to load) never
+  // arrives there and the others would wait for it forever, so the first
+  // failure stops them all.
+  await Promise.all(
+    workers.map(async (w) => {
+      await w.join();
+      if (w.error !== undefined || w.exitCode !== 0) {
+        for (const other of workers) if (other.isAlive) other.terminate();
+      }
+    }),
+  );
   return workers.map((w) => {
     if (w.error !== undefined) throw w.error;
+    if (w.exitCode !== 0) throw new Error(`Cannot finish lab locks as worker ${w.name} exited with code ${w.exitCode}`);
     return w.result as T;
   });
 }
