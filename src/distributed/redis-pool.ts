@@ -52,7 +52,7 @@ export interface RedisPoolOptions {
   maxPayloadBytes?: number;
   /** Ms allowed to reach Redis before calls fail with `RedisUnreachableError`. Default 5,000. */
   connectTimeout?: number;
-  /** Period of the check for missed completions, in ms. Default 1,000. */
+  /** Ms without any result after which the pool looks in Redis for completions its events listener missed. Default 1,000. */
   reconcileInterval?: number;
   /**
    * Seconds an uncollected finished job (its producer died) stays in Redis

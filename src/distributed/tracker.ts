@@ -12,9 +12,10 @@
  *   last id read *before* any job is added, so nothing is skipped.
  * - The events stream is trimmed (about 10,000 entries): a producer that
  *   falls behind, or was disconnected while Redis restarted, silently misses
- *   events. Every `reconcileInterval` ms the tracker reads the state of its
- *   oldest pending jobs straight from their job hashes and delivers what it
- *   finds there.
+ *   events. When no outcome has arrived for `reconcileInterval` ms while jobs
+ *   are pending, the tracker reads the state of its oldest pending jobs
+ *   straight from their job hashes and delivers what it finds there (then
+ *   waits twice as long before the next look while looks find nothing).
  *
  *        addBulk ──▶ pending (id → waiter) ◀── "completed"/"failed" events
  *                              ▲
@@ -59,6 +60,8 @@ return n
 
 const RECONCILE_BATCH = 1000;
 const REMOVE_BATCH = 1000;
+/** Longest quiet time between reconciliations that find nothing, in ms. */
+const MAX_QUIET = 30_000;
 
 export class JobTracker {
   readonly #client: Redis;
@@ -75,15 +78,18 @@ export class JobTracker {
   #closed = false;
   readonly #interval: number;
   /** When an event was last read, and its id. */
-  #lastEventAt = performance.now();
-  #lastEventId: string;
+  /** When an outcome of one of this tracker's jobs last arrived. */
+  #lastDeliveryAt = performance.now();
+  /** Quiet time before the next reconciliation: doubles while they find nothing (slow tasks), up to 30 s. */
+  #quiet = 0;
+  #nextReconcileAt = 0;
 
-  private constructor(client: Redis, keyPrefix: string, events: QueueEvents, interval: number, lastEventId: string) {
+  private constructor(client: Redis, keyPrefix: string, events: QueueEvents, interval: number) {
     this.#client = client;
     this.#keyPrefix = keyPrefix;
     this.#events = events;
     this.#interval = interval;
-    this.#lastEventId = lastEventId;
+    this.#quiet = interval;
   }
 
   /**
@@ -108,21 +114,15 @@ export class JobTracker {
       lastEventId: last,
       autorun: true,
     });
-    const tracker = new JobTracker(client, keyPrefix, events, reconcileInterval, last);
+    const tracker = new JobTracker(client, keyPrefix, events, reconcileInterval);
     client.defineCommand("juggleRemoveFinished", { numberOfKeys: 0, lua: REMOVE_FINISHED });
     events.on("error", onError);
-    events.on("completed", ({ jobId, returnvalue }, id) => {
-      tracker.#seen(id);
+    events.on("completed", ({ jobId, returnvalue }) => {
       tracker.#deliver(jobId, { ok: true, value: returnvalue as unknown as string });
     });
-    events.on("failed", ({ jobId, failedReason }, id) => {
-      tracker.#seen(id);
+    events.on("failed", ({ jobId, failedReason }) => {
       tracker.#deliver(jobId, { ok: false, ...fromFailure(failedReason, jobId) });
     });
-    // Any event read moves the position (for the trimming check).
-    for (const name of ["added", "waiting", "active", "removed", "delayed"] as const) {
-      events.on(name, (_args: unknown, id: string) => tracker.#seen(id));
-    }
     await events.waitUntilReady();
     tracker.#reconcileTimer = setInterval(() => tracker.#reconcile(onError), reconcileInterval);
     tracker.#reconcileTimer.unref();
@@ -162,14 +162,11 @@ export class JobTracker {
     );
   }
 
-  #seen(eventId: string): void {
-    this.#lastEventAt = performance.now();
-    this.#lastEventId = eventId;
-  }
-
   #deliver(jobId: string, outcome: Outcome): void {
     const waiter = this.#pending.get(jobId);
     if (waiter !== undefined) {
+      this.#lastDeliveryAt = performance.now();
+      this.#quiet = this.#interval;
       this.#pending.delete(jobId);
       this.#scheduleRemoval(jobId);
       waiter.settle(outcome);
@@ -200,18 +197,19 @@ export class JobTracker {
   }
 
   /**
-   * Reads the state of the oldest pending jobs from Redis, when events may
-   * have been missed: none has arrived for a whole interval while jobs are
-   * pending, or the events stream was trimmed past the last one read.
+   * Reads the state of the oldest pending jobs from Redis when events may
+   * have been missed: jobs are pending and none of their outcomes has arrived
+   * for a whole interval. (Checking on every tick whether the stream was
+   * trimmed past the last event read costs Redis thousands of reads per
+   * second while a large map is queued, for events that still arrive.)
    */
   async #reconcile(onError: (error: Error) => void): Promise<void> {
     if (this.#reconciling || this.#pending.size === 0 || this.#client.status !== "ready") return;
+    const now = performance.now();
+    if (now - this.#lastDeliveryAt < this.#interval || now < this.#nextReconcileAt) return;
     this.#reconciling = true;
+    const before = this.#pending.size;
     try {
-      if (performance.now() - this.#lastEventAt < this.#interval) {
-        const first = (await this.#client.xrange(`${this.#keyPrefix}events`, "-", "+", "COUNT", 1))[0]?.[0];
-        if (first === undefined || compareIds(first, this.#lastEventId) <= 0) return;
-      }
       const ids: string[] = [];
       for (const [id, w] of this.#pending) {
         if (w.added) ids.push(id);
@@ -246,6 +244,8 @@ export class JobTracker {
           });
         }
       }
+      if (this.#pending.size === before) this.#quiet = Math.min(this.#quiet * 2, MAX_QUIET);
+      this.#nextReconcileAt = performance.now() + this.#quiet;
     } catch (error) {
       onError(error as Error);
     } finally {
@@ -265,10 +265,3 @@ export class JobTracker {
 }
 
 function noop(): void {}
-
-/** Compares two stream ids (`<ms>-<seq>`). */
-function compareIds(a: string, b: string): number {
-  const [am = 0, as = 0] = a.split("-").map(Number);
-  const [bm = 0, bs = 0] = b.split("-").map(Number);
-  return am - bm || as - bs;
-}
