@@ -13,7 +13,7 @@
  * @module
  */
 import { deserializeError, isSerializedError, serializeError, TimeoutError } from "../internal/errors.js";
-import { callWithSignal, resolveTask } from "../pool/task.js";
+import { callWithSignal, resolveTask, type TaskFn } from "../pool/task.js";
 import { DEFAULT_MAX_PAYLOAD_BYTES, decode, encode, encodeResults } from "./payload.js";
 
 /** The data of one job, as stored in Redis (short keys: it is stored per job). */
@@ -158,6 +158,17 @@ export async function runJob(data: JobData, context: RunContext = {}): Promise<s
   }
 }
 
+const resolved = new Map<string, TaskFn>();
+
+async function runItems(fn: TaskFn, argLists: unknown[][], signal: AbortSignal): Promise<unknown[]> {
+  const results: unknown[] = [];
+  for (const args of argLists) {
+    if (signal.aborted) throw signal.reason;
+    results.push(await callWithSignal(fn, args, signal));
+  }
+  return results;
+}
+
 async function run(
   data: JobData,
   modules: readonly string[] | undefined,
@@ -165,19 +176,19 @@ async function run(
   startedAt: number,
   controller: AbortController,
 ): Promise<string> {
-  const module = modules === undefined ? data.m : matchModule(data.m, modules);
-  const fn = await resolveTask({ module, name: data.n });
+  // Resolved functions are cached by job module and name: most jobs skip the
+  // module matching and the asynchronous lookup.
+  const key = `${data.m}#${data.n}`;
+  let fn = resolved.get(key);
+  if (fn === undefined) {
+    const module = modules === undefined ? data.m : matchModule(data.m, modules);
+    fn = await resolveTask({ module, name: data.n });
+    if (resolved.size < 1000) resolved.set(key, fn);
+  }
   const argLists = decode(data.p) as unknown[][];
   const signal = controller.signal;
   let timer: NodeJS.Timeout | undefined;
-  const work = (async () => {
-    const results: unknown[] = [];
-    for (const args of argLists) {
-      if (controller.signal.aborted) throw controller.signal.reason;
-      results.push(await callWithSignal(fn, args, signal));
-    }
-    return results;
-  })();
+  const work = runItems(fn, argLists, signal);
   try {
     let results: unknown[];
     if (data.t === undefined) {

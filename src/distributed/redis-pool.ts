@@ -296,7 +296,8 @@ export class RedisPool extends BaseExecutor {
               slice.map(({ job, id, data }) => ({
                 name: job.ref.name,
                 data,
-                opts: { jobId: id, attempts, backoff },
+                // Retry options only when retrying: they are stored and parsed per job.
+                opts: attempts > 1 ? { jobId: id, attempts, backoff } : { jobId: id },
               })),
             );
             tracker.added(slice.map((out) => out.id));

@@ -49,8 +49,7 @@ const REMOVE_FINISHED = `
 local n = 0
 for i = 2, #ARGV do
   local id = ARGV[i]
-  local removed = redis.call("ZREM", ARGV[1] .. "completed", id) + redis.call("ZREM", ARGV[1] .. "failed", id)
-  if removed > 0 then
+  if redis.call("ZREM", ARGV[1] .. "completed", id) == 1 or redis.call("ZREM", ARGV[1] .. "failed", id) == 1 then
     redis.call("DEL", ARGV[1] .. id, ARGV[1] .. id .. ":logs")
     n = n + 1
   end
