@@ -31,15 +31,17 @@ describe("asCompleted", () => {
   it("throws a failure at its turn and aborts the work still running", async () => {
     const boom = new Error("boom");
     const aborted = deferred<unknown>();
+    const failing = deferred<never>();
     const seen: number[] = [];
     await assert.rejects(
       (async () => {
         for await (const value of asCompleted([
           Promise.resolve(1),
           (signal: AbortSignal) => sleep(600_000, { signal }).catch((error) => aborted.resolve(error)),
-          sleep(1).then(() => Promise.reject(boom)),
+          failing.promise,
         ])) {
           seen.push(value as number);
+          failing.reject(boom); // fails only once the first result was taken
         }
       })(),
       (error) => error === boom,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { deferred } from "../../src/internal/deferred.js";
 import { Condition, RLock, Value, withLock } from "../../src/shared-memory/index.js";
 import { run, start } from "./fixtures/run.js";
 
@@ -34,14 +35,25 @@ describe("Condition", () => {
   it("notify(1) lets exactly one of two main-thread waiters through", async () => {
     const cond = new Condition();
     const woken: number[] = [];
+    const first = deferred<void>();
+    const stop = new AbortController();
     let registered = 0;
+    let stopped = 0;
     const waiter = async (id: number) => {
       await cond.acquire();
       try {
-        // wait() registers synchronously, before its first await.
-        const waiting = cond.wait({ timeout: 200 });
+        // wait() registers synchronously, before its first await. The
+        // timeout is only a safety net: the waiter left over is stopped by
+        // the signal once the other one is through.
+        const waiting = cond.wait({ timeout: 60_000, signal: stop.signal });
         registered++;
-        if (await waiting) woken.push(id);
+        if (await waiting) {
+          woken.push(id);
+          first.resolve();
+        }
+      } catch (error) {
+        if (error !== stop.signal.reason) throw error;
+        stopped++;
       } finally {
         cond.release();
       }
@@ -49,8 +61,11 @@ describe("Condition", () => {
     const all = Promise.all([waiter(1), waiter(2)]);
     while (registered < 2) await new Promise((resolve) => setImmediate(resolve));
     await withLock(cond, () => cond.notify(1));
+    await Promise.race([first.promise, all]);
+    stop.abort(new Error("the other waiter gives up"));
     await all;
     assert.equal(woken.length, 1);
+    assert.equal(stopped, 1);
   });
 
   it("an aborted wait() reacquires the lock and passes no notification to the void", async () => {
