@@ -76,7 +76,7 @@ export function encodeResults(result: { r: readonly unknown[] }, maxBytes: numbe
   } catch (cause) {
     const index = result.r.findIndex((r) => !cloneable(r));
     throw new TypeError(
-      `Cannot return result as it must be structured-cloneable (no functions, symbols or class handles): result of item ${index} ${(cause as Error).message}`,
+      `Cannot send the task's result back from the worker as it cannot be cloned (no functions, symbols or class handles): result of item ${index} ${(cause as Error).message}`,
     );
   }
   if (text.length > maxBytes) {
@@ -103,11 +103,11 @@ function cloneError(action: string, argLists: readonly (readonly unknown[])[], f
       if (!cloneable(args[j])) {
         const item = argLists.length > 1 || firstIndex > 0 ? ` of item ${firstIndex + i}` : "";
         return new TypeError(
-          `Cannot ${action} as argument ${j}${item} must be structured-cloneable (no functions, symbols or class handles): ${(cause as Error).message}`,
+          `Cannot ${action} as its arguments cannot be cloned (no functions, symbols or class handles): argument ${j}${item}: ${(cause as Error).message}`,
           { cause },
         );
       }
     }
   }
-  return new TypeError(`Cannot ${action} as its arguments must be structured-cloneable: ${(cause as Error).message}`, { cause });
+  return new TypeError(`Cannot ${action} as its arguments cannot be cloned: ${(cause as Error).message}`, { cause });
 }

@@ -259,7 +259,7 @@ export class RedisPool extends BaseExecutor {
     const argLists = job.kind === KIND_CALL ? [job.payload] : job.kind === KIND_MAP ? job.payload.map((x) => [x]) : job.payload;
     let p: string;
     try {
-      p = encodeArguments(`run task '${job.ref.name}'`, argLists as unknown[][], this.#settings.maxPayloadBytes);
+      p = encodeArguments(`send task '${job.ref.name}' to a worker`, argLists as unknown[][], this.#settings.maxPayloadBytes);
     } catch (error) {
       this.settleJob(job, false, error);
       return;

@@ -131,7 +131,7 @@ describe("RedisPool", () => {
       assert.equal(e.detail, 42);
       return true;
     });
-    await assert.rejects(p.submit(t.unclonable), /Cannot return result as it must be structured-cloneable/);
+    await assert.rejects(p.submit(t.unclonable), /Cannot send the task's result back from the worker as it cannot be cloned/);
     assert.equal(p.stats().failed, 3);
   });
 

@@ -1,8 +1,9 @@
 /**
  * One executor contract, run against every executor (like CPython's
- * `create_executor_tests`): `inline.test.ts`, `thread-pool.test.ts` and
- * `process-pool.test.ts` call {@link executorConformance}. Every test starts at
- * most 2 workers and closes or terminates its executor.
+ * `create_executor_tests`): `inline.test.ts`, `thread-pool.test.ts`,
+ * `process-pool.test.ts` and `../distributed/conformance.test.ts` (RedisPool)
+ * call {@link executorConformance}. Every test starts at most 2 workers and
+ * closes or terminates its executor.
  */
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
@@ -25,6 +26,14 @@ export interface Capabilities {
   sharedMemory: boolean;
   /** Options accepted by the factory beyond `trace`. */
   workerOptions: boolean;
+  /**
+   * Tasks go through a remote queue to worker processes the executor does not
+   * own (RedisPool): arguments and results are copied (clone errors apply),
+   * a job handed to the queue counts as running, a worker reports a module it
+   * was not started with, and a worker with a free slot runs a "queued" task
+   * at once. Default false.
+   */
+  remote?: boolean;
 }
 
 export type Factory = (options?: WorkerPoolOptions & { resourceLimits?: object }) => Executor;
@@ -210,7 +219,11 @@ export function executorConformance(name: string, caps: Capabilities, make: Fact
         message: /export 'notAFunctionExport' .* is not a function: received 42/,
       });
       const gone = tasks<{ f(): void }>(new URL("./fixtures/no-such-module.js", import.meta.url)).f;
-      await assert.rejects(ex.submit(gone), { message: /Cannot load task module .*no-such-module\.js/ });
+      // A remote worker runs only the modules it was started with, and says so.
+      const goneMessage = caps.remote
+        ? /Cannot run task module .*no-such-module\.js as this worker only runs/
+        : /Cannot load task module .*no-such-module\.js/;
+      await assert.rejects(ex.submit(gone), { message: goneMessage });
       await assert.rejects(ex.submit({} as never), { name: "TypeError", message: /'task' must be a task reference/ });
     });
 
@@ -227,7 +240,27 @@ export function executorConformance(name: string, caps: Capabilities, make: Fact
       assert.equal(ex.stats().submitted, before, "nothing was queued");
     });
 
-    if (caps.isolated) {
+    it("arguments and results are copied by the structured clone contract (Map, Set, BigInt, Date, undefined, typed arrays)", async () => {
+      await using ex = two();
+      const value = {
+        map: new Map<unknown, unknown>([[1, { a: [1n] }], ["k", new Set(["x"])]]),
+        big: 2n ** 70n,
+        date: new Date(1_700_000_000_000),
+        missing: undefined,
+        bytes: new Uint8Array([1, 2, 255]),
+        floats: new Float64Array([0.5, -0, Number.NaN]),
+        nested: [null, undefined, Number.POSITIVE_INFINITY, /re/g, new Error("carried")],
+      };
+      const back = await ex.submit(t.echo, value);
+      assert.deepEqual(back, value);
+      assert.ok(back.map instanceof Map && back.date instanceof Date && back.bytes instanceof Uint8Array);
+      assert.ok("missing" in back, "an own undefined property survives");
+      assert.equal(await ex.submit(t.echo, undefined), undefined);
+      assert.deepEqual(await ex.map(t.echo, [1n, undefined, new Date(0)], { chunksize: 2 }), [1n, undefined, new Date(0)]);
+      assert.equal(await ex.submit(t.byteLength, new ArrayBuffer(1000)), 1000);
+    });
+
+    if (caps.isolated || caps.remote) {
       it("an argument that fails to clone only when posted fails only its own task", async () => {
         await using ex = two();
         const deep = { a: { b: { c: { d: () => 1 } } } };
@@ -278,13 +311,24 @@ export function executorConformance(name: string, caps: Capabilities, make: Fact
       const second = new AbortController();
       const running = ex.run(t.waitForAbort, [], { signal: first.signal });
       const queued = ex.run(t.square, [4], { signal: second.signal });
-      await waitUntil(() => ex.stats().running === 1 && ex.stats().queued === 1, "one task runs and one waits");
-      second.abort(new Error("not needed"));
-      await assert.rejects(queued, { message: "not needed" });
-      assert.equal(ex.stats().queued, 0);
+      if (caps.remote) {
+        // Both jobs are "running" once handed to the queue, and a worker with a
+        // free slot runs the second at once: its result (jobs are taken in
+        // order) shows the first has reached a worker.
+        assert.equal(await queued, 16);
+      } else {
+        await waitUntil(() => ex.stats().running === 1 && ex.stats().queued === 1, "one task runs and one waits");
+        second.abort(new Error("not needed"));
+        await assert.rejects(queued, { message: "not needed" });
+        assert.equal(ex.stats().queued, 0);
+      }
       first.abort(new Error("stop"));
       await assert.rejects(running, { message: "stop" });
-      assert.equal(await ex.submit(t.getAbortsSeen), before + 1, "the task saw its signal abort");
+      // A remote worker hears of the abort on another channel than the next task.
+      const deadline = Date.now() + 10_000;
+      let seen = await ex.submit(t.getAbortsSeen);
+      while (caps.remote && seen !== before + 1 && Date.now() < deadline) seen = await ex.submit(t.getAbortsSeen);
+      assert.equal(seen, before + 1, "the task saw its signal abort");
       const already = AbortSignal.abort(new Error("too late"));
       await assert.rejects(ex.run(t.square, [1], { signal: already }), { message: "too late" });
     });
@@ -464,10 +508,18 @@ export function executorConformance(name: string, caps: Capabilities, make: Fact
 
     it("terminate() rejects queued and running tasks with CancelledError", async () => {
       const ex = make({ workers: 1 });
-      const running = ex.submit(t.hang);
+      // A remote worker is not stopped by terminate(): give it a task that ends on abort.
+      const running = ex.submit(caps.remote ? t.waitForAbort : t.hang);
       const queued = ex.submit(t.square, 1);
-      await waitUntil(() => ex.stats().running === 1, "the task runs");
-      const outcomes = [assert.rejects(running, CancelledError), assert.rejects(queued, CancelledError)];
+      await waitUntil(() => (caps.remote ? ex.stats().queued === 0 : ex.stats().running === 1), "the task runs");
+      // A remote worker with a free slot may have run the "queued" task already.
+      const queuedOutcome = caps.remote
+        ? queued.then(
+            (v) => assert.equal(v, 1),
+            (e: unknown) => assert.ok(e instanceof CancelledError, String(e)),
+          )
+        : assert.rejects(queued, CancelledError);
+      const outcomes = [assert.rejects(running, CancelledError), queuedOutcome];
       await ex.terminate();
       await Promise.all(outcomes);
       await assert.rejects(ex.submit(t.square, 1), ExecutorClosedError);
