@@ -7,7 +7,7 @@
  * @module
  */
 import { registerReviver, type SharedDescriptor, shareable } from "../internal/shareable.js";
-import { assertCanBlock, parseWait, type SyncWaitOptions, type WaitOptions, waitAsync, waitSync } from "./wait.js";
+import { assertCanBlock, checkWait, parseWait, type SyncWaitOptions, type WaitOptions, waitAsync, waitSync } from "./wait.js";
 
 const KEY = "juggle/shared-memory:Event";
 const FLAG = 0;
@@ -64,7 +64,7 @@ export class Event {
    * @throws The signal's reason when `signal` aborts.
    */
   async wait(options?: WaitOptions): Promise<boolean> {
-    options?.signal?.throwIfAborted();
+    checkWait("wait for Event", options);
     if (this.isSet) return true;
     const { deadline, signal } = parseWait("wait for Event", options);
     const i32 = this.#i32;
@@ -86,6 +86,7 @@ export class Event {
    */
   waitSync(options?: SyncWaitOptions): boolean {
     assertCanBlock("Event.waitSync()", "await event.wait()");
+    checkWait("wait for Event", options);
     if (this.isSet) return true;
     const { deadline } = parseWait("wait for Event", options);
     const i32 = this.#i32;

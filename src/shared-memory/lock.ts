@@ -14,6 +14,7 @@ import { JuggleError, TimeoutError } from "../internal/errors.js";
 import { registerReviver, type SharedDescriptor, shareable } from "../internal/shareable.js";
 import {
   assertCanBlock,
+  checkWait,
   parseWait,
   SPIN,
   type SyncWaitOptions,
@@ -138,9 +139,9 @@ export class Lock implements Acquirable {
    * Python: `acquire(timeout=…)`.
    */
   acquire(options?: WaitOptions): Promise<boolean> {
-    if (options?.signal?.aborted) return Promise.reject(options.signal.reason);
-    if (mutexTry(this.#i32, this.#index)) return Promise.resolve(true);
     try {
+      checkWait("acquire Lock", options);
+      if (mutexTry(this.#i32, this.#index)) return Promise.resolve(true);
       const { deadline, signal } = parseWait("acquire Lock", options);
       return mutexLockAsync(this.#i32, this.#index, deadline, signal);
     } catch (error) {
@@ -156,6 +157,7 @@ export class Lock implements Acquirable {
    */
   acquireSync(options?: SyncWaitOptions): boolean {
     assertCanBlock("Lock.acquireSync()", "await lock.acquire()");
+    checkWait("acquire Lock", options);
     if (mutexTry(this.#i32, this.#index)) return true;
     const { deadline } = parseWait("acquire Lock", options);
     return mutexLockSync(this.#i32, this.#index, deadline);

@@ -12,7 +12,7 @@ import { threadId } from "node:worker_threads";
 import { JuggleError } from "../internal/errors.js";
 import { registerReviver, type SharedDescriptor, shareable } from "../internal/shareable.js";
 import { mutexLockAsync, mutexLockSync, mutexTry, mutexUnlock } from "./lock.js";
-import { assertCanBlock, parseWait, type SyncWaitOptions, type WaitOptions } from "./wait.js";
+import { assertCanBlock, checkWait, parseWait, type SyncWaitOptions, type WaitOptions } from "./wait.js";
 
 const KEY = "juggle/shared-memory:RLock";
 const MUTEX = 0;
@@ -94,7 +94,7 @@ export class RLock {
    * @throws The signal's reason when `signal` aborts.
    */
   async acquire(options?: WaitOptions): Promise<boolean> {
-    options?.signal?.throwIfAborted();
+    checkWait("acquire RLock", options);
     if (this.tryAcquire()) return true;
     const { deadline, signal } = parseWait("acquire RLock", options);
     if (!(await mutexLockAsync(this.#i32, MUTEX, deadline, signal))) return false;
@@ -109,6 +109,7 @@ export class RLock {
    */
   acquireSync(options?: SyncWaitOptions): boolean {
     assertCanBlock("RLock.acquireSync()", "await rlock.acquire()");
+    checkWait("acquire RLock", options);
     if (this.tryAcquire()) return true;
     const { deadline } = parseWait("acquire RLock", options);
     if (!mutexLockSync(this.#i32, MUTEX, deadline)) return false;

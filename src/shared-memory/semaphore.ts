@@ -14,6 +14,7 @@ import { registerReviver, type SharedDescriptor, shareable } from "../internal/s
 import { checkInteger } from "../internal/validate.js";
 import {
   assertCanBlock,
+  checkWait,
   parseWait,
   SPIN,
   type SyncWaitOptions,
@@ -92,7 +93,7 @@ export class Semaphore {
    * Python: `acquire(timeout=…)`.
    */
   async acquire(options?: WaitOptions): Promise<boolean> {
-    options?.signal?.throwIfAborted();
+    checkWait(`acquire ${this.constructor.name}`, options);
     if (this.tryAcquire()) return true;
     const { deadline, signal } = parseWait(`acquire ${this.constructor.name}`, options);
     const i32 = this.#i32;
@@ -117,6 +118,7 @@ export class Semaphore {
    */
   acquireSync(options?: SyncWaitOptions): boolean {
     assertCanBlock(`${this.constructor.name}.acquireSync()`, "await semaphore.acquire()");
+    checkWait(`acquire ${this.constructor.name}`, options);
     if (this.tryAcquire()) return true;
     const { deadline } = parseWait(`acquire ${this.constructor.name}`, options);
     const i32 = this.#i32;

@@ -34,7 +34,7 @@ import { QueueShutDown, TimeoutError } from "../internal/errors.js";
 import { registerReviver, type SharedDescriptor, shareable } from "../internal/shareable.js";
 import { checkInteger, checkOptions } from "../internal/validate.js";
 import { type Encoded, measure, read, write } from "./queue-codec.js";
-import { assertCanBlock, parseWait, type SyncWaitOptions, type WaitOptions, waitAsync, waitSync } from "./wait.js";
+import { assertCanBlock, checkWait, parseWait, type SyncWaitOptions, type WaitOptions, waitAsync, waitSync } from "./wait.js";
 
 const KEY = "juggle/shared-memory:SharedQueue";
 // Int32 indices in the header; head and tail sit 64 bytes apart.
@@ -258,7 +258,7 @@ export class SharedQueue<T = unknown> {
    * @throws The signal's reason when `signal` aborts (nothing is put).
    */
   async put(message: T, options?: WaitOptions): Promise<void> {
-    options?.signal?.throwIfAborted();
+    checkWait("put in SharedQueue", options);
     // Measured (and serialized) once; kept in a local as other puts may reuse #enc.
     const e = { ...measure(message, this.#messageSize, this.#enc) };
     let r = this.#tryPut(message, e);
@@ -290,6 +290,7 @@ export class SharedQueue<T = unknown> {
    */
   putSync(message: T, options?: SyncWaitOptions): void {
     assertCanBlock("SharedQueue.putSync()", "await queue.put()");
+    checkWait("put in SharedQueue", options);
     const e = measure(message, this.#messageSize, this.#enc);
     let r = this.#tryPut(message, e);
     if (r.state === "full") {
@@ -324,7 +325,7 @@ export class SharedQueue<T = unknown> {
    * @throws The signal's reason when `signal` aborts (nothing is taken).
    */
   async get(options?: WaitOptions): Promise<T> {
-    options?.signal?.throwIfAborted();
+    checkWait("get from SharedQueue", options);
     let r = this.tryGet();
     if (r.state === "empty") {
       const { deadline, signal } = parseWait("get from SharedQueue", options);
@@ -355,6 +356,7 @@ export class SharedQueue<T = unknown> {
    */
   getSync(options?: SyncWaitOptions): T {
     assertCanBlock("SharedQueue.getSync()", "await queue.get()");
+    checkWait("get from SharedQueue", options);
     let r = this.tryGet();
     if (r.state === "empty") {
       const { deadline } = parseWait("get from SharedQueue", options);

@@ -78,6 +78,15 @@ export function parseWait(action: string, options: unknown): { deadline: number;
   return { deadline, signal };
 }
 
+/**
+ * Checks wait options before a fast path that does not need them, so a bad
+ * option fails whether or not the call would have waited. Throws the signal's
+ * reason when it is aborted. Costs nothing when `options` is undefined.
+ */
+export function checkWait(action: string, options: unknown): void {
+  if (options !== undefined) parseWait(action, options);
+}
+
 /** Milliseconds left before `deadline` (never negative). */
 export function remaining(deadline: number): number {
   if (deadline === Number.POSITIVE_INFINITY) return deadline;

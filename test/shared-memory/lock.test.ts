@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { encodeShared } from "../../src/internal/shareable.js";
-import { Event, Lock, RLock, Value, withLock } from "../../src/shared-memory/index.js";
+import { Event, Lock, RLock, Semaphore, SharedQueue, Value, withLock } from "../../src/shared-memory/index.js";
 import { run, start } from "./fixtures/run.js";
 
 describe("Lock", () => {
@@ -149,5 +149,32 @@ describe("RLock", () => {
     assert.equal(await run("rlockReleaseForeign", lock), "ERR_JUGGLE_NOT_OWNER");
     assert.equal(lock.count, 1, "still held by the main thread");
     lock.release();
+  });
+});
+
+describe("wait options", () => {
+  it("a bad option is refused even when the wait would not wait (free lock, permit left, flag set, room or message in the queue)", async () => {
+    const event = new Event();
+    event.set();
+    const queue = new SharedQueue<number>({ capacity: 4, messageSize: 8 });
+    await queue.put(1);
+    const waits: [string, (options: never) => Promise<unknown>][] = [
+      ["acquire Lock", (o) => new Lock().acquire(o)],
+      ["acquire RLock", (o) => new RLock().acquire(o)],
+      ["acquire Semaphore", (o) => new Semaphore(1).acquire(o)],
+      ["wait for Event", (o) => event.wait(o)],
+      ["put in SharedQueue", (o) => queue.put(2, o)],
+      ["get from SharedQueue", (o) => queue.get(o)],
+    ];
+    for (const [action, wait] of waits) {
+      await assert.rejects(wait({ timeout: -5 } as never), {
+        name: "RangeError",
+        message: new RegExp(`^Cannot ${action} as 'timeout' must be .*: received -5$`),
+      });
+      await assert.rejects(wait({ signal: 3 } as never), { name: "TypeError", message: /'signal'/ });
+      const reason = new Error("aborted before");
+      await assert.rejects(wait({ signal: AbortSignal.abort(reason) } as never), (error) => error === reason);
+    }
+    assert.equal(queue.size, 1, "the refused calls took and put nothing");
   });
 });
