@@ -130,6 +130,8 @@ export class Condition {
    */
   async waitFor<T>(predicate: () => T, options?: WaitOptions): Promise<T> {
     checkFunction("wait on Condition", "predicate", predicate);
+    // Checked now, so a bad option fails even when no wait is needed.
+    if (options !== undefined) signalOf("wait on Condition", options);
     let result = predicate();
     while (!result) {
       await this.wait(options);

@@ -35,6 +35,11 @@ describe("Condition", () => {
       name: "TypeError",
       message: "Cannot wait on Condition as 'predicate' must be a function: received \"yes\"",
     });
+    // Refused even when the predicate already holds and no wait is needed.
+    await assert.rejects(cond.waitFor(() => true, { signal: 3 as never }), {
+      name: "TypeError",
+      message: "Cannot wait on Condition as 'signal' must be an AbortSignal: received 3",
+    });
   });
 
   it("wait() releases the lock, and returns holding it after notify() once the notifier releases", async () => {
