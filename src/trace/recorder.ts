@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { checkInteger } from "../internal/validate.js";
+import { checkInteger, checkOptions } from "../internal/validate.js";
 
 /** One task's life. */
 export interface TraceEvent {
@@ -64,8 +64,9 @@ export class TraceRecorder {
   #nextId = 0;
   #dropped = 0;
 
-  constructor(options: TraceRecorderOptions = {}) {
-    this.#limit = checkInteger("create TraceRecorder", "limit", options.limit ?? 1_000_000, { min: 1 });
+  constructor(options?: TraceRecorderOptions) {
+    const o = checkOptions<TraceRecorderOptions>("create TraceRecorder", options);
+    this.#limit = checkInteger("create TraceRecorder", "limit", o.limit ?? 1_000_000, { min: 1 });
     this.origin = performance.now();
   }
 
@@ -133,8 +134,9 @@ export class TraceRecorder {
 
   /**
    * The events in the Chrome trace event format: one complete (`"X"`) event
-   * per task on its worker's row, plus a flow of queue time as a separate
-   * "queued" slice. Load the file in Perfetto or chrome://tracing.
+   * per task on its worker's row (a `thread_name` entry names each row), its
+   * queue time in `args.queuedMs`. Load the file in Perfetto or
+   * chrome://tracing.
    */
   toChromeTrace(): { traceEvents: object[]; displayTimeUnit: "ms" } {
     const tids = new Map<string, number>();
