@@ -4,17 +4,10 @@
  *
  * @module
  */
+import { isPrime } from "./cpu.js";
 
-/** The book's `check_prime`: trial division by odd numbers up to the square root. */
-export function checkPrime(n: number): boolean {
-  if (n < 2) return false;
-  if (n % 2 === 0) return n === 2;
-  const limit = Math.floor(Math.sqrt(n));
-  for (let i = 3; i <= limit; i += 2) {
-    if (n % i === 0) return false;
-  }
-  return true;
-}
+/** The book's `check_prime`: trial division by odd numbers up to the square root (the lab's one `isPrime`). */
+export const checkPrime: (n: number) => boolean = isPrime;
 
 /** The primes in `[from, to)`, in order. */
 export function primesBetween(from: number, to: number): number[] {
