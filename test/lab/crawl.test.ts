@@ -77,8 +77,8 @@ describe("crawl variants", () => {
       assert.ok(server.accepted <= C);
       // Each request waits DELAY ms on the server: at least ceil(N / C) waves.
       assert.ok(run.ms >= idealMs(N, C, DELAY) - 2, `${run.ms} ms`);
-      // Serial would take N × DELAY = 320 ms at least; C in flight needs far less.
-      assert.ok(run.ms < N * DELAY, `${run.ms} ms`);
+      // Faster than serial because requests overlapped (not a wall-clock bound, which flakes on a loaded machine).
+      assert.ok(peakInFlight(run.records) >= 2, `peak ${peakInFlight(run.records)}`);
     });
   }
 
@@ -92,7 +92,6 @@ describe("crawl variants", () => {
       checkAnswered(run, server, name);
       assert.ok(peakInFlight(run.records) <= 2, `peak ${peakInFlight(run.records)}`);
       assert.ok(run.ms >= idealMs(N, 2, DELAY) - 2, `${run.ms} ms`);
-      assert.ok(run.ms < N * DELAY, `${run.ms} ms`);
       // Each worker kept its one keep-alive connection; the pool was terminated, so they are closed.
       assert.ok(server.accepted <= 2);
       for (let i = 0; i < 1000 && server.connections > 0; i++) await new Promise((r) => setTimeout(r, 5));
