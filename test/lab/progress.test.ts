@@ -18,12 +18,19 @@ describe("progress", () => {
     assert.equal(lines.length, 6);
   });
 
-  it("the silent progress accepts every call", () => {
+  it("the silent progress accepts every call and writes nothing", (t) => {
+    const out = t.mock.method(process.stdout, "write", () => true);
+    const err = t.mock.method(process.stderr, "write", () => true);
+    const log = t.mock.method(console, "log", () => {});
+    const error = t.mock.method(console, "error", () => {});
     const progress = silentProgress();
     const task = progress.task("x", 1);
     task.tick(5);
     task.done();
     progress.log("x");
     progress.stop();
+    const writes = [out, err, log, error].map((m) => m.mock.callCount());
+    t.mock.restoreAll();
+    assert.deepEqual(writes, [0, 0, 0, 0]);
   });
 });
