@@ -61,6 +61,8 @@ export class TraceRecorder {
   readonly origin: number;
   readonly #limit: number;
   #events: TraceEvent[] = [];
+  /** Events before this index were dropped (see `record`). */
+  #head = 0;
   #nextId = 0;
   #dropped = 0;
 
@@ -90,11 +92,21 @@ export class TraceRecorder {
 
   /** Adds one event. */
   record(event: TraceEvent): void {
-    if (this.#events.length >= this.#limit) {
-      this.#events.shift();
-      this.#dropped++;
-    }
     this.#events.push(event);
+    if (this.#events.length - this.#head > this.#limit) {
+      // Dropping by shift() copies the whole array once it is large (about
+      // 0.6 ms a record at a million events); instead the oldest are skipped
+      // and cut off together, a copy every limit/2 records.
+      this.#head++;
+      this.#dropped++;
+      if (this.#head * 2 >= this.#limit) this.#compact();
+    }
+  }
+
+  #compact(): void {
+    if (this.#head === 0) return;
+    this.#events = this.#events.slice(this.#head);
+    this.#head = 0;
   }
 
   /** Records the life of a function run on the event loop ("main"). */
@@ -113,6 +125,7 @@ export class TraceRecorder {
 
   /** The events recorded so far, in recording order. */
   get events(): readonly TraceEvent[] {
+    this.#compact();
     return this.#events;
   }
 
@@ -124,12 +137,13 @@ export class TraceRecorder {
   /** Removes every event. */
   clear(): void {
     this.#events = [];
+    this.#head = 0;
     this.#dropped = 0;
   }
 
   /** The events as plain JSON-ready data. */
   toJSON(): TraceJSON {
-    return { startedAtEpochMs: performance.timeOrigin + this.origin, events: [...this.#events] };
+    return { startedAtEpochMs: performance.timeOrigin + this.origin, events: [...this.events] };
   }
 
   /**
@@ -141,7 +155,7 @@ export class TraceRecorder {
   toChromeTrace(): { traceEvents: object[]; displayTimeUnit: "ms" } {
     const tids = new Map<string, number>();
     const traceEvents: object[] = [];
-    for (const e of this.#events) {
+    for (const e of this.events) {
       let tid = tids.get(e.worker);
       if (tid === undefined) {
         tid = tids.size + 1;

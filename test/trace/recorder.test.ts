@@ -20,6 +20,21 @@ describe("TraceRecorder", () => {
       [3, 4],
     );
     assert.equal(trace.dropped, 3);
+    const big = new TraceRecorder({ limit: 5 });
+    const seen: number[][] = [];
+    for (let i = 0; i < 23; i++) {
+      big.record(event(i, "w"));
+      if (i % 4 === 0) seen.push(big.events.map((e) => e.id));
+    }
+    assert.deepEqual(seen.slice(-2), [
+      [12, 13, 14, 15, 16],
+      [16, 17, 18, 19, 20],
+    ]);
+    assert.deepEqual(
+      big.toJSON().events.map((e) => e.id),
+      [18, 19, 20, 21, 22],
+    );
+    assert.equal(big.dropped, 18);
     trace.clear();
     assert.equal(trace.events.length, 0);
     assert.equal(trace.dropped, 0);
