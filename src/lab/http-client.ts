@@ -59,6 +59,8 @@ class Connection {
   /** Requests sent and not yet answered, oldest first. */
   readonly inFlight = new Deque<Pending>();
   #buffer: Buffer | undefined;
+  /** Requests not yet written (flushed at the end of the tick). */
+  #outgoing = "";
   readonly #client: HttpClient;
 
   constructor(client: HttpClient, host: string, port: number) {
@@ -71,12 +73,26 @@ class Connection {
 
   send(pending: Pending, hostHeader: string): void {
     this.inFlight.push(pending);
-    this.socket.write(`GET ${pending.path} HTTP/1.1\r\nhost: ${hostHeader}\r\nconnection: keep-alive\r\n\r\n`, "latin1");
+    // Requests sent in one go (a wave dispatched by map, or pipelined behind
+    // answers read together) leave in one write at the end of the tick: one
+    // pass through the stream and one syscall per socket, not one per
+    // request. A new socket connects in an earlier tick callback, so its
+    // requests still go out with the handshake's ACK.
+    const request = `GET ${pending.path} HTTP/1.1\r\nhost: ${hostHeader}\r\nconnection: keep-alive\r\n\r\n`;
+    if (this.#outgoing === "") process.nextTick(this.#flush);
+    this.#outgoing += request;
   }
+
+  readonly #flush = (): void => {
+    const out = this.#outgoing;
+    this.#outgoing = "";
+    if (out !== "" && !this.socket.destroyed) this.socket.write(out, "latin1");
+  };
 
   #fail(error: Error): void {
     const failed = this.inFlight.drain();
     this.#buffer = undefined;
+    this.#outgoing = "";
     this.#client.dropConnection(this);
     if (!this.socket.destroyed) this.socket.destroy();
     for (const pending of failed) pending.callback(error);
@@ -85,10 +101,8 @@ class Connection {
   #onData(chunk: Buffer): void {
     this.#buffer = this.#buffer === undefined ? chunk : Buffer.concat([this.#buffer, chunk]);
     // Several pipelined answers may arrive in one chunk; the requests they
-    // free this socket for leave in one write (cork), not one syscall each.
-    this.socket.cork();
+    // free this socket for leave together in one write (see send).
     while (this.#buffer !== undefined && this.#parseOne(this.#buffer)) {}
-    this.socket.uncork();
   }
 
   /** Parses one response from the front of `buffer`; false when it is incomplete. */

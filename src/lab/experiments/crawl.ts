@@ -80,7 +80,7 @@ export default defineExperiment({
     workers: { type: "integer", default: 4, quick: 2, min: 1, max: 256, description: "workers of the ThreadPool and ProcessPool variants (requests in flight)" },
     sweep: { type: "integers", default: [10, 25, 50, 100, 250, 500], quick: [5, 20, 40], min: 1, max: 10_000, description: "concurrency levels of the sweep (--no-sweep: none)" },
     anchors: { type: "boolean", default: true, quick: false, description: "also run undici + p-limit and fetch + p-limit" },
-    maxSockets: { type: "integer", default: 128, min: 0, max: 10_000, description: "sockets at most; beyond, requests are pipelined (0: one socket per request in flight, as in the book)" },
+    maxSockets: { type: "integer", default: 8, min: 0, max: 10_000, description: "sockets at most; beyond, requests are pipelined (0: one socket per request in flight, as in the book)" },
   },
   async run(ctx) {
     const f = ctx.flags;
