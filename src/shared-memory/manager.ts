@@ -177,12 +177,14 @@ export class Manager {
   /**
    * A shared FIFO queue. Python: `Manager().Queue(maxsize)`.
    *
-   * @param options `maxsize`: items it holds before `put` waits (default: no limit).
+   * @param options `maxsize`: items it holds before `put` waits (default, `0`
+   * or `Infinity`: no limit, as in Python and the async `Queue`).
+   * @throws {RangeError} When `maxsize` is negative or not an integer.
    */
   queue<T = unknown>(options?: { maxsize?: number }): ManagerQueue<T> {
     const o = checkOptions<{ maxsize?: number }>("create manager Queue", options);
-    const maxsize = checkInteger("create manager Queue", "maxsize", o.maxsize ?? Number.POSITIVE_INFINITY, { min: 1, allowInfinity: true });
-    return this.#create("queue", new ServedQueue(maxsize));
+    const maxsize = checkInteger("create manager Queue", "maxsize", o.maxsize ?? 0, { allowInfinity: true });
+    return this.#create("queue", new ServedQueue(maxsize === 0 ? Number.POSITIVE_INFINITY : maxsize));
   }
 
   /** A shared lock, released by the manager if its holder's process goes away. Python: `Manager().Lock()`. */

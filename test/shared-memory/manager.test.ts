@@ -49,6 +49,18 @@ describe("Manager", () => {
     assert.equal(await waiting, true);
   });
 
+  it("a queue's maxsize 0 means no limit, as in Python; a negative or fractional one is refused", async () => {
+    await using manager = await Manager.start();
+    const q = manager.queue<number>({ maxsize: 0 });
+    for (let i = 0; i < 3; i++) assert.deepEqual(await q.tryPut(i), { state: "ok" });
+    for (const bad of [-1, 1.5]) {
+      assert.throws(() => manager.queue({ maxsize: bad }), {
+        name: "RangeError",
+        message: `Cannot create manager Queue as 'maxsize' must be a non-negative integer or Infinity: received ${bad}`,
+      });
+    }
+  });
+
   it("two child processes x 200 read-modify-writes under a manager Lock lose nothing", async () => {
     await using manager = await Manager.start();
     const value = manager.value(0);
