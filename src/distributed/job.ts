@@ -14,7 +14,7 @@
  */
 import { deserializeError, isSerializedError, serializeError, TimeoutError } from "../internal/errors.js";
 import { callWithSignal, resolveTask, type TaskFn } from "../pool/task.js";
-import { DEFAULT_MAX_PAYLOAD_BYTES, decode, encode, encodeResults } from "./payload.js";
+import { DEFAULT_MAX_PAYLOAD_BYTES, decode, encode, encodeResults, type ResultRecord } from "./payload.js";
 
 /** The data of one job, as stored in Redis (short keys: it is stored per job). */
 export interface JobData {
@@ -127,16 +127,12 @@ export interface RunContext {
   controller?: AbortController;
 }
 
-/** What a job returns (encoded): its results, the worker, and its run times. */
-export interface JobResult {
-  /** One result per item. */
-  r: unknown[];
-  /** Worker name. */
-  w: string;
-  /** Start and end, ms since the Unix epoch. */
-  s: number;
-  e: number;
-}
+/**
+ * What a job returns (encoded by `encodeResults`): its results (`r`, one per
+ * item), the worker (`w`), and its start and end (`s`, `e`, ms since the Unix
+ * epoch).
+ */
+export type JobResult = ResultRecord;
 
 /**
  * Runs one job's items in order and returns their encoded results. Rejects

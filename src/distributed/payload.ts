@@ -11,6 +11,15 @@
  * sockets…) is refused here too, before anything is queued, with an error
  * naming the argument's position.
  *
+ * Most tasks take and return plain scalars, for which `v8.serialize` and
+ * base64 cost more than the rest of a tiny job's JavaScript: argument lists
+ * and results made only of strings, booleans, `null`, `undefined` and finite
+ * numbers (not `-0`) travel as JSON text instead, which keeps every one of
+ * those values exactly (`"~"` marks a text in which each `null` stands for
+ * `undefined`, when the payload has no `null` of its own). Base64 text never
+ * starts with `[` or `~`, so the decoder tells the two apart by the first
+ * character.
+ *
  * @module
  */
 import { deserialize, serialize } from "node:v8";
@@ -29,9 +38,59 @@ export function encode(value: unknown): string {
   return serialize(value).toString("base64");
 }
 
-/** Decodes the output of {@link encode}. */
+/** Decodes the output of {@link encode}, {@link encodeArguments} and {@link encodeResults}. */
 export function decode(text: string): unknown {
+  const first = text.charCodeAt(0);
+  if (first === JSON_START) return JSON.parse(text);
+  if (first === UNDEFINED_MARK) return restoreUndefined(JSON.parse(text.slice(1)));
   return deserialize(Buffer.from(text, "base64"));
+}
+
+const JSON_START = 0x5b; // "["
+const UNDEFINED_MARK = 0x7e; // "~"
+const HAS_NULL = 1;
+const HAS_UNDEFINED = 2;
+const NOT_SCALAR = 4;
+
+/** What the values of `list` are, as HAS_* / NOT_SCALAR bits. */
+function scan(list: readonly unknown[], flags: number): number {
+  for (let i = 0; i < list.length; i++) {
+    const v = list[i];
+    if (v === null) flags |= HAS_NULL;
+    else if (v === undefined) flags |= i in list ? HAS_UNDEFINED : NOT_SCALAR;
+    else if (typeof v === "number") {
+      if (!Number.isFinite(v) || Object.is(v, -0)) return NOT_SCALAR;
+    } else if (typeof v !== "string" && typeof v !== "boolean") return NOT_SCALAR;
+  }
+  return flags;
+}
+
+/**
+ * `value` (built by juggle: lists of argument lists, or a result record whose
+ * scalars are in `lists`) as JSON text, when every value of `lists` is a scalar
+ * JSON keeps exactly; undefined otherwise.
+ */
+function scalarText(value: unknown, lists: readonly (readonly unknown[])[]): string | undefined {
+  let flags = 0;
+  for (const list of lists) {
+    flags = scan(list, flags);
+    if (flags & NOT_SCALAR) return undefined;
+  }
+  if (flags === (HAS_NULL | HAS_UNDEFINED)) return undefined;
+  const text = JSON.stringify(value);
+  return flags & HAS_UNDEFINED ? `~${text}` : text;
+}
+
+/** Turns every `null` in nested arrays back into `undefined` (the `~` form). */
+function restoreUndefined(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      if (v === null) value[i] = undefined;
+      else if (Array.isArray(v)) restoreUndefined(v);
+    }
+  }
+  return value;
 }
 
 /**
@@ -50,11 +109,13 @@ export function encodeArguments(
   maxBytes: number,
   firstIndex = 0,
 ): string {
-  let text: string;
-  try {
-    text = encode(argLists);
-  } catch (cause) {
-    throw cloneError(action, argLists, firstIndex, cause);
+  let text = scalarText(argLists, argLists);
+  if (text === undefined) {
+    try {
+      text = encode(argLists);
+    } catch (cause) {
+      throw cloneError(action, argLists, firstIndex, cause);
+    }
   }
   if (text.length > maxBytes) {
     const where = argLists.length === 1 ? `task ${firstIndex}` : `tasks ${firstIndex}..${firstIndex + argLists.length - 1}`;
@@ -65,19 +126,30 @@ export function encodeArguments(
   return text;
 }
 
+/** A job's results as the worker sends them: one per item, the worker's name, start and end times. */
+export interface ResultRecord {
+  r: unknown[];
+  w: string;
+  s: number;
+  e: number;
+}
+
 /**
  * Encodes a job's results, with a clear error when a result cannot be cloned
- * or is over `maxBytes` (the worker reports it as the task's error).
+ * or is over `maxBytes` (the worker reports it as the task's error). Scalar
+ * results travel as the JSON array `[r, w, s, e]`.
  */
-export function encodeResults(result: { r: readonly unknown[] }, maxBytes: number): string {
-  let text: string;
-  try {
-    text = encode(result);
-  } catch (cause) {
-    const index = result.r.findIndex((r) => !cloneable(r));
-    throw new TypeError(
-      `Cannot send the task's result back from the worker as it cannot be cloned (no functions, symbols or class handles): result of item ${index} ${(cause as Error).message}`,
-    );
+export function encodeResults(result: ResultRecord, maxBytes: number): string {
+  let text = scalarText([result.r, result.w, result.s, result.e], [result.r]);
+  if (text === undefined) {
+    try {
+      text = encode(result);
+    } catch (cause) {
+      const index = result.r.findIndex((r) => !cloneable(r));
+      throw new TypeError(
+        `Cannot send the task's result back from the worker as it cannot be cloned (no functions, symbols or class handles): result of item ${index} ${(cause as Error).message}`,
+      );
+    }
   }
   if (text.length > maxBytes) {
     throw new RangeError(
@@ -85,6 +157,13 @@ export function encodeResults(result: { r: readonly unknown[] }, maxBytes: numbe
     );
   }
   return text;
+}
+
+/** Decodes the output of {@link encodeResults}. */
+export function decodeResults(text: string): ResultRecord {
+  const value = decode(text);
+  if (!Array.isArray(value)) return value as ResultRecord;
+  return { r: value[0] as unknown[], w: value[1] as string, s: value[2] as number, e: value[3] as number };
 }
 
 function cloneable(value: unknown): boolean {

@@ -20,7 +20,7 @@ import type { TaskFn, TaskRef } from "../pool/task.js";
 import type { TraceRecorder } from "../trace/recorder.js";
 import { connectionSpec, createClient, DEFAULT_CONNECT_TIMEOUT, probe, type RedisConnection } from "./connection.js";
 import type { JobData, JobResult } from "./job.js";
-import { DEFAULT_MAX_PAYLOAD_BYTES, decode, encodeArguments } from "./payload.js";
+import { DEFAULT_MAX_PAYLOAD_BYTES, decodeResults, encodeArguments } from "./payload.js";
 import { abortChannel, DEFAULT_PREFIX, DEFAULT_QUEUE, DEFAULT_RESULT_TTL_SECONDS } from "./settings.js";
 import { JobTracker, type Outcome } from "./tracker.js";
 
@@ -327,7 +327,7 @@ export class RedisPool extends BaseExecutor {
     }
     let result: JobResult;
     try {
-      result = decode(outcome.value) as JobResult;
+      result = decodeResults(outcome.value);
     } catch (error) {
       this.settleJob(job, false, new Error(`Cannot read the result of job ${id}: ${(error as Error).message}`, { cause: error }));
       return;

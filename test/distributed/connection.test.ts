@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { RedisPool, RedisUnreachableError } from "../../src/distributed/index.js";
 import { fromFailure, matchModule, toFailure } from "../../src/distributed/job.js";
-import { decode, encode, encodeArguments } from "../../src/distributed/payload.js";
+import { decode, decodeResults, encode, encodeArguments, encodeResults } from "../../src/distributed/payload.js";
 import { tasks } from "../../src/pool/task.js";
 import { startRedisServer } from "./redis-server.js";
 import { startWorker, tasksModule } from "./workers.js";
@@ -29,6 +29,38 @@ test("a password-protected Redis: the right password works (URL or options), a w
     assert.equal(await worker.stop(), 0, worker.output());
     await redis.stop();
   }
+});
+
+test("scalar arguments and results travel as JSON text and come back exactly; anything else goes through v8", () => {
+  const roundTrip = (argLists: unknown[][]): string => {
+    const text = encodeArguments("run task", argLists, 1 << 20);
+    const back = decode(text) as unknown[][];
+    assert.equal(back.length, argLists.length);
+    argLists.forEach((args, i) => {
+      assert.equal(back[i]?.length, args.length, `arg list ${i}`);
+      args.forEach((v, j) => {
+        if (typeof v === "object" && v !== null) assert.deepEqual(back[i]?.[j], v);
+        else assert.ok(Object.is(back[i]?.[j], v), `args[${i}][${j}]: ${String(back[i]?.[j])} for ${String(v)}`);
+      });
+      args.forEach((_, j) => assert.ok(j in (back[i] ?? []), `args[${i}][${j}] is not a hole`));
+    });
+    const result = { r: argLists.map((args) => args[0]), w: "host:1", s: 1.5, e: 1e12 + 0.25 };
+    const decoded = decodeResults(encodeResults(result, 1 << 20));
+    assert.deepEqual(decoded, result);
+    result.r.forEach((v, i) => assert.ok(typeof v === "object" || Object.is(decoded.r[i], v), `r[${i}]`));
+    return text;
+  };
+  assert.equal(roundTrip([[1, "a\u0000\ud800", true, null]]), '[[1,"a\\u0000\\ud800",true,null]]');
+  assert.equal(roundTrip([[undefined], [2], ["x"]]), "~[[null],[2],[\"x\"]]");
+  assert.equal(roundTrip([[]]), "[[]]");
+  // Values JSON would change go through v8: both null and undefined, -0, NaN, Infinity, BigInt, objects, holes.
+  for (const args of [[null, undefined], [-0], [Number.NaN], [Number.POSITIVE_INFINITY], [1n], [{ a: 1 }], [[1]], [new Date(0)]]) {
+    const text = roundTrip([args]);
+    assert.ok(!text.startsWith("[") && !text.startsWith("~"), `${text} for ${String(args)}`);
+  }
+  const holes = [[1, , 3]];
+  assert.ok(!encodeArguments("run task", holes, 1 << 20).startsWith("["));
+  assert.equal((decode(encodeArguments("run task", holes, 1 << 20)) as unknown[][])[0]?.length, 3);
 });
 
 test("payloads round-trip through v8 serialization; errors carry their identity and site", () => {
