@@ -109,8 +109,9 @@ async function pool(ctx: Context, model: PoolModel): Promise<Executor> {
   let p = ctx.pools.get(model);
   if (p === undefined) {
     p = await openPool(model, ctx.options.workers);
-    await warmUp(p, ctx.options.workers);
+    // Owned by ctx before the warm-up, so a failing warm-up leaves no pool running.
     ctx.pools.set(model, p);
+    await warmUp(p, ctx.options.workers);
   }
   return p;
 }
