@@ -52,6 +52,7 @@ interface Pending {
 }
 
 const HEADER_END = Buffer.from("\r\n\r\n");
+const UPPER = /[A-Z]/;
 
 /** One keep-alive socket and its response parser. */
 class Connection {
@@ -99,26 +100,35 @@ class Connection {
   }
 
   #onData(chunk: Buffer): void {
-    this.#buffer = this.#buffer === undefined ? chunk : Buffer.concat([this.#buffer, chunk]);
-    // Several pipelined answers may arrive in one chunk; the requests they
-    // free this socket for leave together in one write (see send).
-    while (this.#buffer !== undefined && this.#parseOne(this.#buffer)) {}
+    const buffer = this.#buffer === undefined ? chunk : Buffer.concat([this.#buffer, chunk]);
+    this.#buffer = undefined;
+    // Several pipelined answers may arrive in one chunk: they are read by
+    // offset (no Buffer view per answer), and the requests they free this
+    // socket for leave together in one write (see send).
+    let at = 0;
+    while (at < buffer.length && !this.socket.destroyed) {
+      const next = this.#parseOne(buffer, at);
+      if (next < 0) break;
+      at = next;
+    }
+    if (at < buffer.length && !this.socket.destroyed) this.#buffer = at === 0 ? buffer : buffer.subarray(at);
   }
 
-  /** Parses one response from the front of `buffer`; false when it is incomplete. */
-  #parseOne(buffer: Buffer): boolean {
-    const headerEnd = buffer.indexOf(HEADER_END);
-    if (headerEnd < 0) return false;
-    const head = buffer.toString("latin1", 0, headerEnd);
+  /** Parses one response starting at `start`; returns where it ends, or -1 when it is incomplete (or failed). */
+  #parseOne(buffer: Buffer, start: number): number {
+    const headerEnd = buffer.indexOf(HEADER_END, start);
+    if (headerEnd < 0) return -1;
+    const head = buffer.toString("latin1", start, headerEnd);
     const status = Number(head.slice(9, 12));
-    const lower = head.toLowerCase();
+    // Header names are case-insensitive; lower-case them only when needed.
+    const lower = UPPER.test(head.slice(head.indexOf("\r\n") >>> 0)) ? head.toLowerCase() : head;
     const bodyStart = headerEnd + 4;
     let body: string;
     let consumed: number;
     const lengthAt = lower.indexOf("\r\ncontent-length:");
     if (lengthAt >= 0) {
       const length = Number.parseInt(lower.slice(lengthAt + 17, lower.indexOf("\r\n", lengthAt + 2) >>> 0), 10);
-      if (buffer.length - bodyStart < length) return false;
+      if (buffer.length - bodyStart < length) return -1;
       body = buffer.toString("utf8", bodyStart, bodyStart + length);
       consumed = bodyStart + length;
     } else if (lower.includes("\r\ntransfer-encoding: chunked")) {
@@ -126,9 +136,9 @@ class Connection {
       let at = bodyStart;
       for (;;) {
         const lineEnd = buffer.indexOf("\r\n", at);
-        if (lineEnd < 0) return false;
+        if (lineEnd < 0) return -1;
         const size = Number.parseInt(buffer.toString("latin1", at, lineEnd), 16);
-        if (buffer.length < lineEnd + 2 + size + 2) return false;
+        if (buffer.length < lineEnd + 2 + size + 2) return -1;
         if (size === 0) {
           consumed = lineEnd + 4;
           break;
@@ -139,13 +149,12 @@ class Connection {
       body = Buffer.concat(parts).toString("utf8");
     } else {
       this.#fail(new Error("Cannot read response as it has neither content-length nor chunked encoding"));
-      return false;
+      return -1;
     }
-    this.#buffer = consumed < buffer.length ? buffer.subarray(consumed) : undefined;
     const current = this.inFlight.shift();
     if (current === undefined) {
       this.#fail(new Error("Cannot read response as no request was sent"));
-      return false;
+      return -1;
     }
     if (lower.includes("\r\nconnection: close")) {
       // Requests pipelined behind this answer will not be served: resend them.
@@ -157,7 +166,7 @@ class Connection {
       this.#client.release(this);
     }
     current.callback(null, { status, body });
-    return true;
+    return consumed;
   }
 }
 
