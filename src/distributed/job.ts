@@ -154,9 +154,12 @@ export async function runJob(data: JobData, context: RunContext = {}): Promise<s
   }
 }
 
-const resolved = new Map<string, TaskFn>();
+/** Resolved functions by job module, then name. */
+const resolved = new Map<string, Map<string, TaskFn>>();
+let resolvedCount = 0;
 
 async function runItems(fn: TaskFn, argLists: unknown[][], signal: AbortSignal): Promise<unknown[]> {
+  if (argLists.length === 1) return [await callWithSignal(fn, argLists[0] as unknown[], signal)];
   const results: unknown[] = [];
   for (const args of argLists) {
     if (signal.aborted) throw signal.reason;
@@ -174,12 +177,16 @@ async function run(
 ): Promise<string> {
   // Resolved functions are cached by job module and name: most jobs skip the
   // module matching and the asynchronous lookup.
-  const key = `${data.m}#${data.n}`;
-  let fn = resolved.get(key);
+  let fn = resolved.get(data.m)?.get(data.n);
   if (fn === undefined) {
     const module = modules === undefined ? data.m : matchModule(data.m, modules);
     fn = await resolveTask({ module, name: data.n });
-    if (resolved.size < 1000) resolved.set(key, fn);
+    if (resolvedCount < 1000) {
+      let byName = resolved.get(data.m);
+      if (byName === undefined) resolved.set(data.m, (byName = new Map()));
+      byName.set(data.n, fn);
+      resolvedCount++;
+    }
   }
   const argLists = decode(data.p) as unknown[][];
   const signal = controller.signal;

@@ -206,7 +206,9 @@ export class RedisPool extends BaseExecutor {
         client.on("error", noop);
         const queue = new Queue(name, { connection: client, prefix });
         queue.on("error", noop);
-        const tracker = await JobTracker.start(client, this.#spec, prefix, name, reconcileInterval, noop);
+        const tracker = await JobTracker.start(client, this.#spec, prefix, name, reconcileInterval, noop, (id, outcome) =>
+          this.#settle(id, outcome),
+        );
         const countWorkers = (): Promise<void> =>
           queue.getWorkersCount().then((n) => {
             this.#workerCount = Math.max(1, n);
@@ -290,7 +292,7 @@ export class RedisPool extends BaseExecutor {
           // Jobs cancelled while waiting here are not added at all.
           const slice = batch.slice(i, i + ADD_BATCH).filter((out) => this.#sent.has(out.id));
           if (slice.length === 0) continue;
-          for (const out of slice) tracker.expect(out.id, (outcome) => this.#settle(out, outcome));
+          for (const out of slice) tracker.expect(out.id);
           try {
             await queue.addBulk(
               slice.map(({ job, id, data }) => ({
@@ -304,17 +306,23 @@ export class RedisPool extends BaseExecutor {
           } catch (error) {
             const ids = slice.map((out) => out.id);
             await tracker.abandon(ids, (id) => queue.remove(id));
-            for (const out of slice) this.#settle(out, { ok: false, error: error as Error });
+            for (const out of slice) this.#settleSent(out, { ok: false, error: error as Error });
           }
         }
       },
       (error: unknown) => {
-        for (const out of batch) this.#settle(out, { ok: false, error: error as Error });
+        for (const out of batch) this.#settleSent(out, { ok: false, error: error as Error });
       },
     );
   }
 
-  #settle({ job, id }: Outgoing, outcome: Outcome): void {
+  /** A job's outcome from the tracker. */
+  #settle(id: string, outcome: Outcome): void {
+    const job = this.#sent.get(id);
+    if (job !== undefined) this.#settleSent({ job, id }, outcome);
+  }
+
+  #settleSent({ job, id }: Pick<Outgoing, "job" | "id">, outcome: Outcome): void {
     this.#sent.delete(id);
     if (!outcome.ok) {
       const site = outcome.site;

@@ -38,11 +38,8 @@ import { type FailureSite, fromFailure } from "./job.js";
 /** How a job ended: its encoded result, or its error. */
 export type Outcome = { ok: true; value: string } | { ok: false; error: Error; site?: FailureSite | undefined };
 
-interface Waiter {
-  settle(outcome: Outcome): void;
-  /** Added to Redis (reconciliation before that would find nothing). */
-  added: boolean;
-}
+/** Called once per expected job with its outcome. */
+export type OnOutcome = (jobId: string, outcome: Outcome) => void;
 
 // Removes each listed job only if it is in the completed or failed set.
 const REMOVE_FINISHED = `
@@ -66,7 +63,9 @@ export class JobTracker {
   readonly #client: Redis;
   readonly #keyPrefix: string;
   readonly #events: QueueEvents;
-  readonly #pending = new Map<string, Waiter>();
+  /** Expected jobs: true once added to Redis (reconciliation before that would find nothing). */
+  readonly #pending = new Map<string, boolean>();
+  readonly #onOutcome: OnOutcome;
   /** Jobs whose caller went away (cancelled): removed when they finish. */
   readonly #orphans = new Set<string>();
   #toRemove: string[] = [];
@@ -83,8 +82,9 @@ export class JobTracker {
   #quiet = 0;
   #nextReconcileAt = 0;
 
-  private constructor(client: Redis, keyPrefix: string, events: QueueEvents, interval: number) {
+  private constructor(client: Redis, keyPrefix: string, events: QueueEvents, interval: number, onOutcome: OnOutcome) {
     this.#client = client;
+    this.#onOutcome = onOutcome;
     this.#keyPrefix = keyPrefix;
     this.#events = events;
     this.#interval = interval;
@@ -95,7 +95,7 @@ export class JobTracker {
    * Starts listening from the events stream's current last id.
    *
    * @param client A connection for reads and removals (shared with the queue).
-   * @param keyPrefix `<prefix>:<queue>:`.
+   * @param onOutcome Receives each expected job's outcome, once.
    */
   static async start(
     client: Redis,
@@ -104,6 +104,7 @@ export class JobTracker {
     queue: string,
     reconcileInterval: number,
     onError: (error: Error) => void,
+    onOutcome: OnOutcome,
   ): Promise<JobTracker> {
     const keyPrefix = `${prefix}:${queue}:`;
     const last = (await client.xrevrange(`${keyPrefix}events`, "+", "-", "COUNT", 1))[0]?.[0] ?? "0-0";
@@ -113,7 +114,7 @@ export class JobTracker {
       lastEventId: last,
       autorun: true,
     });
-    const tracker = new JobTracker(client, keyPrefix, events, reconcileInterval);
+    const tracker = new JobTracker(client, keyPrefix, events, reconcileInterval, onOutcome);
     client.defineCommand("juggleRemoveFinished", { numberOfKeys: 0, lua: REMOVE_FINISHED });
     events.on("error", onError);
     events.on("completed", ({ jobId, returnvalue }) => {
@@ -133,17 +134,14 @@ export class JobTracker {
     return this.#pending.size;
   }
 
-  /** Registers a job id before the job is added; `settle` is called once. */
-  expect(jobId: string, settle: (outcome: Outcome) => void): void {
-    this.#pending.set(jobId, { settle, added: false });
+  /** Registers a job id before the job is added; its outcome goes to `onOutcome`, once. */
+  expect(jobId: string): void {
+    this.#pending.set(jobId, false);
   }
 
   /** Marks jobs as added (reconciliation may look for them now). */
   added(jobIds: readonly string[]): void {
-    for (const id of jobIds) {
-      const w = this.#pending.get(id);
-      if (w !== undefined) w.added = true;
-    }
+    for (const id of jobIds) if (this.#pending.has(id)) this.#pending.set(id, true);
   }
 
   /**
@@ -162,13 +160,11 @@ export class JobTracker {
   }
 
   #deliver(jobId: string, outcome: Outcome): void {
-    const waiter = this.#pending.get(jobId);
-    if (waiter !== undefined) {
+    if (this.#pending.delete(jobId)) {
       this.#lastDeliveryAt = performance.now();
       this.#quiet = this.#interval;
-      this.#pending.delete(jobId);
       this.#scheduleRemoval(jobId);
-      waiter.settle(outcome);
+      this.#onOutcome(jobId, outcome);
     } else if (this.#orphans.delete(jobId)) {
       this.#scheduleRemoval(jobId);
     }
@@ -210,8 +206,8 @@ export class JobTracker {
     const before = this.#pending.size;
     try {
       const ids: string[] = [];
-      for (const [id, w] of this.#pending) {
-        if (w.added) ids.push(id);
+      for (const [id, added] of this.#pending) {
+        if (added) ids.push(id);
         if (ids.length >= RECONCILE_BATCH) break;
       }
       const p = this.#keyPrefix;
