@@ -175,11 +175,7 @@ export class MapRun implements MapIterable<unknown> {
     const fn = this.#fn;
     const signal = this.#controller.signal;
     while (!this.#stopped) {
-      if (this.#next - this.#taken >= this.#limit) {
-        const room = this.#room();
-        if (room !== undefined) await room;
-        continue;
-      }
+      if (this.#next - this.#taken >= this.#limit && (await this.#park())) continue;
       const index = this.#next;
       if (index >= items.length) break;
       this.#next = index + 1;
@@ -199,11 +195,7 @@ export class MapRun implements MapIterable<unknown> {
     const fn = this.#fn;
     const signal = this.#controller.signal;
     while (!this.#stopped && !this.#exhausted) {
-      if (this.#next - this.#taken >= this.#limit) {
-        const room = this.#room();
-        if (room !== undefined) await room;
-        continue;
-      }
+      if (this.#next - this.#taken >= this.#limit && (await this.#park())) continue;
       let step: IteratorResult<unknown>;
       try {
         step = iterator.next();
@@ -234,11 +226,7 @@ export class MapRun implements MapIterable<unknown> {
     const signal = this.#controller.signal;
     while (!this.#stopped && !this.#exhausted) {
       // Pulls under way count as taken places of the window.
-      if (this.#next + this.#pulls - this.#taken >= this.#limit) {
-        const room = this.#room();
-        if (room !== undefined) await room;
-        continue;
-      }
+      if (this.#next + this.#pulls - this.#taken >= this.#limit && (await this.#park())) continue;
       // Pulls are chained: one next() on the source at a time, in order.
       let step: IteratorResult<unknown>;
       this.#pulls++;
@@ -321,20 +309,16 @@ export class MapRun implements MapIterable<unknown> {
     return value;
   }
 
-  /**
-   * A worker found the window full: grows the ordered ring (up to the window)
-   * and returns undefined, or returns the promise to wait on for the consumer
-   * to take results. The worker awaits it in place and re-checks: one tick per
-   * wake-up, no async frame or promise per park (a worker parks about once per
-   * item while a `for await` consumer is slower than the workers).
-   */
-  #room(): Promise<void> | undefined {
+  /** Waits for the consumer to take a result. Returns true (so the caller loops to re-check). */
+  async #park(): Promise<boolean> {
+    // The ordered ring grows (up to the window) before anyone waits.
     if (this.#limit < this.#window) {
       this.#grow(this.#ring.length * 2);
-      return undefined;
+      return true;
     }
     this.#space ??= deferred<void>();
-    return this.#space.promise;
+    await this.#space.promise;
+    return true;
   }
 
   #grow(capacity: number): void {
