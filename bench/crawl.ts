@@ -40,7 +40,9 @@ const sides: Side[] = [
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1] as number;
+  const mid = s.length >> 1;
+  // With an even count, the mean of the two middle values (not the better one).
+  return (s.length % 2 === 1 ? s[mid] : ((s[mid - 1] as number) + (s[mid] as number)) / 2) as number;
 };
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
