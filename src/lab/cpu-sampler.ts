@@ -110,6 +110,9 @@ export class CpuSampler {
     await new Promise<void>((resolve, reject) => {
       worker.once("message", () => resolve());
       worker.once("error", reject);
+      // A worker that exits without an error event (process.exit, terminate)
+      // would otherwise leave this wait pending forever.
+      worker.once("exit", (code) => reject(new Error(`Cannot start CpuSampler as its worker exited with code ${code}`)));
     });
     // A forgotten sampler must not keep the process alive; stop() refs it again.
     worker.unref();
@@ -123,6 +126,7 @@ export class CpuSampler {
         resolve({ intervalMs: this.#intervalMs, cpuCount: cpus().length, samples });
       });
       this.#worker.once("error", reject);
+      this.#worker.once("exit", (code) => reject(new Error(`Cannot stop CpuSampler as its worker exited with code ${code} before sending its samples`)));
       this.#worker.ref();
       this.#worker.postMessage("stop");
     }).finally(() => this.#worker.terminate());
