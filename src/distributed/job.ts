@@ -13,7 +13,7 @@
  * @module
  */
 import { deserializeError, isSerializedError, serializeError, TimeoutError } from "../internal/errors.js";
-import { callWithSignal, resolveTask, type TaskFn } from "../pool/task.js";
+import { callWithLazySignal, resolveTask, type SignalSource, type TaskFn } from "../pool/task.js";
 import { DEFAULT_MAX_PAYLOAD_BYTES, decode, encode, encodeResults, type ResultRecord } from "./payload.js";
 
 /** The data of one job, as stored in Redis (short keys: it is stored per job). */
@@ -117,14 +117,48 @@ function fileName(url: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
+/**
+ * A job's abort switch, whose `AbortSignal` is made only when a task asks for
+ * it (`taskSignal()`): most jobs never do, and an `AbortController` per job
+ * costs the worker more than the rest of a tiny job's JavaScript. Aborting
+ * before the signal exists is remembered: the signal is born aborted.
+ */
+export class JobAbort implements SignalSource {
+  #controller: AbortController | undefined;
+  #aborted = false;
+  #reason: unknown;
+
+  /** Whether {@link abort} was called. */
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  /** The job's signal (made on first use). */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** Aborts the job's signal (now, or when it is made); later calls do nothing. */
+  abort(reason?: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+}
+
 /** Where a job runs, for {@link runJob}. */
 export interface RunContext {
   /** Task modules the worker may run; undefined: any (in-process use only). */
   modules?: readonly string[] | undefined;
   /** Worker name reported with the results. */
   worker?: string;
-  /** The job's controller: aborted when the caller cancels the job (and by the time limit). */
-  controller?: AbortController;
+  /** The job's abort switch: aborted when the caller cancels the job (and by the time limit). */
+  controller?: JobAbort;
 }
 
 /**
@@ -148,22 +182,30 @@ export async function runJob(data: JobData, context: RunContext = {}): Promise<s
   const worker = context.worker ?? "local";
   const startedAt = performance.timeOrigin + performance.now();
   try {
-    return await run(data, modules, worker, startedAt, context.controller ?? new AbortController());
+    return await run(data, modules, worker, startedAt, context.controller ?? new JobAbort());
   } catch (error) {
     throw isFailure(error) ? error : toFailure(error, { w: worker, s: startedAt, e: performance.timeOrigin + performance.now() });
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as PromiseLike<unknown>).then === "function"
+  );
 }
 
 /** Resolved functions by job module, then name. */
 const resolved = new Map<string, Map<string, TaskFn>>();
 let resolvedCount = 0;
 
-async function runItems(fn: TaskFn, argLists: unknown[][], signal: AbortSignal): Promise<unknown[]> {
-  if (argLists.length === 1) return [await callWithSignal(fn, argLists[0] as unknown[], signal)];
+async function runItems(fn: TaskFn, argLists: unknown[][], abort: JobAbort): Promise<unknown[]> {
+  if (argLists.length === 1) return [await callWithLazySignal(fn, argLists[0] as unknown[], abort)];
   const results: unknown[] = [];
   for (const args of argLists) {
-    if (signal.aborted) throw signal.reason;
-    results.push(await callWithSignal(fn, args, signal));
+    if (abort.aborted) throw abort.signal.reason;
+    results.push(await callWithLazySignal(fn, args, abort));
   }
   return results;
 }
@@ -173,7 +215,7 @@ async function run(
   modules: readonly string[] | undefined,
   worker: string,
   startedAt: number,
-  controller: AbortController,
+  controller: JobAbort,
 ): Promise<string> {
   // Resolved functions are cached by job module and name: most jobs skip the
   // module matching and the asynchronous lookup.
@@ -189,9 +231,16 @@ async function run(
     }
   }
   const argLists = decode(data.p) as unknown[][];
-  const signal = controller.signal;
+  const maxBytes = data.x ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  if (data.t === undefined && argLists.length === 1) {
+    // One call without a time limit (an unchunked job): no promise of our
+    // own around a task that returns at once.
+    let value = callWithLazySignal(fn, argLists[0] as unknown[], controller);
+    if (isThenable(value)) value = await value;
+    return encodeResults({ r: [value], w: worker, s: startedAt, e: performance.timeOrigin + performance.now() }, maxBytes);
+  }
   let timer: NodeJS.Timeout | undefined;
-  const work = runItems(fn, argLists, signal);
+  const work = runItems(fn, argLists, controller);
   try {
     let results: unknown[];
     if (data.t === undefined) {
@@ -211,7 +260,7 @@ async function run(
       results = await Promise.race([work, expired]);
     }
     const result: JobResult = { r: results, w: worker, s: startedAt, e: performance.timeOrigin + performance.now() };
-    return encodeResults(result, data.x ?? DEFAULT_MAX_PAYLOAD_BYTES);
+    return encodeResults(result, maxBytes);
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }

@@ -9,12 +9,12 @@
  */
 import { threadId } from "node:worker_threads";
 import { taskSignal } from "../pool/task.js";
-import { type JobData, runJob } from "./job.js";
+import { JobAbort, type JobData, runJob } from "./job.js";
 
 /** Runs one job in this thread; rejects with the encoded failure (see `toFailure` in job.ts). */
 export async function runJobInThread(data: JobData, modules: string[], worker: string): Promise<string> {
   const signal = taskSignal();
-  const controller = new AbortController();
+  const controller = new JobAbort();
   const forward = (): void => controller.abort(signal.reason);
   if (signal.aborted) forward();
   else signal.addEventListener("abort", forward, { once: true });

@@ -13,7 +13,7 @@ import { CancelledError } from "../internal/errors.js";
 import { task } from "../pool/task.js";
 import { ThreadPool } from "../pool/thread-pool.js";
 import { bullConnection, connectionSpec, createClient, DEFAULT_CONNECT_TIMEOUT, probe, type RedisConnection } from "./connection.js";
-import { isFailure, type JobData, runJob, toFailure } from "./job.js";
+import { isFailure, JobAbort, type JobData, runJob, toFailure } from "./job.js";
 import type { runJobInThread } from "./thread-task.js";
 import {
   DEFAULT_LOCK_DURATION,
@@ -148,7 +148,7 @@ export class RedisWorker implements AsyncDisposable {
 
     // Producers publish the ids of running jobs whose call was cancelled;
     // the task sees its taskSignal() abort (in a thread too).
-    const running = new Map<string, AbortController>();
+    const running = new Map<string, JobAbort>();
     const subscriber = createClient(spec, { maxRetriesPerRequest: null });
     subscriber.on("error", () => {});
     subscriber.on("message", (_channel: string, jobId: string) => {
@@ -178,7 +178,8 @@ export class RedisWorker implements AsyncDisposable {
     const worker = new Worker(
       queue,
       async (job: Job<JobData>) => {
-        const controller = new AbortController();
+        // The job's signal is made only if its task asks for it (taskSignal()).
+        const controller = new JobAbort();
         const id = job.id ?? "";
         running.set(id, controller);
         try {

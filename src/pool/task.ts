@@ -134,6 +134,19 @@ export function checkTaskRef(action: string, value: unknown): TaskRef {
 // ---------------------------------------------------------------------------
 
 let currentSignal: AbortSignal | undefined;
+/** Where the current signal comes from when it is made only on demand (see callWithLazySignal). */
+let currentSource: SignalSource | undefined;
+
+/**
+ * A task signal made only when the task asks for it: an executor whose tasks
+ * rarely call taskSignal() spares an `AbortController` per task.
+ *
+ * @internal
+ */
+export interface SignalSource {
+  /** The task's signal (made on first use). */
+  readonly signal: AbortSignal;
+}
 
 /**
  * The `AbortSignal` of the task being run: aborted when the caller cancels the
@@ -152,6 +165,7 @@ let currentSignal: AbortSignal | undefined;
  */
 export function taskSignal(): AbortSignal {
   if (currentSignal === undefined) {
+    if (currentSource !== undefined) return currentSource.signal;
     throw new Error("Cannot get task signal as taskSignal() must be called synchronously at the start of a task");
   }
   return currentSignal;
@@ -170,6 +184,25 @@ export function callWithSignal(fn: TaskFn, args: readonly unknown[], signal: Abo
     return fn(...args);
   } finally {
     currentSignal = previous;
+  }
+}
+
+/**
+ * `callWithSignal` with a signal made only if the task calls taskSignal().
+ * For executors (and their worker entry points) only.
+ *
+ * @internal
+ */
+export function callWithLazySignal(fn: TaskFn, args: readonly unknown[], source: SignalSource): unknown {
+  const previous = currentSignal;
+  const previousSource = currentSource;
+  currentSignal = undefined;
+  currentSource = source;
+  try {
+    return fn(...args);
+  } finally {
+    currentSignal = previous;
+    currentSource = previousSource;
   }
 }
 
