@@ -290,28 +290,34 @@ export class RedisPool extends BaseExecutor {
         const { attempts, backoff } = this.#settings;
         for (let i = 0; i < batch.length; i += ADD_BATCH) {
           // Jobs cancelled while waiting here are not added at all.
-          const slice = batch.slice(i, i + ADD_BATCH).filter((out) => this.#sent.has(out.id));
+          const slice: Outgoing[] = [];
+          const ids: string[] = [];
+          const bulk = [];
+          for (let j = i, end = Math.min(i + ADD_BATCH, batch.length); j < end; j++) {
+            const out = batch[j] as Outgoing;
+            if (!this.#sent.has(out.id)) continue;
+            slice.push(out);
+            ids.push(out.id);
+            tracker.expect(out.id);
+            bulk.push({
+              name: out.job.ref.name,
+              data: out.data,
+              // Retry options only when retrying: they are stored and parsed per job.
+              opts: attempts > 1 ? { jobId: out.id, attempts, backoff } : { jobId: out.id },
+            });
+          }
           if (slice.length === 0) continue;
-          for (const out of slice) tracker.expect(out.id);
           try {
-            await queue.addBulk(
-              slice.map(({ job, id, data }) => ({
-                name: job.ref.name,
-                data,
-                // Retry options only when retrying: they are stored and parsed per job.
-                opts: attempts > 1 ? { jobId: id, attempts, backoff } : { jobId: id },
-              })),
-            );
-            tracker.added(slice.map((out) => out.id));
+            await queue.addBulk(bulk);
+            tracker.added(ids);
           } catch (error) {
-            const ids = slice.map((out) => out.id);
             await tracker.abandon(ids, (id) => queue.remove(id));
-            for (const out of slice) this.#settleSent(out, { ok: false, error: error as Error });
+            for (const out of slice) this.#settleSent(out.job, out.id, { ok: false, error: error as Error });
           }
         }
       },
       (error: unknown) => {
-        for (const out of batch) this.#settleSent(out, { ok: false, error: error as Error });
+        for (const out of batch) this.#settleSent(out.job, out.id, { ok: false, error: error as Error });
       },
     );
   }
@@ -319,10 +325,10 @@ export class RedisPool extends BaseExecutor {
   /** A job's outcome from the tracker. */
   #settle(id: string, outcome: Outcome): void {
     const job = this.#sent.get(id);
-    if (job !== undefined) this.#settleSent({ job, id }, outcome);
+    if (job !== undefined) this.#settleSent(job, id, outcome);
   }
 
-  #settleSent({ job, id }: Pick<Outgoing, "job" | "id">, outcome: Outcome): void {
+  #settleSent(job: Job, id: string, outcome: Outcome): void {
     this.#sent.delete(id);
     if (!outcome.ok) {
       const site = outcome.site;
@@ -345,10 +351,13 @@ export class RedisPool extends BaseExecutor {
   }
 
   #countWorker(id: string, tasks: number, startedAt: number, endedAt: number): void {
-    const w = this.#workers.get(id) ?? { tasks: 0, busy: 0, since: startedAt };
+    let w = this.#workers.get(id);
+    if (w === undefined) {
+      w = { tasks: 0, busy: 0, since: startedAt };
+      this.#workers.set(id, w);
+    }
     w.tasks += tasks;
     w.busy += endedAt - startedAt;
-    this.#workers.set(id, w);
   }
 
   /** The base has rejected a sent job (aborted, or out of time): remove it from Redis if it still waits there. */
