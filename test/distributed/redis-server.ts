@@ -14,7 +14,7 @@ import { join } from "node:path";
  * Runs `cleanup` also when this process is told to stop (SIGTERM, SIGINT),
  * which skips "exit" listeners, then exits as the signal would have.
  */
-function onTermination(cleanup: () => void): () => void {
+export function onTermination(cleanup: () => void): () => void {
   const handlers = (["SIGTERM", "SIGINT"] as const).map((signal) => {
     const handler = (): void => {
       cleanup();

@@ -1,28 +1,10 @@
 /** Test helper: `juggle worker` child processes, each stopped by the test. */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { onTermination } from "./redis-server.js";
 
 export const cli = fileURLToPath(new URL("../../src/lab/cli.js", import.meta.url));
 export const tasksModule = new URL("./fixtures/tasks.js", import.meta.url);
-
-/**
- * Runs `cleanup` also when this process is told to stop (SIGTERM, SIGINT),
- * which skips "exit" listeners, then exits as the signal would have.
- */
-function onTermination(cleanup: () => void): () => void {
-  const handlers = (["SIGTERM", "SIGINT"] as const).map((signal) => {
-    const handler = (): void => {
-      cleanup();
-      process.off(signal, handler);
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    };
-    process.on(signal, handler);
-    return [signal, handler] as const;
-  });
-  return () => {
-    for (const [signal, handler] of handlers) process.off(signal, handler);
-  };
-}
 
 export interface WorkerProcess {
   readonly child: ChildProcess;
