@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { TimeoutError } from "../internal/errors.js";
+import { JuggleError, TimeoutError } from "../internal/errors.js";
 import { checkFunction, checkMilliseconds, checkOptions } from "../internal/validate.js";
 import type { ApplyOptions, AsyncResult, Executor, RunOptions } from "./executor.js";
 import type { TaskFn, TaskRef } from "./task.js";
@@ -71,7 +71,10 @@ class PoolAsyncResult<R> implements AsyncResult<R> {
   }
 
   successful(): boolean {
-    if (this.#state === "pending") throw new Error("Cannot tell whether the task was successful as it has not finished");
+    if (this.#state === "pending") {
+      // Python raises ValueError here; a stable code lets callers tell it apart.
+      throw new JuggleError("Cannot tell whether the task was successful as it has not finished", "ERR_JUGGLE_NOT_READY");
+    }
     return this.#state === "ok";
   }
 }

@@ -183,7 +183,7 @@ export function executorConformance(name: string, caps: Capabilities, make: Fact
       const controller = new AbortController();
       const pending = ex.applyAsync(t.waitForAbort, [], { signal: controller.signal });
       assert.equal(pending.ready(), false);
-      assert.throws(() => pending.successful(), /has not finished/);
+      assert.throws(() => pending.successful(), { code: "ERR_JUGGLE_NOT_READY", message: /has not finished/ });
       await assert.rejects(pending.get(5), TimeoutError);
       controller.abort(new Error("stop waiting"));
       await pending.wait();
