@@ -83,15 +83,12 @@ export class Process<T extends TaskRef = TaskRef> extends Runnable<T> {
     this.#execArgv = execArgv;
   }
 
-  protected override checkSendable(action: string, index: number, encoded: unknown, original: unknown): void {
-    try {
-      serialize(encoded);
-    } catch (cause) {
-      throw new TypeError(
-        `Cannot ${action} as 'args[${index}]' cannot be sent to a child process: received ${describe(original)}`,
-        { cause },
-      );
-    }
+  protected override cloneForWorker(value: unknown): void {
+    serialize(value);
+  }
+
+  protected override workerKind(): string {
+    return "a child process";
   }
 
   protected override launch(): void {

@@ -123,7 +123,20 @@ export abstract class Runnable<T extends TaskRef = TaskRef> {
   }
 
   /** Throws a `TypeError` naming `args[index]` when it cannot reach the worker. */
-  protected abstract checkSendable(action: string, index: number, encoded: unknown, original: unknown): void;
+  private checkSendable(action: string, index: number, encoded: unknown, original: unknown): void {
+    try {
+      this.cloneForWorker(encoded);
+    } catch (cause) {
+      throw new TypeError(
+        `Cannot ${action} as 'args[${index}]' cannot be sent to ${this.workerKind()}: received ${describe(original)}`,
+        { cause },
+      );
+    }
+  }
+  /** Serializes `value` as the worker's channel will, throwing what it throws. */
+  protected abstract cloneForWorker(value: unknown): void;
+  /** "a worker thread" or "a child process", for error messages. */
+  protected abstract workerKind(): string;
   /** Starts the worker. */
   protected abstract launch(): void;
   /** Whether the worker keeps the program alive (ref) or not (unref). */

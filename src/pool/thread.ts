@@ -78,15 +78,12 @@ export class Thread<T extends TaskRef = TaskRef> extends Runnable<T> {
     this.#resourceLimits = limits;
   }
 
-  protected override checkSendable(action: string, index: number, encoded: unknown, original: unknown): void {
-    try {
-      structuredClone(encoded);
-    } catch (cause) {
-      throw new TypeError(
-        `Cannot ${action} as 'args[${index}]' cannot be sent to a worker thread: received ${describe(original)}`,
-        { cause },
-      );
-    }
+  protected override cloneForWorker(value: unknown): void {
+    structuredClone(value);
+  }
+
+  protected override workerKind(): string {
+    return "a worker thread";
   }
 
   protected override launch(): void {

@@ -8,17 +8,9 @@ import { Redis } from "ioredis";
 import { RedisPool } from "../../src/distributed/index.js";
 import { tasks } from "../../src/pool/task.js";
 import { startRedisServer } from "./redis-server.js";
-import { startWorker, tasksModule } from "./workers.js";
+import { startWorker, tasksModule, until } from "./workers.js";
 
 const t = tasks<typeof import("./fixtures/tasks.js")>(tasksModule);
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test("a task whose worker is SIGKILLed mid-task runs again on another worker within 10 s, with one result", async () => {
   const redis = await startRedisServer();

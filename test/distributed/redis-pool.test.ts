@@ -10,7 +10,7 @@ import { Redis } from "ioredis";
 import { RedisPool, RedisUnreachableError } from "../../src/distributed/index.js";
 import { tasks } from "../../src/pool/task.js";
 import { type RedisServer, startRedisServer } from "./redis-server.js";
-import { cli, startWorker, tasksModule, type WorkerProcess } from "./workers.js";
+import { cli, startWorker, tasksModule, type WorkerProcess, until } from "./workers.js";
 
 const t = tasks<typeof import("./fixtures/tasks.js")>(tasksModule);
 const QUEUE = "main";
@@ -39,15 +39,6 @@ after(async () => {
 async function leftoverJobs(queue: string): Promise<string[]> {
   const keys = await client.keys(`juggle:${queue}:*`);
   return keys.filter((k) => /^juggle:[^:]+:[a-z0-9]+-\d+(:logs)?$/.test(k));
-}
-
-/** Polls `check` every 20 ms until it holds, failing after `ms`. */
-async function until(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function pool(options: Partial<ConstructorParameters<typeof RedisPool>[0]> = {}): RedisPool {

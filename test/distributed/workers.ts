@@ -6,6 +6,18 @@ import { onTermination } from "./redis-server.js";
 export const cli = fileURLToPath(new URL("../../src/lab/cli.js", import.meta.url));
 export const tasksModule = new URL("./fixtures/tasks.js", import.meta.url);
 
+/**
+ * Polls `check` every 20 ms until it holds, failing after `ms`: a bounded
+ * wait for a state another process reaches, not a sleep that orders events.
+ */
+export async function until(what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 export interface WorkerProcess {
   readonly child: ChildProcess;
   readonly pid: number;
