@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { Lock, Queue, Semaphore } from "juggle";
+import { Lock, Queue, Semaphore } from "juggle-core";
 import pLimit from "p-limit";
 import PQueue from "p-queue";
 

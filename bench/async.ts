@@ -19,7 +19,7 @@ import { execFileSync } from "node:child_process";
 import { Agent, createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { AdaptiveLimiter, Batcher, map, Semaphore, sleep } from "juggle";
+import { AdaptiveLimiter, Batcher, map, Semaphore, sleep } from "juggle-core";
 import pLimit from "p-limit";
 import pMap from "p-map";
 import PQueue from "p-queue";

@@ -38,9 +38,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
-import { tasks } from "juggle";
-import { RedisPool } from "juggle/distributed";
-import { startRedisServer } from "../test/distributed/redis-server.js";
+import { tasks } from "juggle-core";
+import { RedisPool } from "juggle-redis";
+import { startRedisServer } from "juggle-testing/redis-server";
 
 const quick = process.argv.includes("--quick");
 const ROUNDS = quick ? 1 : 3;

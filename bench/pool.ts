@@ -28,7 +28,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { InlineExecutor, ProcessPool, ThreadPool, tasks } from "juggle";
+import { InlineExecutor, ProcessPool, ThreadPool, tasks } from "juggle-core";
 import { Piscina } from "piscina";
 import { Tinypool } from "tinypool";
 

@@ -22,7 +22,7 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, type MessagePort, parentPort, Worker, workerData } from "node:worker_threads";
-import { Lock, SharedQueue, sharedArray } from "juggle/shared-memory";
+import { Lock, SharedQueue, sharedArray } from "juggle-core/shared-memory";
 
 const self = fileURLToPath(import.meta.url);
 

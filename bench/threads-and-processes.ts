@@ -17,7 +17,7 @@ import { execFile, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Worker } from "node:worker_threads";
-import { Process, runCommand, runCommands, Thread, tasks } from "juggle";
+import { Process, runCommand, runCommands, Thread, tasks } from "juggle-core";
 import pLimit from "p-limit";
 import pMap from "p-map";
 

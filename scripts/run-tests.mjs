@@ -1,17 +1,18 @@
 #!/usr/bin/env node
-// Runs the compiled test files (dist/test/**/*.test.js) with node's test
-// runner. Node 20's runner does not expand globs and would run fixture files
-// under test/ as tests, so the files are listed here.
+// Runs the compiled test files of every package (packages/*/dist/test/**/*.test.js)
+// with node's test runner, under the Node that runs this script. The files are
+// listed here rather than globbed so that fixture files under test/ never run
+// as tests.
 //
-//   node scripts/run-tests.mjs            every test file
-//   node scripts/run-tests.mjs pool async only files whose path contains a word
+//   node scripts/run-tests.mjs                 every test file
+//   node scripts/run-tests.mjs core/pool async only files whose path (from packages/) contains a word
 import { spawn } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const testRoot = join(root, "dist", "test");
+const packagesRoot = join(root, "packages");
 
 function walk(dir, out) {
   for (const name of readdirSync(dir)) {
@@ -26,11 +27,14 @@ function walk(dir, out) {
 }
 
 const filters = process.argv.slice(2);
-const files = walk(testRoot, [])
-  .filter((f) => filters.length === 0 || filters.some((w) => relative(testRoot, f).includes(w)))
+const files = readdirSync(packagesRoot)
+  .map((name) => join(packagesRoot, name, "dist", "test"))
+  .filter((dir) => existsSync(dir))
+  .flatMap((dir) => walk(dir, []))
+  .filter((f) => filters.length === 0 || filters.some((w) => relative(packagesRoot, f).replace("/dist/test/", "/").includes(w)))
   .sort();
 if (files.length === 0) {
-  console.error(`No test files found under ${testRoot}${filters.length ? ` matching ${filters.join(", ")}` : ""}`);
+  console.error(`No test files found under ${packagesRoot}/*/dist/test${filters.length ? ` matching ${filters.join(", ")}` : ""}`);
   process.exit(1);
 }
 

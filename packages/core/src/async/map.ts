@@ -1,0 +1,96 @@
+/**
+ * `map`: run an async function over a source with bounded concurrency,
+ * streaming the results with backpressure. The engine is in `map-run.ts`.
+ *
+ * @module
+ */
+import { checkFunction, checkInteger, checkOptions, checkSignal, describe } from "../internal/validate.js";
+import { type Fn, MapRun, type Source } from "./map-run.js";
+/** What `fn` receives besides the item. */
+export interface MapContext {
+  /** Aborts when the run stops: a failure, the caller's signal, or a `break` out of the loop. */
+  readonly signal: AbortSignal;
+  /** The item's position in the source (0-based). */
+  readonly index: number;
+}
+
+/** Options of {@link map}. */
+export interface MapOptions {
+  /** Most calls of `fn` in flight at once: a positive integer or `Infinity`. Default 16. */
+  concurrency?: number;
+  /** Yield results in input order (default) or as they finish (`false`). */
+  ordered?: boolean;
+  /** Aborting it stops the run, aborts the work in flight and rejects with `signal.reason`. */
+  signal?: AbortSignal;
+  /** Yield each outcome as a `PromiseSettledResult` instead of stopping at the first error. */
+  collectErrors?: boolean;
+}
+
+/** The results of {@link map}: iterate them with `for await`, or collect them. */
+export interface MapIterable<R> extends AsyncIterableIterator<R> {
+  /** Runs to the end and returns every result (in input order when `ordered`). */
+  toArray(): Promise<R[]>;
+}
+
+
+/**
+ * Calls `fn(item, { signal, index })` for each item of `source` with at most
+ * `concurrency` calls in flight (a limit of N means N in flight when there
+ * is work), and yields the results as an async iterable: in input order when
+ * `ordered` (the default), else in completion order. `.toArray()` collects
+ * them.
+ *
+ * The source (array, iterable or async iterable) is pulled lazily, only when
+ * a worker is free and the consumer keeps up. Nothing runs until the first
+ * `next()` or `toArray()`. The first error stops the run: no more items are
+ * pulled, the work in flight is aborted through its signal, and once it has
+ * settled the error is thrown (results before it are still yielded). With
+ * `collectErrors`, every outcome is yielded instead. Leaving a `for await`
+ * loop early aborts the work in flight and closes the source. `fn` runs in
+ * the `AsyncLocalStorage` context of the caller of `map`.
+ *
+ * Python: `multiprocessing.Pool.imap` / `imap_unordered` and gevent's
+ * `Pool.imap` for coroutines; asyncio's `as_completed` over a bounded set.
+ *
+ * @param source An array, iterable or async iterable (items are passed as they are).
+ * @param fn The async function to run per item.
+ * @param options `{ concurrency = 16, ordered = true, signal, collectErrors = false }`.
+ * @throws {TypeError} When `source` is not iterable, `fn` not a function, or an option has the wrong type.
+ * @throws {RangeError} When `concurrency` is not a positive integer or `Infinity`.
+ *
+ * @example Fetch pages, eight at a time, in order
+ * ```ts
+ * import { map } from "juggle-core";
+ *
+ * const urls = ["http://127.0.0.1:8080/a", "http://127.0.0.1:8080/b"];
+ * for await (const status of map(urls, async (url, { signal }) => (await fetch(url, { signal })).status, { concurrency: 8 })) {
+ *   console.log(status);
+ * }
+ * const lengths = await map(["a", "bb"], async (s) => s.length).toArray(); // [1, 2]
+ * ```
+ */
+export function map<T, R>(
+  source: Source<T>,
+  fn: Fn<T, R>,
+  options: MapOptions & { collectErrors: true },
+): MapIterable<PromiseSettledResult<Awaited<R>>>;
+export function map<T, R>(source: Source<T>, fn: Fn<T, R>, options?: MapOptions): MapIterable<Awaited<R>>;
+export function map<T, R>(source: Source<T>, fn: Fn<T, R>, options?: MapOptions): MapIterable<unknown> {
+  const action = "map";
+  const isAsync = typeof (source as AsyncIterable<T>)?.[Symbol.asyncIterator] === "function";
+  if (!isAsync && typeof (source as Iterable<T>)?.[Symbol.iterator] !== "function") {
+    throw new TypeError(`Cannot ${action} as 'source' must be an iterable or async iterable: received ${describe(source)}`);
+  }
+  checkFunction(action, "fn", fn);
+  const opts = checkOptions<MapOptions>(action, options);
+  const concurrency =
+    opts.concurrency === undefined ? 16 : checkInteger(action, "concurrency", opts.concurrency, { min: 1, allowInfinity: true });
+  for (const name of ["ordered", "collectErrors"] as const) {
+    if (opts[name] !== undefined && typeof opts[name] !== "boolean") {
+      throw new TypeError(`Cannot ${action} as '${name}' must be a boolean: received ${describe(opts[name])}`);
+    }
+  }
+  const signal = checkSignal(action, opts.signal);
+  return new MapRun(source, isAsync, fn as Fn<unknown, unknown>, concurrency, opts.ordered !== false, opts.collectErrors === true, signal);
+}
+

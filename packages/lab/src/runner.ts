@@ -1,0 +1,180 @@
+/**
+ * Runs experiments one after another, prints each result table, and writes
+ * the report folder: `results.json`, one Chrome trace per recorder and
+ * `index.html`.
+ *
+ * @module
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { TraceRecorder } from "juggle-core";
+import type { DelayServerHandle, Experiment, ExperimentResult, ResultTable } from "./experiment.js";
+import { describeMachine, type MachineInfo } from "./machine.js";
+import type { Progress } from "./progress.js";
+import { renderReport } from "./report/html.js";
+import { type ServerThread, startServerThread } from "./server-thread.js";
+
+/** One experiment's record in `results.json`. */
+export interface ExperimentRecord {
+  name: string;
+  title: string;
+  description: string;
+  source: string;
+  /** The flag values it ran with. */
+  flags: Record<string, unknown>;
+  /** ISO time it started. */
+  startedAt: string;
+  /** Wall time of the whole experiment, ms. */
+  durationMs: number;
+  /** Its result, unless it failed. */
+  result?: ExperimentResult;
+  /** The error message when it failed. */
+  error?: string;
+  /** Trace files written for it, relative to the report folder. */
+  traces: string[];
+}
+
+/** The content of `results.json`. */
+export interface LabResults {
+  version: 1;
+  createdAt: string;
+  quick: boolean;
+  machine: MachineInfo;
+  experiments: ExperimentRecord[];
+}
+
+/** One experiment to run and its resolved flags. */
+export interface PlannedRun {
+  experiment: Experiment;
+  flags: Record<string, unknown>;
+}
+
+/** Options for {@link runLab}. */
+export interface RunLabOptions {
+  runs: PlannedRun[];
+  quick: boolean;
+  /** Report folder; `null` writes nothing. */
+  out: string | null;
+  progress: Progress;
+  /** Where result tables go. Default: stdout. */
+  print?: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Renders a table as aligned text. */
+export function formatTable(table: ResultTable): string {
+  const cells = [table.columns, ...table.rows.map((row) => row.map((c) => (c === null ? "-" : String(c))))];
+  const widths = table.columns.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? "").length)));
+  const numeric = table.columns.map((_, i) => table.rows.every((row) => row[i] === null || typeof row[i] === "number"));
+  const line = (row: string[]): string =>
+    row.map((c, i) => (numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd();
+  const rule = widths.map((w) => "-".repeat(w)).join("  ");
+  const body = [line(cells[0] as string[]), rule, ...cells.slice(1).map(line)].join("\n");
+  return `${table.title}\n${body}${table.caption ? `\n${table.caption}` : ""}`;
+}
+
+function safeName(text: string): string {
+  return text.replace(/[^a-zA-Z0-9._-]+/g, "-").replace(/^-+|-+$/g, "") || "trace";
+}
+
+/**
+ * Runs the planned experiments in order. A failing experiment is recorded
+ * with its error and the others still run. The delay server is started in a
+ * worker thread on first use and closed at the end.
+ *
+ * @example Running the crawl at its quick size, writing the report
+ * ```ts
+ * const crawl = await loadExperiment("crawl");
+ * const results = await runLab({
+ *   runs: [{ experiment: crawl, flags: resolveFlags("lab crawl", crawl.flags, {}, true) }],
+ *   quick: true,
+ *   out: "juggle-report",
+ *   progress: autoProgress(),
+ * });
+ * console.log(results.experiments[0].result?.summary);
+ * ```
+ */
+export async function runLab(options: RunLabOptions): Promise<LabResults> {
+  const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
+  const signal = options.signal ?? new AbortController().signal;
+  const machine = describeMachine();
+  const results: LabResults = {
+    version: 1,
+    createdAt: new Date().toISOString(),
+    quick: options.quick,
+    machine,
+    experiments: [],
+  };
+  let server: ServerThread | undefined;
+  let starting: Promise<ServerThread> | undefined;
+  const delayServer = async (): Promise<DelayServerHandle> => {
+    starting ??= startServerThread().then((s) => {
+      server = s;
+      return s;
+    });
+    return starting;
+  };
+  const traceFiles: { file: string; recorder: TraceRecorder }[] = [];
+  try {
+    for (const { experiment, flags } of options.runs) {
+      if (signal.aborted) break;
+      const traces: string[] = [];
+      const startedAt = new Date().toISOString();
+      const started = performance.now();
+      const record: ExperimentRecord = {
+        name: experiment.name,
+        title: experiment.title,
+        description: experiment.description,
+        source: experiment.source,
+        flags,
+        startedAt,
+        durationMs: 0,
+        traces,
+      };
+      options.progress.log(`== ${experiment.name}: ${experiment.title}`);
+      try {
+        record.result = await experiment.run({
+          flags: flags as Parameters<typeof experiment.run>[0]["flags"],
+          quick: options.quick,
+          signal,
+          delayServer,
+          progress: options.progress,
+          machine,
+          trace(name) {
+            const recorder = new TraceRecorder();
+            let file = `${safeName(experiment.name)}-${safeName(name)}.trace.json`;
+            for (let n = 2; traceFiles.some((t) => t.file === file); n++) {
+              file = `${safeName(experiment.name)}-${safeName(name)}-${n}.trace.json`;
+            }
+            traceFiles.push({ file, recorder });
+            traces.push(file);
+            return recorder;
+          },
+        });
+      } catch (error) {
+        record.error = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      }
+      record.durationMs = performance.now() - started;
+      results.experiments.push(record);
+      if (record.result !== undefined) {
+        print(`\n${experiment.title} (${experiment.name}, ${(record.durationMs / 1000).toFixed(1)} s)`);
+        for (const table of record.result.tables) print(`\n${formatTable(table)}`);
+        print(`\n${record.result.summary}`);
+      } else {
+        print(`\n${experiment.name} failed: ${record.error}`);
+      }
+    }
+  } finally {
+    options.progress.stop();
+    await server?.close();
+  }
+  if (options.out !== null) {
+    await mkdir(options.out, { recursive: true });
+    await writeFile(join(options.out, "results.json"), `${JSON.stringify(results, null, 1)}\n`);
+    for (const { file, recorder } of traceFiles) {
+      await writeFile(join(options.out, file), JSON.stringify(recorder.toChromeTrace()));
+    }
+    await writeFile(join(options.out, "index.html"), await renderReport(results));
+  }
+  return results;
+}

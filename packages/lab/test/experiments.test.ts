@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { loadExperiment } from "../src/experiments/registry.js";
+import { resolveFlags } from "../src/flags.js";
+import { silentProgress } from "../src/progress.js";
+import { runLab } from "../src/runner.js";
+
+async function runTiny(name: string, flags: Record<string, string | boolean>) {
+  const experiment = await loadExperiment(name);
+  assert.ok(experiment, name);
+  const printed: string[] = [];
+  const results = await runLab({
+    runs: [{ experiment, flags: resolveFlags(`lab ${name}`, experiment.flags, flags, true) }],
+    quick: true,
+    out: null,
+    progress: silentProgress(),
+    print: (t) => printed.push(t),
+  });
+  const [record] = results.experiments;
+  assert.ok(record);
+  assert.equal(record.error, undefined, record.error);
+  return { record, printed: printed.join("\n") };
+}
+
+describe("lab experiments at tiny sizes", () => {
+  it("crawl returns its table, chronologies, sweep and traces", async () => {
+    const { record, printed } = await runTiny("crawl", {
+      requests: "6",
+      delay: "10",
+      concurrency: "3",
+      "serial-requests": "3",
+      "pool-requests": "4",
+      workers: "2",
+      sweep: "2,6",
+      anchors: false,
+    });
+    const result = record.result;
+    assert.ok(result);
+    const [table, sweep] = result.tables;
+    assert.ok(table && sweep);
+    assert.deepEqual(
+      table.rows.map((r) => r[0]),
+      ["serial", "callbacks", "promises + Semaphore", "juggle map", "AdaptiveLimiter", "ThreadPool of serial fetchers", "ProcessPool of serial fetchers"],
+    );
+    assert.ok(table.rows.every((r) => r[8] === "yes"), "every request answered");
+    assert.deepEqual(
+      sweep.rows.map((r) => r[0]),
+      [2, 6],
+    );
+    const chronologies = result.charts.filter((c) => c.kind === "chronology");
+    assert.equal(chronologies.length, 6);
+    for (const c of chronologies) assert.ok(c.kind === "chronology" && c.spans.length >= 3);
+    assert.ok(result.charts.some((c) => c.figure === "HPP Figure 8-3"));
+    assert.deepEqual(record.traces, ["crawl-serial.trace.json", "crawl-callbacks.trace.json", "crawl-semaphore.trace.json", "crawl-map.trace.json", "crawl-adaptive.trace.json", "crawl-threads.trace.json", "crawl-processes.trace.json"]);
+    assert.match(printed, /Crawl: 6 requests × 10 ms/);
+    assert.match(printed, /Concurrency sweep/);
+  });
+
+  it("primes-db saves every prime, serially and through the Batcher", async () => {
+    const { record } = await runTiny("primes-db", { "max-number": "30", "batch-size": "4", "cpu-repeat": "1" });
+    const result = record.result;
+    assert.ok(result);
+    const [table] = result.tables;
+    assert.ok(table);
+    const byLabel = new Map(table.rows.map((r) => [r[0], r]));
+    // 10 primes below 30, each saved once (the experiment checks the database's count itself).
+    for (const label of ["CPU only (no saving)", "serial", "Batcher", "CPU in a worker thread + Batcher"]) assert.equal(byLabel.get(label)?.[1], 10, label);
+    assert.equal(byLabel.get("serial")?.[2], 10);
+    assert.deepEqual(record.traces, ["primes-db-batcher.trace.json", "primes-db-offload.trace.json"]);
+  });
+});

@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import locks, { locksReport, runLocks } from "../src/experiments/locks.js";
+import { assertNoWorkersLeft, quickContext } from "./fixtures/cpu-quick.js";
+
+describe("lab locks", () => {
+  it("counts exactly with a lock, and never more than expected without one", async () => {
+    const result = await runLocks({ workers: 2, increments: 20_000, fileIncrements: 30, processIncrements: 40 });
+    assert.deepEqual(
+      result.runs.map((r) => `${r.model} ${r.target} ${r.variant}`),
+      [
+        "threads counter no lock",
+        "threads counter lock",
+        "threads counter Atomics.add",
+        "threads file no lock",
+        "threads file lock",
+        "processes counter no lock",
+        "processes counter lock",
+        "processes file no lock",
+        "processes file lock",
+      ],
+    );
+    for (const run of result.runs) {
+      assert.equal(run.expected, run.target === "file" ? 60 : run.model === "threads" ? 40_000 : 80);
+      if (run.variant === "no lock") {
+        // A demonstration, not an assertion about the race: it may lose some updates or none.
+        assert.ok(run.count <= run.expected, `${run.target}: ${run.count} > ${run.expected}`);
+        assert.equal(run.lost, run.expected - run.count);
+      } else {
+        assert.equal(run.count, run.expected, `${run.target}, ${run.variant}`);
+        assert.equal(run.lost, 0);
+      }
+    }
+    const report = locksReport(result);
+    assert.equal(report.tables[0]?.rows.length, 9);
+    assert.match(report.summary, /the count was exact/);
+    await assertNoWorkersLeft();
+  });
+
+  it("runs at its --quick size through the experiment definition", async () => {
+    const result = await locks.run(quickContext(locks) as never);
+    assert.equal(result.charts.length, 1);
+    await assertNoWorkersLeft();
+  });
+});

@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import pi, { piReport, runPi } from "../src/experiments/pi.js";
+import { assertNoWorkersLeft, quickContext } from "./fixtures/cpu-quick.js";
+
+describe("lab pi", () => {
+  it("runs every kernel × model × worker count and estimates pi within a tolerance", async () => {
+    const darts = 200_000;
+    const result = await runPi({ darts, maxWorkers: 2, kernels: ["loop", "typed"], models: ["serial", "threads", "processes"], seed: 7, sampleMs: 20 });
+    assert.equal(result.runs.length, 2 * (1 + 2 + 2));
+    for (const run of result.runs) {
+      // 4·sqrt(p(1-p)/n) ≈ 0.0037 for 200,000 darts: 0.03 is 8 standard errors.
+      assert.ok(Math.abs(run.pi - Math.PI) < 0.03, `${run.kernel} ${run.model} ×${run.workers}: ${run.pi}`);
+      assert.equal(run.darts, darts);
+      assert.ok(run.timeline.samples.length >= 1);
+    }
+    // Distinct chunk seeds: two workers do not throw the same darts as one.
+    const one = result.runs.find((r) => r.kernel === "typed" && r.model === "threads" && r.workers === 1);
+    const two = result.runs.find((r) => r.kernel === "typed" && r.model === "threads" && r.workers === 2);
+    assert.notEqual(one?.inside, two?.inside);
+    // Threads and processes run the same chunks with the same seeds.
+    for (const workers of [1, 2]) {
+      const t = result.runs.find((r) => r.kernel === "loop" && r.model === "threads" && r.workers === workers);
+      const p = result.runs.find((r) => r.kernel === "loop" && r.model === "processes" && r.workers === workers);
+      assert.equal(t?.inside, p?.inside);
+    }
+    assert.equal(result.seeding.identical[0], result.seeding.identical[1]);
+    const report = piReport(result, 2);
+    assert.equal(report.tables[0]?.rows.length, 10);
+    // Run time, speed-up, and one CPU chart per run.
+    assert.equal(report.charts.length, 2 + 10);
+    await assertNoWorkersLeft();
+  });
+
+  it("runs at its --quick size through the experiment definition", async () => {
+    const result = await pi.run(quickContext(pi) as never);
+    assert.equal(result.tables[0]?.rows.length, 10);
+    assert.ok(result.summary.length > 0);
+    assert.ok(result.notes?.some((n) => n.includes("GIL")));
+    await assertNoWorkersLeft();
+  });
+});

@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import queue, { queueReport, runQueue } from "../src/experiments/queue.js";
+import { countPrimes } from "../src/tasks/cpu.js";
+import { assertNoWorkersLeft, quickContext } from "./fixtures/cpu-quick.js";
+
+describe("lab queue", () => {
+  it("checks every number once through the queue, with and without the async feeder", async () => {
+    const start = 1_000_000;
+    const count = 500;
+    const expected = countPrimes(start, start + count);
+    const result = await runQueue({ start, count, maxWorkers: 2, models: ["threads"], feederWorkers: 2, feederCapacity: 16 });
+    assert.deepEqual(
+      result.runs.map((r) => [r.variant, r.workers]),
+      [["serial loop", 0], ["queue", 1], ["queue", 2], ["queue + async feeder", 2]],
+    );
+    for (const run of result.runs) {
+      assert.equal(run.primes, expected, `${run.variant} ×${run.workers}`);
+      if (run.variant !== "serial loop") {
+        assert.equal(run.perWorker.length, run.workers);
+        assert.equal(run.perWorker.reduce((a, b) => a + b, 0), count, "each number taken exactly once");
+      }
+    }
+    const report = queueReport(result);
+    assert.equal(report.tables[0]?.rows.length, 4);
+    assert.equal(report.charts.length, 1);
+    await assertNoWorkersLeft();
+  });
+
+  it("runs at its --quick size through the experiment definition", async () => {
+    const result = await queue.run(quickContext(queue) as never);
+    assert.ok((result.tables[0]?.rows.length ?? 0) >= 4);
+    await assertNoWorkersLeft();
+  });
+});

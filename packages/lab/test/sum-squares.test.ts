@@ -1,0 +1,24 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import sumSquares, { runSumSquares, sumSquaresReport } from "../src/experiments/sum-squares.js";
+import { assertNoWorkersLeft, quickContext } from "./fixtures/cpu-quick.js";
+
+describe("lab sum-squares", () => {
+  it("runs the four approaches of seed 000 and every sum is exact", async () => {
+    const result = await runSumSquares({ size: 100_000, count: 4, workers: 2 });
+    assert.deepEqual(result.runs.map((r) => r.approach), ["no concurrency", "threads", "processes", "async"]);
+    for (const run of result.runs) assert.ok(run.correct, run.approach);
+    assert.ok(result.runs.filter((r) => r.mapMs !== null).every((r) => (r.mapMs as number) <= r.ms));
+    const report = sumSquaresReport(result, 2);
+    assert.equal(report.tables[0]?.rows.length, 4);
+    assert.ok(report.notes?.some((n) => n.includes("crawl")));
+    await assertNoWorkersLeft();
+  });
+
+  it("runs at its --quick size through the experiment definition", async () => {
+    const result = await sumSquares.run(quickContext(sumSquares) as never);
+    assert.equal(result.charts.length, 1);
+    assert.ok(result.tables[0]?.rows.every((row) => row[5] === "yes"));
+    await assertNoWorkersLeft();
+  });
+});

@@ -1,7 +1,0 @@
-import { InlineExecutor } from "../../src/pool/inline-executor.js";
-import { executorConformance } from "./conformance.js";
-
-executorConformance("InlineExecutor", { isolated: false, sharedMemory: true, workerOptions: false }, (options) => {
-  const { trace } = options ?? {};
-  return new InlineExecutor({ trace });
-});
