@@ -21,7 +21,7 @@
  *         await alice
  *
  * Output: each callback fires as soon as its task wakes, so the lines come in
- * wake-up order. (The seed prints the previous example's output under this
+ * wake-up order. ("Non-sequential Python" prints the previous example's output under this
  * listing; running it, in Python or here, gives this.)
  *
  *     hello alice

@@ -1,5 +1,5 @@
 /**
- * The task module of the thread and process examples (seed 002): the
+ * The task module of the thread and process examples ("How many snakes do you need?"): the
  * functions its threads and processes run. Task modules are ordinary modules;
  * the examples reference their exports with `tasks()`.
  *

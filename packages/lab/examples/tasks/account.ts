@@ -1,5 +1,5 @@
 /**
- * The task module of the RLock example (seed 004): an account whose
+ * The task module of the RLock example ("Concurrent Programming"): an account whose
  * operations each take the account's lock, and one operation built from two
  * others, so the lock is taken again by the thread that holds it.
  *
@@ -8,7 +8,7 @@
 import { TimeoutError } from "juggle-core";
 import { type Lock, type RLock, type Value, withLockSync } from "juggle-core/shared-memory";
 
-/** Adds `amount` under the account's lock (locking the *code*, as the seed puts it). */
+/** Adds `amount` under the account's lock (locking the *code*, as "Concurrent Programming" puts it). */
 function deposit(lock: RLock, balance: Value<"int32">, amount: number): void {
   withLockSync(lock, () => balance.store(balance.load() + amount));
 }

@@ -1,5 +1,5 @@
 /**
- * The task module of seed 001's "bob and alice" examples with processes and
+ * The task module of "Non-sequential Python"'s "bob and alice" examples with processes and
  * threads: the function `f` they run, once with a manager queue (processes),
  * once with a shared-memory queue (threads).
  *

@@ -1,5 +1,5 @@
 /**
- * The task module of seed 000's session examples: downloads a page with an
+ * The task module of the roadmap article's session examples: downloads a page with an
  * HTTP "session" (a keep-alive `http.Agent`, which pools connections as
  * `requests.Session` does), one session per worker.
  *

@@ -1,5 +1,5 @@
 /**
- * A local web site for seed 000's download examples: two pages on 127.0.0.1,
+ * A local web site for the roadmap article's download examples: two pages on 127.0.0.1,
  * so the examples need no network.
  *
  * @module

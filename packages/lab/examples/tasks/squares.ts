@@ -1,12 +1,12 @@
 /**
- * The task module of seed 002's pool examples: `worker(x)` prints, sleeps and
+ * The task module of "How many snakes do you need?"'s pool examples: `worker(x)` prints, sleeps and
  * returns `x * x`.
  *
  * @module
  */
 import { setTimeout as sleep } from "node:timers/promises";
 
-/** Milliseconds each task sleeps (seed 002 sleeps 2 s; set `SQUARES_DELAY_MS` to change). */
+/** Milliseconds each task sleeps ("How many snakes do you need?" sleeps 2 s; set `SQUARES_DELAY_MS` to change). */
 const delayMs = Number(process.env.SQUARES_DELAY_MS ?? 200);
 
 /** Seed 002's `worker`: says which item it got, sleeps, returns its square. */

@@ -10,7 +10,7 @@ function expectedBytes(count: number): number {
   return bytes;
 }
 
-describe("examples/thread-local-session and process-initializer (seed 000, use case 1)", () => {
+describe("examples/thread-local-session and process-initializer (the roadmap article, use case 1)", () => {
   it("thread-local-session: every page is downloaded, with exactly one session in each worker thread", async () => {
     const { stdout, stderr } = await runExample("thread-local-session", ["2", "10"]);
     assert.equal(stderr, "");

@@ -3,7 +3,7 @@
  * locks, semaphores, bounded semaphores, events, conditions and queues. Here
  * is each one in juggle, for async tasks on one event loop.
  *
- *     npx tsc -p tsconfig.json && node dist/examples/seed004-primitives.js
+ *     npx tsc -p tsconfig.json && node dist/examples/primitives.js
  *
  * The `tick()` below is where a real task would await I/O: another task can
  * run there, which is what makes a critical section critical.

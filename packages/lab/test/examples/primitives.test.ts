@@ -4,10 +4,10 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
-const script = fileURLToPath(new URL("../../examples/seed004-primitives.js", import.meta.url));
+const script = fileURLToPath(new URL("../../examples/primitives.js", import.meta.url));
 
-describe("examples/seed004-primitives", () => {
-  it("shows each synchronization primitive of seed 004 at work", async () => {
+describe("examples/primitives", () => {
+  it("shows each synchronization primitive of "Concurrent Programming" at work", async () => {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [script], { timeout: 60_000 });
     assert.equal(stderr, "");
     assert.deepEqual(stdout.trimEnd().split("\n"), [
