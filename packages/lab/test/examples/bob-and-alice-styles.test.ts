@@ -22,7 +22,7 @@ function assertQueueOrder(output: string[]): void {
   assert.deepEqual(output.slice(2), woke.map((name) => `${name} done!`));
 }
 
-describe("examples/bob-and-alice in the remaining styles ("Non-sequential Python")", () => {
+describe("examples/bob-and-alice in the remaining styles (Non-sequential Python)", () => {
   it("processes: both say hello in child processes, then the manager's queue gives both results in put order", async () => {
     assertQueueOrder(await lines("bob-and-alice-processes"));
   });

@@ -12,11 +12,11 @@ const run = async (name: string) => {
 };
 
 describe("examples/bob-and-alice", () => {
-  it("async: alice wakes first, bob's result is printed first ("Non-sequential Python", asyncio)", async () => {
+  it("async: alice wakes first, bob's result is printed first (Non-sequential Python, asyncio)", async () => {
     assert.deepEqual(await run("bob-and-alice-async"), ["hello alice", "hello bob", "bob done!", "alice done!"]);
   });
 
-  it("callbacks: each result is printed as its task wakes ("Non-sequential Python", call-back hell)", async () => {
+  it("callbacks: each result is printed as its task wakes (Non-sequential Python, call-back hell)", async () => {
     assert.deepEqual(await run("bob-and-alice-callbacks"), ["hello alice", "alice done!", "hello bob", "bob done!"]);
   });
 });

@@ -10,7 +10,7 @@ const lines = async (name: string, args: string[] = []): Promise<string[]> => {
 
 const workerLines = [0, 1, 2, 3, 4, 5].map((x) => `In worker with:  ${x}`);
 
-describe("examples/pool-* ("How many snakes do you need?"'s Pool patterns)", () => {
+describe("examples/pool-* (the Pool patterns of How many snakes do you need?)", () => {
   it("pool-map: every item reaches a worker, and the results are printed in input order", async () => {
     const output = await lines("pool-map", ["2"]);
     assert.equal(output.length, 7, output.join("\n"));

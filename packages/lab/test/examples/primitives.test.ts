@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 const script = fileURLToPath(new URL("../../examples/primitives.js", import.meta.url));
 
 describe("examples/primitives", () => {
-  it("shows each synchronization primitive of "Concurrent Programming" at work", async () => {
+  it("shows each synchronization primitive of Concurrent Programming at work", async () => {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [script], { timeout: 60_000 });
     assert.equal(stderr, "");
     assert.deepEqual(stdout.trimEnd().split("\n"), [
