@@ -1,5 +1,5 @@
 /**
- * Seed 001, "Call-back hell": the same bob and alice, but each reports its
+ * Non-sequential Python, "Call-back hell": the same bob and alice, but each reports its
  * result through a callback instead of returning it.
  *
  *     npx tsc -p tsconfig.json && node dist/examples/bob-and-alice-callbacks.js

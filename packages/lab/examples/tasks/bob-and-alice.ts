@@ -8,14 +8,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ManagerQueue, SharedQueue } from "juggle-core/shared-memory";
 
-/** Seed 001's `f` for processes: sleeps, says hello, puts its result on the manager's queue. */
+/** Non-sequential Python's `f` for processes: sleeps, says hello, puts its result on the manager's queue. */
 export async function fProcess(name: string, timeout: number, queue: ManagerQueue<string>): Promise<void> {
   await sleep(timeout);
   console.log("hello", name);
   await queue.put(`${name} done!`);
 }
 
-/** Seed 001's `f` for threads: sleeps, says hello, puts its result on the shared-memory queue. */
+/** Non-sequential Python's `f` for threads: sleeps, says hello, puts its result on the shared-memory queue. */
 export async function fThread(name: string, timeout: number, queue: SharedQueue<string>): Promise<void> {
   await sleep(timeout);
   console.log("hello", name);

@@ -38,7 +38,7 @@ function newSession(): Agent {
 }
 
 /**
- * Seed 000's `get_session()` (threading): this thread's session, created
+ * The roadmap article's `get_session()` (threading): this thread's session, created
  * once per thread.
  */
 export function getSession(): Agent {
@@ -47,7 +47,7 @@ export function getSession(): Agent {
 }
 
 /**
- * Seed 000's `set_global_session()` (multiprocessing): the pool's
+ * The roadmap article's `set_global_session()` (multiprocessing): the pool's
  * `initializer`, run once in each worker before its first task.
  */
 export function setGlobalSession(base: string): void {

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 /** Milliseconds each task sleeps ("How many snakes do you need?" sleeps 2 s; set `SQUARES_DELAY_MS` to change). */
 const delayMs = Number(process.env.SQUARES_DELAY_MS ?? 200);
 
-/** Seed 002's `worker`: says which item it got, sleeps, returns its square. */
+/** How many snakes do you need?'s `worker`: says which item it got, sleeps, returns its square. */
 export async function worker(x: number): Promise<number> {
   console.log("In worker with: ", x);
   await sleep(delayMs);
