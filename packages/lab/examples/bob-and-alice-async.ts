@@ -1,5 +1,5 @@
 /**
- * Seed 001, "Asyncio": two coroutines, bob (0.3 s) and alice (0.1 s), started
+ * "Non-sequential Python", "Asyncio": two coroutines, bob (0.3 s) and alice (0.1 s), started
  * together; the main coroutine waits for bob, then alice.
  *
  *     npx tsc -p tsconfig.json && node dist/examples/bob-and-alice-async.js

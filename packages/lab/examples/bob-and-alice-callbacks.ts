@@ -1,5 +1,5 @@
 /**
- * Seed 001, "Call-back hell": the same bob and alice, but each reports its
+ * "Non-sequential Python", "Call-back hell": the same bob and alice, but each reports its
  * result through a callback instead of returning it.
  *
  *     npx tsc -p tsconfig.json && node dist/examples/bob-and-alice-callbacks.js
@@ -21,7 +21,7 @@
  *         await alice
  *
  * Output: each callback fires as soon as its task wakes, so the lines come in
- * wake-up order. (The seed prints the previous example's output under this
+ * wake-up order. (The article prints the previous example's output under this
  * listing; running it, in Python or here, gives this.)
  *
  *     hello alice

@@ -1,5 +1,5 @@
 /**
- * Seed 001, "Green threads" (gevent): bob (0.3 s) and alice (0.1 s) are
+ * "Non-sequential Python", "Green threads" (gevent): bob (0.3 s) and alice (0.1 s) are
  * spawned as cooperative tasks on one thread; the main program joins both and
  * prints their values.
  *

@@ -1,5 +1,5 @@
 /**
- * Seed 001, "Multi-processing": bob (0.3 s) and alice (0.1 s) run in two
+ * "Non-sequential Python", "Multi-processing": bob (0.3 s) and alice (0.1 s) run in two
  * child processes and send their results back through a queue; the main
  * program joins both, then prints what the queue holds.
  *

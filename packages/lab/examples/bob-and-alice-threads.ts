@@ -1,5 +1,5 @@
 /**
- * Seed 001, "Multi-threading": bob (0.3 s) and alice (0.1 s) run in two
+ * "Non-sequential Python", "Multi-threading": bob (0.3 s) and alice (0.1 s) run in two
  * worker threads and send their results back through a thread-safe queue;
  * the main program joins both, then prints what the queue holds.
  *

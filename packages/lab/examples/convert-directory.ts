@@ -1,5 +1,5 @@
 /**
- * Seed 000's "use case 3": a script that cycles through a directory and runs
+ * The roadmap article's "use case 3": a script that cycles through a directory and runs
  * another program (there, Java converting DocBook XML to HTML) on each file,
  * several at once. Here the program is `gzip`, which is on every machine:
  * each file is compressed to `<file>.gz`, two at a time; the results come

@@ -1,5 +1,5 @@
 /**
- * Seed 002, "Daemon threads": Olivia cleans the kitchen forever in a daemon
+ * "How many snakes do you need?", "Daemon threads": Olivia cleans the kitchen forever in a daemon
  * thread. A daemon does not keep the program alive: when Barron is done, the
  * program ends and so does she. Without `daemon: true` it would never end.
  *

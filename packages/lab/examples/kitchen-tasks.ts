@@ -1,5 +1,5 @@
 /**
- * The task module of the thread and process examples (seed 002): the
+ * The task module of the thread and process examples ("How many snakes do you need?"): the
  * functions its threads and processes run. Task modules are ordinary modules;
  * the examples reference their exports with `tasks()`.
  *
@@ -7,12 +7,12 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 
-/** Seed 002's `simple_worker`: prints a greeting. */
+/** "How many snakes do you need?": `simple_worker`: prints a greeting. */
 export function simpleWorker(greet = "hello"): void {
   console.log(greet);
 }
 
-/** Seed 002's printing worker: picks a random prefix and prints it ten times. */
+/** "How many snakes do you need?": printing worker: picks a random prefix and prints it ten times. */
 export async function printWithPrefix(delayMs: number): Promise<string> {
   const mark = ["a", "b", "c", "d", "e", "f", "g"];
   const prefix = mark[Math.floor(Math.random() * mark.length)];
@@ -23,14 +23,14 @@ export async function printWithPrefix(delayMs: number): Promise<string> {
   return prefix;
 }
 
-/** Seed 002's `ChefOlivia.run()`: waits for the sausage to thaw, then cuts it. */
+/** "How many snakes do you need?": `ChefOlivia.run()`: waits for the sausage to thaw, then cuts it. */
 export async function chefOlivia(thawMs: number): Promise<void> {
   console.log("Olivia started & waiting for sausage to thaw...");
   await sleep(thawMs);
   console.log("Olivia is done cutting sausage.");
 }
 
-/** Seed 002's `kitchen_cleaner`: cleans forever. */
+/** "How many snakes do you need?": `kitchen_cleaner`: cleans forever. */
 export async function kitchenCleaner(everyMs: number): Promise<never> {
   for (;;) {
     console.log("Olivia cleaned the kitchen.");

@@ -1,5 +1,5 @@
 /**
- * Seed 002, "Pool.apply_async() pattern": start a task and go on; collect its
+ * "How many snakes do you need?", "Pool.apply_async() pattern": start a task and go on; collect its
  * result with a callback, or wait for it with `get(timeout)`.
  *
  *     npx tsc -p tsconfig.json && node dist/examples/pool-apply-async.js

@@ -1,5 +1,5 @@
 /**
- * Seed 002, "Pool.imap_unordered() pattern": the same six tasks, results
+ * "How many snakes do you need?", "Pool.imap_unordered() pattern": the same six tasks, results
  * printed as soon as each is ready, in completion order.
  *
  *     npx tsc -p tsconfig.json && node dist/examples/pool-imap-unordered.js [processes=4]

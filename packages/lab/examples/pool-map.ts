@@ -1,5 +1,5 @@
 /**
- * Seed 002, "Pool.map() pattern": six tasks on a pool of worker processes;
+ * "How many snakes do you need?", "Pool.map() pattern": six tasks on a pool of worker processes;
  * the results come back in input order although the tasks run in parallel.
  *
  *     npx tsc -p tsconfig.json && node dist/examples/pool-map.js [processes=4]

@@ -1,5 +1,5 @@
 /**
- * Seed 002, "Instantiating a Process": the attributes and methods of a
+ * "How many snakes do you need?", "Instantiating a Process": the attributes and methods of a
  * process (`start`, `join([timeout])`, `isAlive`, `name`, `daemon`, `pid`,
  * `exitCode`, `terminate`, `kill`), each shown at work.
  *

@@ -1,5 +1,5 @@
 /**
- * Seed 000, use case 1 with processes: a pool of processes downloads many
+ * The roadmap article, use case 1 with processes: a pool of processes downloads many
  * pages; an `initializer` gives each process one HTTP session when it starts
  * (processes share no memory, so they cannot share a session, and one per
  * request would waste connections).

@@ -1,5 +1,5 @@
 /**
- * Seed 004, "Mutex locks": "Only one lock per thread! (or risk mysterious
+ * "Concurrent Programming", "Mutex locks": "Only one lock per thread! (or risk mysterious
  * deadlocks). Or use RLock for code-based locking". Two worker threads each
  * deposit 10,000 pairs into a shared balance; each pair holds the account's
  * lock while its two deposits take it again.

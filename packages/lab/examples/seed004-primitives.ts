@@ -1,5 +1,5 @@
 /**
- * Seed 004 ("Concurrent Programming") lists the ways to synchronize tasks:
+ * "Concurrent Programming" lists the ways to synchronize tasks:
  * locks, semaphores, bounded semaphores, events, conditions and queues. Here
  * is each one in juggle, for async tasks on one event loop.
  *

@@ -1,5 +1,5 @@
 /**
- * Seed 000, use case 1 with threads: download many pages with a pool of
+ * The roadmap article, use case 1 with threads: download many pages with a pool of
  * threads, each thread with its own HTTP session (a session is not
  * thread-safe, and creating one per request wastes connections).
  *

@@ -1,5 +1,5 @@
 /**
- * Seed 002, "Thread states": a thread is created (not started), becomes
+ * "How many snakes do you need?", "Thread states": a thread is created (not started), becomes
  * alive when started, and is dead once its target has returned; `join()`
  * waits for that.
  *

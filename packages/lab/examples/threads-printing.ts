@@ -1,5 +1,5 @@
 /**
- * Seed 002, "Multiple threads": several threads run the same function, each
+ * "How many snakes do you need?", "Multiple threads": several threads run the same function, each
  * with its own random prefix; their prints interleave. The main program says
  * "Done" at once: starting a thread does not block. The program then stays
  * alive until the (non-daemon) threads are finished.

@@ -1,5 +1,5 @@
 /**
- * Seed 002, "Establishing dependency": Barron (the main program) asks Olivia
+ * "How many snakes do you need?", "Establishing dependency": Barron (the main program) asks Olivia
  * (a thread) for help, goes on cooking, then waits for her with `join()`.
  *
  *     npx tsc -p tsconfig.json && node dist/examples/two-chefs.js [oliviaMs=3000] [barronMs=500]
