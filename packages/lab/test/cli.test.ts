@@ -38,6 +38,16 @@ describe("juggle CLI", () => {
     assert.match(out, /default 500, quick 40/);
   });
 
+  it("'juggle lab --help' says which flags belong to which experiment", async (t) => {
+    for (const argv of [["lab", "--help"], ["lab", "-h"]]) {
+      const { code, out } = await cli(t, ...argv);
+      assert.equal(code, 0);
+      assert.match(out, /Experiment options \(each only with its experiment named/);
+      assert.match(out, /^ {2}crawl +.*--serial-requests/m, "crawl's line names its flags");
+      for (const name of Object.keys(registry)) assert.match(out, new RegExp(`^  ${name} +(--|\\(none\\))`, "m"), name);
+    }
+  });
+
   it("lists the registered experiments", async (t) => {
     const { code, out } = await cli(t, "lab", "--list");
     assert.equal(code, 0);

@@ -7,7 +7,7 @@
 import { hostname } from "node:os";
 import { pathToFileURL } from "node:url";
 import { type Job, Worker } from "bullmq";
-import { checkInteger, checkMilliseconds, checkOptions, describe } from "juggle-core/executor";
+import { checkInteger, checkMilliseconds, checkOptions, checkTypeStripping, describe } from "juggle-core/executor";
 import type { Redis } from "ioredis";
 import { CancelledError, ThreadPool, task } from "juggle-core";
 import { bullConnection, connectionSpec, createClient, DEFAULT_CONNECT_TIMEOUT, probe, type RedisConnection } from "./connection.js";
@@ -137,6 +137,7 @@ export class RedisWorker implements AsyncDisposable {
     await probe(spec, action);
     // Fail fast on a missing module or a syntax error, not at the first job.
     for (const m of modules) {
+      checkTypeStripping(m);
       try {
         await import(m);
       } catch (cause) {

@@ -7,7 +7,8 @@
  * counters, tracing and the life cycle, and moves {@link Job}s to whatever
  * runs them. The far side (a worker thread, a child process, a Redis worker)
  * resolves a task reference with {@link resolveTask} and runs a job's payload
- * with {@link runPayload}; errors cross the boundary with
+ * with {@link runPayload} (a backend that imports task modules itself checks each
+ * with {@link checkTypeStripping} first); errors cross the boundary with
  * {@link serializeError} / {@link deserializeError}.
  *
  * docs/backends.md walks through a complete backend.
@@ -18,5 +19,6 @@ export { BaseExecutor, type BaseExecutorOptions, Job, KIND_CALL, KIND_MAP, KIND_
 export { checkChunksize, defaultChunksize } from "./chunksize.js";
 export { callChunk, callWithLazySignal, callWithSignal, resolveTask, type SignalSource } from "./task.js";
 export { isThenable, runPayload } from "./run-payload.js";
+export { checkTypeStripping } from "./type-stripping.js";
 export { deserializeError, isSerializedError, type SerializedError, serializeError } from "../internal/errors.js";
 export { checkInteger, checkMilliseconds, checkOptions, describe } from "../internal/validate.js";

@@ -20,6 +20,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { describe } from "../internal/validate.js";
+import { checkTypeStripping } from "./type-stripping.js";
 
 /** Any function that can be a task. */
 export type TaskFn = (...args: any[]) => unknown;
@@ -232,6 +233,7 @@ const moduleCache = new Map<string, Promise<Record<string, unknown>>>();
 export async function resolveTask(ref: TaskRef): Promise<TaskFn> {
   let loading = moduleCache.get(ref.module);
   if (loading === undefined) {
+    checkTypeStripping(ref.module);
     loading = import(ref.module).catch((cause: unknown) => {
       moduleCache.delete(ref.module);
       throw new Error(`Cannot load task module ${ref.module}: ${(cause as Error)?.message ?? String(cause)}`, { cause });

@@ -6,7 +6,7 @@
  */
 import type { Experiment } from "../experiment.js";
 import { experimentNames, loadAll, loadExperiment } from "../experiments/registry.js";
-import { parseCommandLine, resolveFlags, schemaHelp, schemaOptions, UsageError } from "../flags.js";
+import { kebab, parseCommandLine, resolveFlags, schemaHelp, schemaOptions, UsageError } from "../flags.js";
 import { autoProgress } from "../progress.js";
 import { type PlannedRun, runLab } from "../runner.js";
 
@@ -29,8 +29,9 @@ const globalHelp = `Options:
 /** Help for `juggle lab`. */
 export const help = `Usage: juggle lab [experiment] [options]
 
-Runs the concurrency experiments of the seeds (High Performance Python ch. 8
-and 9, and the blog posts) on this machine, prints each result table, and
+Runs the concurrency experiments of High Performance Python (chapters
+"Concurrency" and "The multiprocessing Module") and of the articles on threads,
+processes and asyncio on this machine, prints each result table, and
 writes a report folder: index.html (charts, opens offline), results.json and
 Chrome trace files. Without an experiment name every experiment runs at a
 size that takes about three minutes on 2 cores. The delay server starts by
@@ -55,11 +56,29 @@ ${schemaHelp(experiment.flags)}
 ${globalHelp}`;
 }
 
-/** `--help` text for the given arguments (an experiment's own when named). */
+/**
+ * Which flags belong to which experiment, one line each: an experiment's
+ * flags apply only when it is named (`juggle lab crawl --requests 200`).
+ */
+export function flagsByExperiment(experiments: readonly Experiment[]): string {
+  const width = Math.max(0, ...experiments.map((e) => e.name.length));
+  const lines = experiments.map((e) => {
+    const flags = Object.keys(e.flags).map((key) => `--${kebab(key)}`);
+    return `  ${e.name.padEnd(width)}  ${flags.length === 0 ? "(none)" : flags.join(" ")}`;
+  });
+  return `Experiment options (each only with its experiment named; 'juggle lab <experiment> --help' explains them):\n${lines.join("\n")}`;
+}
+
+/** `--help` text for the given arguments (an experiment's own when named, else every experiment's flags). */
 export async function helpFor(argv: string[]): Promise<string> {
   const name = argv.find((a) => !a.startsWith("-"));
   const experiment = name === undefined ? undefined : await loadExperiment(name);
-  return experiment === undefined ? help : experimentHelp(experiment);
+  return experiment === undefined ? await labHelp() : experimentHelp(experiment);
+}
+
+/** `juggle lab --help`: the usage and every experiment's flags. */
+async function labHelp(): Promise<string> {
+  return `${help}\n\n${flagsByExperiment(await loadAll())}`;
 }
 
 async function list(): Promise<string> {
@@ -96,7 +115,7 @@ async function runCommand(argv: string[]): Promise<number> {
   const options = { ...globalOptions, ...(experiment === undefined ? {} : schemaOptions(experiment.flags)) };
   const { values } = parseCommandLine(command, rest, options);
   if (values.help === true) {
-    console.log(experiment === undefined ? help : experimentHelp(experiment));
+    console.log(experiment === undefined ? await labHelp() : experimentHelp(experiment));
     return 0;
   }
   if (values.list === true) {

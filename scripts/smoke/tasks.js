@@ -1,0 +1,4 @@
+// A JavaScript task module.
+export function triple(x) {
+  return x * 3;
+}
