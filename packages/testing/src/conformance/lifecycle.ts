@@ -66,7 +66,9 @@ export function lifecycleContract({ caps, make, two }: Suite): void {
     assert.throws(() => ex.applyAsync(t.square, [1]), ExecutorClosedError);
     await ex.join();
     assert.deepEqual(await Promise.all(accepted), [1, 4]);
-    assert.equal(ex.stats().workers.length, caps.isolated ? 0 : 1);
+    // Workers of their own have exited; an executor that runs tasks on the
+    // caller's thread may still list that thread.
+    if (caps.isolated) assert.equal(ex.stats().workers.length, 0, "every worker exited");
   });
 
   it("terminate() rejects queued and running tasks with CancelledError", async () => {

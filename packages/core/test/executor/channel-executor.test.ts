@@ -1,0 +1,23 @@
+/**
+ * The seam is enough to build a backend: ChannelExecutor, written only
+ * against `juggle-core/executor` and `juggle-core`, passes the executor
+ * contract suite every pool passes.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { it } from "node:test";
+import { executorConformance } from "juggle-testing/conformance";
+import { ChannelExecutor } from "./channel-executor.js";
+
+executorConformance("ChannelExecutor", { isolated: false, sharedMemory: false, workerOptions: false }, (options) => {
+  return new ChannelExecutor({ workers: options?.workers, trace: options?.trace });
+});
+
+it("ChannelExecutor imports nothing but node: modules and the public entries of juggle-core", () => {
+  const source = readFileSync(new URL("../../../test/executor/channel-executor.ts", import.meta.url), "utf8");
+  const specifiers = [...source.matchAll(/from "([^"]+)"/g)].map((m) => m[1]);
+  assert.ok(specifiers.length > 0);
+  for (const specifier of specifiers) {
+    assert.match(specifier ?? "", /^(node:.*|juggle-core|juggle-core\/executor)$/, `imports ${specifier}`);
+  }
+});
