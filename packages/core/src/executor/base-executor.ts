@@ -36,6 +36,7 @@
  *
  * Encoding payloads for the wire (`encodeShared`, error serialization) is the
  * subclass's business: the base hands over the caller's values as they are.
+ * docs/backends.md is the whole contract, with a complete backend.
  *
  * @module
  */
