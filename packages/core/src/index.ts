@@ -1,10 +1,10 @@
 /**
- * juggle: Python's concurrency toolkit for TypeScript on Node.js.
+ * juggle-core: Python's concurrency toolkit for TypeScript on Node.js.
  *
  * This entry point holds the async layer (asyncio), the pools (threading,
  * multiprocessing, concurrent.futures), tracing and the error classes.
- * Shared memory is in `juggle/shared-memory`, the Redis backend in
- * `juggle/distributed`.
+ * Shared memory is in `juggle-core/shared-memory`, the backend API in
+ * `juggle-core/executor`, the Redis backend in the `juggle-redis` package.
  *
  * @module
  */
@@ -17,6 +17,7 @@ export {
   ExecutorClosedError,
   JuggleAggregateError,
   JuggleError,
+  type JuggleErrorCode,
   QueueShutDown,
   TimeoutError,
   WorkerCrashedError,

@@ -13,7 +13,7 @@
 import type { ConnectionOptions } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
 import { JuggleError } from "juggle-core";
-import { checkMilliseconds, describe } from "juggle-core/executor";
+import { checkMilliseconds, describe, registerErrorClass } from "juggle-core/executor";
 
 /**
  * Where Redis is: a URL (`redis://[:password@]host:port/db`, `rediss://` for
@@ -51,6 +51,9 @@ export class RedisUnreachableError extends JuggleError {
     this.name = "RedisUnreachableError";
   }
 }
+// Rebuilt as itself when it crosses a boundary (a task that uses Redis and
+// runs in a pool's worker or on a Redis worker).
+registerErrorClass(RedisUnreachableError);
 
 /** Normalised connection: the URL (if any) and ioredis options. */
 export interface ConnectionSpec {

@@ -12,8 +12,17 @@
  *
  * @module
  */
-import { type TaskFn, TimeoutError } from "juggle-core";
-import { callWithLazySignal, deserializeError, isSerializedError, resolveTask, type SignalSource, serializeError } from "juggle-core/executor";
+import { JuggleError, type TaskFn, TimeoutError } from "juggle-core";
+import {
+  callWithLazySignal,
+  deserializeError,
+  isSerializedError,
+  isThenable,
+  registerErrorClass,
+  resolveTask,
+  type SignalSource,
+  serializeError,
+} from "juggle-core/executor";
 import { DEFAULT_MAX_PAYLOAD_BYTES, decode, encode, encodeResults, type ResultRecord } from "./payload.js";
 
 /** The data of one job, as stored in Redis (short keys: it is stored per job). */
@@ -48,11 +57,25 @@ export interface Failure {
 }
 
 /**
+ * The error a worker throws for BullMQ, whose message is the job's
+ * `failedReason` (see {@link toFailure}). A class of its own, registered
+ * through the executor seam, so that a failure made in a worker thread
+ * (`--threads`) is still one when the thread pool hands it back.
+ */
+export class JobFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "JobFailure";
+  }
+}
+registerErrorClass(JobFailure);
+
+/**
  * The error a worker throws for BullMQ: a readable message (what
  * `juggle queues` and BullMQ's tools show), with the serialized error (and
  * where it ran) after it.
  */
-export function toFailure(error: unknown, site?: FailureSite): Error {
+export function toFailure(error: unknown, site?: FailureSite): JobFailure {
   const serialized = serializeError(error);
   let encoded: string;
   try {
@@ -60,20 +83,20 @@ export function toFailure(error: unknown, site?: FailureSite): Error {
   } catch {
     encoded = encode({ x: { ...serialized, props: {} }, site });
   }
-  const failure = new Error(`${serialized.name}: ${serialized.message}${MARK}${encoded}]`);
+  const failure = new JobFailure(`${serialized.name}: ${serialized.message}${MARK}${encoded}]`);
   if (serialized.stack !== undefined) failure.stack = serialized.stack;
   return failure;
 }
 
 /** Whether `error` is already the output of {@link toFailure}. */
-export function isFailure(error: unknown): boolean {
-  return error instanceof Error && error.message.includes(MARK);
+export function isFailure(error: unknown): error is JobFailure {
+  return error instanceof JobFailure;
 }
 
 /**
  * Rebuilds the task's error from a job's `failedReason`. A reason without the
  * mark (BullMQ's own, such as "job stalled more than allowable limit") becomes
- * a plain error carrying it, with `code` `ERR_JUGGLE_JOB_FAILED`.
+ * a `JuggleError` carrying it, with `code` `ERR_JUGGLE_JOB_FAILED`.
  */
 export function fromFailure(failedReason: string | undefined, jobId: string): Failure {
   const reason = failedReason ?? "unknown reason";
@@ -86,9 +109,7 @@ export function fromFailure(failedReason: string | undefined, jobId: string): Fa
       // Fall through: report the text as it is.
     }
   }
-  const error = new Error(`Job ${jobId} failed in BullMQ: ${reason}`) as Error & { code: string };
-  error.code = "ERR_JUGGLE_JOB_FAILED";
-  return { error, site: undefined };
+  return { error: new JuggleError(`Job ${jobId} failed in BullMQ: ${reason}`, "ERR_JUGGLE_JOB_FAILED"), site: undefined };
 }
 
 /**
@@ -98,18 +119,17 @@ export function fromFailure(failedReason: string | undefined, jobId: string): Fa
  * module with the same URL, else the one worker module with the same file
  * name (the worker's copy of the tasks may live at another path).
  *
- * @throws {Error} When no worker module matches (code `ERR_JUGGLE_UNKNOWN_TASK_MODULE`).
+ * @throws {JuggleError} When no worker module matches (code `ERR_JUGGLE_UNKNOWN_TASK_MODULE`).
  */
 export function matchModule(jobModule: string, modules: readonly string[]): string {
   if (modules.includes(jobModule)) return jobModule;
   const base = fileName(jobModule);
   const same = modules.filter((m) => fileName(m) === base);
   if (same.length === 1 && same[0] !== undefined) return same[0];
-  const error = new Error(
+  throw new JuggleError(
     `Cannot run task module ${jobModule} as this worker only runs ${modules.join(", ")} (start it with --tasks for that module)`,
-  ) as Error & { code: string };
-  error.code = "ERR_JUGGLE_UNKNOWN_TASK_MODULE";
-  throw error;
+    "ERR_JUGGLE_UNKNOWN_TASK_MODULE",
+  );
 }
 
 function fileName(url: string): string {
@@ -186,14 +206,6 @@ export async function runJob(data: JobData, context: RunContext = {}): Promise<s
   } catch (error) {
     throw isFailure(error) ? error : toFailure(error, { w: worker, s: startedAt, e: performance.timeOrigin + performance.now() });
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as PromiseLike<unknown>).then === "function"
-  );
 }
 
 /** Resolved functions by job module, then name. */

@@ -3,7 +3,6 @@
  *
  * @module
  */
-import { isAbsolute, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { RedisWorker } from "./worker.js";
 
@@ -36,10 +35,6 @@ function integer(name: string, value: string | undefined): number | undefined {
   return n;
 }
 
-function moduleArg(value: string): string {
-  return /^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(value) || isAbsolute(value) ? value : resolve(value);
-}
-
 export async function run(argv: string[]): Promise<number> {
   let worker: RedisWorker;
   try {
@@ -64,7 +59,8 @@ export async function run(argv: string[]): Promise<number> {
     const log = (line: string): void => console.log(`${new Date().toISOString()} ${line}`);
     worker = await RedisWorker.start({
       connection: values.redis,
-      tasks: values.tasks.map(moduleArg),
+      // Relative paths are resolved against the working directory by RedisWorker.
+      tasks: values.tasks,
       concurrency: integer("concurrency", values.concurrency),
       threads: integer("threads", values.threads),
       queue: values.queue,

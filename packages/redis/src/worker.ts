@@ -5,9 +5,8 @@
  * @module
  */
 import { hostname } from "node:os";
-import { pathToFileURL } from "node:url";
 import { type Job, Worker } from "bullmq";
-import { checkInteger, checkMilliseconds, checkOptions, checkTypeStripping, describe } from "juggle-core/executor";
+import { checkInteger, checkMilliseconds, checkOptions, checkTypeStripping, describe, moduleUrl } from "juggle-core/executor";
 import type { Redis } from "ioredis";
 import { CancelledError, ThreadPool, task } from "juggle-core";
 import { bullConnection, connectionSpec, createClient, DEFAULT_CONNECT_TIMEOUT, probe, type RedisConnection } from "./connection.js";
@@ -50,15 +49,6 @@ export interface RedisWorkerOptions {
   log?: (line: string) => void;
   /** Log each job, not only start and stop. Default true when `log` is set. */
   logJobs?: boolean;
-}
-
-function moduleUrl(value: unknown): string {
-  if (value instanceof URL) return value.href;
-  if (typeof value === "string" && value.length > 0) {
-    if (/^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(value)) return value;
-    return pathToFileURL(value).href;
-  }
-  throw new TypeError(`Cannot start worker as 'tasks' must list module paths or URLs: received ${describe(value)}`);
 }
 
 /**
@@ -122,7 +112,8 @@ export class RedisWorker implements AsyncDisposable {
     if (!Array.isArray(o.tasks) || o.tasks.length === 0) {
       throw new TypeError(`Cannot ${action} as 'tasks' must be a non-empty array of module paths or URLs: received ${describe(o.tasks)}`);
     }
-    const modules = o.tasks.map(moduleUrl);
+    // Paths relative to the working directory, as on the command line.
+    const modules = o.tasks.map((m) => moduleUrl(action, m, { name: "tasks", relativeTo: process.cwd() }));
     const concurrency = checkInteger(action, "concurrency", o.concurrency ?? 1, { min: 1 });
     const threads = checkInteger(action, "threads", o.threads ?? 0);
     const lockDuration = checkMilliseconds(action, "lockDuration", o.lockDuration ?? DEFAULT_LOCK_DURATION, { min: 100 });

@@ -93,7 +93,7 @@ export class Condition {
   /**
    * Releases the lock, waits until notified, and takes the lock again.
    *
-   * @throws {JuggleError} With code `ERR_JUGGLE_NOT_ACQUIRED` when the lock
+   * @throws {JuggleError} With code `ERR_JUGGLE_NOT_LOCKED` when the lock
    * is not held (the returned promise rejects).
    * @returns A promise that resolves holding the lock once notified; or, when
    * `signal` aborts first, rejects with `signal.reason`, also holding the
@@ -145,7 +145,7 @@ export class Condition {
    * then takes the lock again once the notifier releases it.
    *
    * @param n How many to wake (default 1).
-   * @throws {JuggleError} With code `ERR_JUGGLE_NOT_ACQUIRED` when the lock
+   * @throws {JuggleError} With code `ERR_JUGGLE_NOT_LOCKED` when the lock
    * is not held.
    * @throws {RangeError} When `n` is not a non-negative integer or Infinity.
    */
@@ -158,7 +158,7 @@ export class Condition {
   /**
    * Wakes every waiting task.
    *
-   * @throws {JuggleError} With code `ERR_JUGGLE_NOT_ACQUIRED` when the lock
+   * @throws {JuggleError} With code `ERR_JUGGLE_NOT_LOCKED` when the lock
    * is not held.
    */
   notifyAll(): void {
@@ -168,7 +168,7 @@ export class Condition {
 
   #checkLocked(what: string): void {
     if (!this.#lock.locked) {
-      throw new JuggleError(`Cannot ${what} Condition as its lock is not acquired`, "ERR_JUGGLE_NOT_ACQUIRED");
+      throw new JuggleError(`Cannot ${what} Condition as its lock is not acquired`, "ERR_JUGGLE_NOT_LOCKED");
     }
   }
 }

@@ -107,12 +107,12 @@ export class Lock {
   /**
    * Releases the lock, handing it to the first waiter if any.
    *
-   * @throws {JuggleError} With code `ERR_JUGGLE_NOT_ACQUIRED` when the lock
+   * @throws {JuggleError} With code `ERR_JUGGLE_NOT_LOCKED` when the lock
    * is not held.
    */
   release(): void {
     if (!this.#locked) {
-      throw new JuggleError("Cannot release Lock as it is not acquired", "ERR_JUGGLE_NOT_ACQUIRED");
+      throw new JuggleError("Cannot release Lock as it is not acquired", "ERR_JUGGLE_NOT_LOCKED");
     }
     // Hand over: the lock stays locked and passes to the next live waiter.
     if (!wakeOne(this.#waiters, undefined)) this.#locked = false;

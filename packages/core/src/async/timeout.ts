@@ -5,6 +5,7 @@
  */
 import { TimeoutError } from "../internal/errors.js";
 import { listenAbort } from "../internal/signal.js";
+import { isThenable } from "../internal/thenable.js";
 import { checkMilliseconds, checkOptions, checkSignal, describe } from "../internal/validate.js";
 
 /** Work for {@link timeout}: a promise, or a function that starts the work and stops it when its signal aborts. */
@@ -117,14 +118,6 @@ export function timeout<T>(ms: number, work: Work<T>, options?: TimeoutOptions):
  */
 export function waitFor<T>(work: Work<T>, ms: number, options?: TimeoutOptions): Promise<Awaited<T>> {
   return timeout(ms, work, options);
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
 }
 
 function noop(): void {}

@@ -36,13 +36,12 @@
  *
  * Encoding payloads for the wire (`encodeShared`, error serialization) is the
  * subclass's business: the base hands over the caller's values as they are.
+ * docs/backends.md is the whole contract, with a complete backend.
  *
  * @module
  */
 import { CancelledError, ExecutorClosedError, TimeoutError } from "../internal/errors.js";
-import { Deque } from "../internal/deque.js";
 import { deferred } from "../internal/deferred.js";
-import { listenAbort } from "../internal/signal.js";
 import { checkMilliseconds, checkOptions, checkSignal, describe } from "../internal/validate.js";
 import type { TraceRecorder } from "../trace/recorder.js";
 import { applyAsync } from "./async-result.js";
@@ -56,8 +55,10 @@ import type {
   WorkerStats,
 } from "./executor.js";
 import { Job, KIND_CALL, QUEUED, RUNNING, SETTLED } from "./job.js";
+import { JobQueue } from "./job-queue.js";
 import { mapAll, MapStream, type MapHost } from "./map-stream.js";
 import { allPlain, checkSendable } from "./sendable.js";
+import { SignalWatch } from "./signal-watch.js";
 import { checkTaskRef, type TaskFn, type TaskRef } from "./task.js";
 
 export { Job, KIND_CALL, KIND_MAP, KIND_STARMAP } from "./job.js";
@@ -85,26 +86,19 @@ export abstract class BaseExecutor implements Executor {
   readonly trace: TraceRecorder | undefined;
   /** Name used in error messages, e.g. `"ThreadPool"`. */
   protected readonly label: string;
-  #queue = new Deque<Job>(1024);
+  readonly #jobs = new JobQueue();
   #nextId = 1;
-  #submitted = 0;
-  #completed = 0;
-  #failed = 0;
-  #queuedCalls = 0;
-  #runningCalls = 0;
   /** Jobs accepted and not settled (queued + running). */
   #pending = 0;
   #scheduled = false;
   #closed = false;
-  /** Jobs waiting on each signal, and the one listener per signal. */
-  readonly #bySignal = new Map<AbortSignal, Set<Job>>();
-  readonly #unlisteners = new Map<AbortSignal, () => void>();
+  readonly #signals = new SignalWatch((jobs, reason) => this.#aborted(jobs, reason));
   #terminating = false;
   #shutdownStarted = false;
   #done = deferred<void>();
   readonly #flush = (): void => {
     this.#scheduled = false;
-    if (this.#queue.length > 0) this.dispatch();
+    if (this.#jobs.length > 0) this.dispatch();
   };
   readonly #onTimeout = (job: Job): void => {
     if (job.state !== RUNNING) return;
@@ -155,7 +149,7 @@ export abstract class BaseExecutor implements Executor {
 
   /** Jobs waiting in the queue (cancelled ones excluded). */
   protected get queuedJobs(): number {
-    return this.#queue.length;
+    return this.#jobs.length;
   }
 
   /** Whether `close()` or `terminate()` was called. */
@@ -173,28 +167,15 @@ export abstract class BaseExecutor implements Executor {
 
   /** Takes the next queued job, marks it running and starts its timeout. */
   protected takeJob(): Job | undefined {
-    const queue = this.#queue;
-    while (queue.length > 0) {
-      const job = queue.shift() as Job;
-      if (job.state !== QUEUED) continue;
-      job.state = RUNNING;
-      this.#queuedCalls -= job.count;
-      this.#runningCalls += job.count;
-      const o = job.extra;
-      if (o !== undefined && o.timeout > 0) o.timer = setTimeout(this.#onTimeout, o.timeout, job);
-      return job;
-    }
-    return undefined;
+    const job = this.#jobs.take();
+    const o = job?.extra;
+    if (o !== undefined && o.timeout > 0) o.timer = setTimeout(this.#onTimeout, o.timeout, job as Job);
+    return job;
   }
 
   /** The next queued job, left in the queue (cancelled ones are dropped on the way). */
   protected peekJob(): Job | undefined {
-    const queue = this.#queue;
-    for (;;) {
-      const job = queue.peekFront();
-      if (job === undefined || job.state === QUEUED) return job;
-      queue.shift();
-    }
+    return this.#jobs.peek();
   }
 
   /** Puts a running job back at the front of the queue (its worker died before finishing it). */
@@ -205,11 +186,8 @@ export abstract class BaseExecutor implements Executor {
       clearTimeout(o.timer);
       o.timer = undefined;
     }
-    job.state = QUEUED;
     if (job.extra !== undefined) job.extra.holder = undefined;
-    this.#runningCalls -= job.count;
-    this.#queuedCalls += job.count;
-    this.#queue.unshift(job);
+    this.#jobs.requeue(job);
     this.schedule();
   }
 
@@ -221,19 +199,12 @@ export abstract class BaseExecutor implements Executor {
    * Returns false when the job was already settled.
    */
   protected settleJob(job: Job, ok: boolean, value: unknown, startedAt = 0, endedAt = 0, worker = "main"): boolean {
-    const state = job.state;
-    if (state === SETTLED) return false;
-    job.state = SETTLED;
+    if (this.#jobs.settle(job, ok) === SETTLED) return false;
     const o = job.extra;
     if (o !== undefined) {
       if (o.timer !== undefined) clearTimeout(o.timer);
-      if (o.signal !== undefined) this.#unwatch(job, o.signal);
+      if (o.signal !== undefined) this.#signals.unwatch(job, o.signal);
     }
-    const count = job.count;
-    if (state === QUEUED) this.#queuedCalls -= count;
-    else this.#runningCalls -= count;
-    if (ok) this.#completed += count;
-    else this.#failed += count;
     if (startedAt > 0) job.ms = endedAt - startedAt;
     const trace = this.trace;
     if (trace !== undefined) {
@@ -413,12 +384,13 @@ export abstract class BaseExecutor implements Executor {
 
   /** Counts of tasks (a `map` item is a task) and per-worker utilisation. */
   stats(): ExecutorStats {
+    const jobs = this.#jobs;
     return {
-      submitted: this.#submitted,
-      completed: this.#completed,
-      failed: this.#failed,
-      queued: this.#queuedCalls,
-      running: this.#runningCalls,
+      submitted: jobs.submitted,
+      completed: jobs.completed,
+      failed: jobs.failed,
+      queued: jobs.queuedCalls,
+      running: jobs.runningCalls,
       workers: this.workerStats(),
     };
   }
@@ -450,7 +422,7 @@ export abstract class BaseExecutor implements Executor {
     if (!this.#terminating) {
       this.#terminating = true;
       const reason = (): CancelledError => new CancelledError(`Task was cancelled as the ${this.label} was terminated`);
-      for (const job of this.#queue.drain()) this.settleJob(job, false, reason());
+      for (const job of this.#jobs.drain()) this.settleJob(job, false, reason());
       for (const job of [...this.runningJobs()]) this.settleJob(job, false, reason());
       this.#shutdown(true);
     }
@@ -471,48 +443,18 @@ export abstract class BaseExecutor implements Executor {
 
   #enqueue(job: Job): void {
     const signal = job.signal;
-    if (signal !== undefined) this.#watch(job, signal);
+    if (signal !== undefined) this.#signals.watch(job, signal);
     if (this.trace !== undefined) job.queuedAt = this.trace.now();
-    this.#submitted += job.count;
-    this.#queuedCalls += job.count;
     this.#pending++;
-    this.#queue.push(job);
+    this.#jobs.add(job);
     if (!this.#scheduled) {
       this.#scheduled = true;
       queueMicrotask(this.#flush);
     }
   }
 
-  // One abort listener per signal, not per task: callers often share one
-  // signal among many tasks ("cancel everything"), and a listener per task
-  // would make Node warn about a leak beyond 10 of them.
-
-  #watch(job: Job, signal: AbortSignal): void {
-    let jobs = this.#bySignal.get(signal);
-    if (jobs === undefined) {
-      jobs = new Set();
-      this.#bySignal.set(signal, jobs);
-      this.#unlisteners.set(
-        signal,
-        listenAbort(signal, (reason) => this.#aborted(signal, reason)),
-      );
-    }
-    jobs.add(job);
-  }
-
-  #unwatch(job: Job, signal: AbortSignal): void {
-    const jobs = this.#bySignal.get(signal);
-    if (jobs === undefined || !jobs.delete(job) || jobs.size > 0) return;
-    this.#bySignal.delete(signal);
-    this.#unlisteners.get(signal)?.();
-    this.#unlisteners.delete(signal);
-  }
-
-  #aborted(signal: AbortSignal, reason: unknown): void {
-    const jobs = this.#bySignal.get(signal);
-    this.#bySignal.delete(signal);
-    this.#unlisteners.delete(signal);
-    if (jobs === undefined) return;
+  /** A signal aborted: its jobs still pending are rejected with its reason, running ones abandoned. */
+  #aborted(jobs: Set<Job>, reason: unknown): void {
     for (const job of jobs) {
       const state = job.state;
       if (state === SETTLED) continue;

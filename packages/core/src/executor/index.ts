@@ -9,16 +9,32 @@
  * resolves a task reference with {@link resolveTask} and runs a job's payload
  * with {@link runPayload} (a backend that imports task modules itself checks each
  * with {@link checkTypeStripping} first); errors cross the boundary with
- * {@link serializeError} / {@link deserializeError}.
+ * {@link serializeError} / {@link deserializeError}, rebuilt as their class
+ * when it is registered with {@link registerErrorClass}.
  *
- * docs/backends.md walks through a complete backend.
+ * docs/backends.md walks through a complete backend. Everything a user of an
+ * executor needs (task references, `taskSignal`, the error classes, option
+ * types) is in `juggle-core`.
  *
  * @module
  */
+// The contract: the base class, the job it hands over, and the job kinds.
 export { BaseExecutor, type BaseExecutorOptions, Job, KIND_CALL, KIND_MAP, KIND_STARMAP } from "./base-executor.js";
-export { checkChunksize, defaultChunksize } from "./chunksize.js";
-export { callChunk, callWithLazySignal, callWithSignal, resolveTask, type SignalSource } from "./task.js";
-export { isThenable, runPayload } from "./run-payload.js";
+// The far side: resolving and running a task.
+export { callWithLazySignal, resolveTask, type SignalSource } from "./task.js";
+export { runPayload } from "./run-payload.js";
 export { checkTypeStripping } from "./type-stripping.js";
-export { deserializeError, isSerializedError, type SerializedError, serializeError } from "../internal/errors.js";
-export { checkInteger, checkMilliseconds, checkOptions, describe } from "../internal/validate.js";
+export { moduleUrl, type ModuleUrlOptions } from "../internal/module-url.js";
+export { isThenable } from "../internal/thenable.js";
+// Errors across the boundary.
+export {
+  deserializeError,
+  type ErrorClass,
+  isSerializedError,
+  registerErrorClass,
+  type SerializedError,
+  serializeError,
+} from "../internal/errors.js";
+// Checking a backend's own options in the house style.
+export { checkChunksize } from "./chunksize.js";
+export { checkInteger, checkMilliseconds, checkOptions, describe, type IntegerBounds } from "../internal/validate.js";

@@ -8,13 +8,9 @@
  * @internal
  * @module
  */
+import { isThenable } from "../internal/thenable.js";
 import { KIND_CALL, KIND_STARMAP } from "./job.js";
 import { callChunk, callWithSignal, type TaskFn } from "./task.js";
-
-/** True for promises and other thenables. */
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === "object" && typeof (value as PromiseLike<unknown>).then === "function";
-}
 
 /**
  * The result of the job (a chunk's result is the array of its results), or a

@@ -18,7 +18,8 @@
  *
  * @module
  */
-import { pathToFileURL } from "node:url";
+import { moduleUrl } from "../internal/module-url.js";
+import { isThenable } from "../internal/thenable.js";
 import { describe } from "../internal/validate.js";
 import { checkTypeStripping } from "./type-stripping.js";
 
@@ -47,33 +48,21 @@ export type TaskResult<T> = T extends TaskRef<infer F> ? Awaited<ReturnType<F>> 
 /** The task references of a module's function exports. */
 export type TaskRefs<M> = { readonly [K in keyof M as M[K] extends TaskFn ? K : never]: M[K] extends TaskFn ? TaskRef<M[K]> : never };
 
-function normalizeModule(action: string, moduleUrl: unknown): string {
-  if (moduleUrl instanceof URL) return moduleUrl.href;
-  if (typeof moduleUrl === "string" && moduleUrl.length > 0) {
-    if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(moduleUrl) && !/^[a-zA-Z]:[\\/]/.test(moduleUrl)) return moduleUrl;
-    if (moduleUrl.startsWith("/") || /^[a-zA-Z]:[\\/]/.test(moduleUrl)) return pathToFileURL(moduleUrl).href;
-    throw new TypeError(
-      `Cannot ${action} as 'module' must be an absolute path or URL (use new URL("./tasks.js", import.meta.url)): received ${describe(moduleUrl)}`,
-    );
-  }
-  throw new TypeError(`Cannot ${action} as 'module' must be a URL or an absolute path: received ${describe(moduleUrl)}`);
-}
-
 /**
  * A reference to one export of a module.
  *
- * @param moduleUrl The module's URL (or absolute path).
+ * @param module The module's URL, or its absolute path (POSIX or Windows).
  * @param name The export's name (`"default"` for the default export).
  * @throws {TypeError} When the URL or name is not valid.
  *
  * Python: what `pickle` records for a function (`module.qualname`).
  */
-export function task<F extends TaskFn>(moduleUrl: string | URL, name: string): TaskRef<F> {
-  const module = normalizeModule("create task reference", moduleUrl);
+export function task<F extends TaskFn>(module: string | URL, name: string): TaskRef<F> {
+  const url = moduleUrl("create task reference", module);
   if (typeof name !== "string" || name.length === 0) {
     throw new TypeError(`Cannot create task reference as 'name' must be a non-empty string: received ${describe(name)}`);
   }
-  return Object.freeze({ module, name }) as TaskRef<F>;
+  return Object.freeze({ module: url, name }) as TaskRef<F>;
 }
 
 /**
@@ -82,11 +71,11 @@ export function task<F extends TaskFn>(moduleUrl: string | URL, name: string): T
  * `TaskRef<typeof square>`. Names are checked when a worker loads the module
  * (an unknown export is reported with its name); nothing is imported here.
  *
- * @param moduleUrl The module's URL (or absolute path).
+ * @param module The module's URL, or its absolute path (POSIX or Windows).
  * @throws {TypeError} When the URL is not valid.
  */
-export function tasks<M>(moduleUrl: string | URL): TaskRefs<M> {
-  const module = normalizeModule("create task references", moduleUrl);
+export function tasks<M>(module: string | URL): TaskRefs<M> {
+  const url = moduleUrl("create task references", module);
   const cache = new Map<string, TaskRef>();
   return new Proxy(Object.create(null) as TaskRefs<M>, {
     get(_target, prop) {
@@ -95,7 +84,7 @@ export function tasks<M>(moduleUrl: string | URL): TaskRefs<M> {
       if (typeof prop !== "string" || prop === "then") return undefined;
       let ref = cache.get(prop);
       if (ref === undefined) {
-        ref = Object.freeze({ module, name: prop });
+        ref = Object.freeze({ module: url, name: prop });
         cache.set(prop, ref);
       }
       return ref;
@@ -278,7 +267,7 @@ export function callChunk(
     for (let i = from; i < n; i++) {
       const r = star ? fn(...(items[i] as unknown[])) : fn(items[i]);
       out[i] = r;
-      if (r !== null && typeof r === "object" && typeof (r as PromiseLike<unknown>).then === "function") return i + 1;
+      if (isThenable(r)) return i + 1;
     }
     return n;
   } finally {

@@ -10,7 +10,8 @@ import { checkOptions } from "../internal/validate.js";
 import { BaseExecutor, type BaseExecutorOptions, type Job } from "../executor/base-executor.js";
 import type { WorkerStats } from "../executor/executor.js";
 import { RUNNING } from "../executor/job.js";
-import { isThenable, runPayload } from "../executor/run-payload.js";
+import { runPayload } from "../executor/run-payload.js";
+import { isThenable } from "../internal/thenable.js";
 import { resolveTask } from "../executor/task.js";
 
 /** Options for {@link InlineExecutor}. */

@@ -12,7 +12,7 @@ import { existsSync } from "node:fs";
 import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
 import { deferred } from "../internal/deferred.js";
-import { JuggleError, TimeoutError } from "../internal/errors.js";
+import { JuggleError, registerErrorClass, TimeoutError } from "../internal/errors.js";
 import { listenAbort } from "../internal/signal.js";
 import { checkMilliseconds, checkSignal, describe } from "../internal/validate.js";
 
@@ -110,6 +110,10 @@ export class CommandNotFoundError extends JuggleError {
     this.command = command;
   }
 }
+
+// Rebuilt as themselves when a task run in a worker throws them.
+registerErrorClass(CalledProcessError);
+registerErrorClass(CommandNotFoundError);
 
 /** A command with its options checked and defaults filled in. @internal */
 export interface NormalizedCommand {

@@ -41,7 +41,8 @@ import {
   TYPED_MIN,
 } from "./protocol.js";
 import { KIND_CALL } from "../executor/job.js";
-import { isThenable, runPayload } from "../executor/run-payload.js";
+import { runPayload } from "../executor/run-payload.js";
+import { isThenable } from "../internal/thenable.js";
 import { allPlain, toTypedArray } from "../executor/sendable.js";
 import { callOneWithSignal, resolveTask, type TaskFn, type TaskRef } from "../executor/task.js";
 

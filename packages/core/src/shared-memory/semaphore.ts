@@ -140,7 +140,7 @@ export class Semaphore {
   /**
    * Gives back `n` permits and wakes as many waiters.
    *
-   * @throws {JuggleError} `ERR_JUGGLE_SEMAPHORE_OVERFLOW` for a `BoundedSemaphore`
+   * @throws {JuggleError} `ERR_JUGGLE_RELEASED_TOO_OFTEN` for a `BoundedSemaphore`
    *   released above its initial value.
    */
   release(n = 1): void {
@@ -155,7 +155,7 @@ export class Semaphore {
           bound < 0
             ? `Cannot release Semaphore as its value would exceed ${MAX}`
             : `Cannot release BoundedSemaphore as it was released too many times: value ${v} + ${n} > ${bound}`,
-          "ERR_JUGGLE_SEMAPHORE_OVERFLOW",
+          "ERR_JUGGLE_RELEASED_TOO_OFTEN",
         );
       }
       const seen = Atomics.compareExchange(i32, VALUE, v, v + n);

@@ -5,7 +5,7 @@ import { Lock } from "../../src/async/lock.js";
 import { JuggleError } from "../../src/internal/errors.js";
 import { controllerWithFirstListener, settle, track } from "./sync-helpers.js";
 
-const notAcquired = (error: unknown) => error instanceof JuggleError && error.code === "ERR_JUGGLE_NOT_ACQUIRED";
+const notAcquired = (error: unknown) => error instanceof JuggleError && error.code === "ERR_JUGGLE_NOT_LOCKED";
 
 describe("Condition", () => {
   it("wait(), notify() and notifyAll() without the lock are errors", async () => {

@@ -30,13 +30,13 @@ describe("Lock", () => {
     assert.equal(lock.tryAcquire(), true);
   });
 
-  it("release() of an unlocked lock throws ERR_JUGGLE_NOT_ACQUIRED", () => {
+  it("release() of an unlocked lock throws ERR_JUGGLE_NOT_LOCKED", () => {
     const lock = new Lock();
     assert.throws(
       () => lock.release(),
       (error: unknown) =>
         error instanceof JuggleError &&
-        error.code === "ERR_JUGGLE_NOT_ACQUIRED" &&
+        error.code === "ERR_JUGGLE_NOT_LOCKED" &&
         error.message === "Cannot release Lock as it is not acquired",
     );
   });

@@ -4,6 +4,7 @@ import {
   CancelledError,
   deserializeError,
   JuggleError,
+  registerErrorClass,
   serializeError,
   TimeoutError,
   WorkerCrashedError,
@@ -63,5 +64,42 @@ describe("error serialization", () => {
     const errors = (back as AggregateError).errors;
     assert.ok(errors[0] instanceof CancelledError);
     assert.ok(errors[1] instanceof TypeError);
+  });
+
+  it("rebuilds a registered class without calling its constructor, fields from the sender", () => {
+    let constructed = 0;
+    class QuotaError extends JuggleError {
+      readonly quota: number;
+      constructor(details: { quota: number }) {
+        constructed++;
+        super(`Cannot take more than ${details.quota}`, "ERR_JUGGLE");
+        this.quota = details.quota;
+      }
+    }
+    registerErrorClass(QuotaError);
+    registerErrorClass(QuotaError); // twice is harmless
+    const back = roundTrip(new QuotaError({ quota: 5 }));
+    assert.equal(constructed, 1);
+    assert.ok(back instanceof QuotaError);
+    assert.equal((back as QuotaError).quota, 5);
+    assert.equal(back.message, "Cannot take more than 5");
+  });
+
+  it("rebuilds an unregistered JuggleError subclass as its nearest registered base, keeping its name", () => {
+    class Unlisted extends CancelledError {}
+    const back = roundTrip(new Unlisted("gone"));
+    assert.ok(back instanceof CancelledError);
+    assert.ok(!(back instanceof Unlisted));
+    assert.equal(back.name, "Unlisted");
+    assert.equal((back as CancelledError).code, "ERR_JUGGLE_CANCELLED");
+  });
+
+  it("refuses a non-class, and a second class under a registered name", () => {
+    assert.throws(() => registerErrorClass((() => {}) as never), { name: "TypeError", message: /must be a class extending Error/ });
+    const Impostor = class TimeoutError extends Error {};
+    assert.throws(() => registerErrorClass(Impostor), {
+      name: "TypeError",
+      message: "Cannot register error class 'TimeoutError' as another class of that name is registered",
+    });
   });
 });

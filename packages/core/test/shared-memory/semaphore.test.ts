@@ -58,7 +58,7 @@ describe("BoundedSemaphore", () => {
   it("stays bounded when it travels to another thread", async () => {
     const copy = await decodeShared(encodeShared(new BoundedSemaphore(1)));
     assert.ok(copy instanceof BoundedSemaphore);
-    assert.throws(() => copy.release(), { code: "ERR_JUGGLE_SEMAPHORE_OVERFLOW" });
+    assert.throws(() => copy.release(), { code: "ERR_JUGGLE_RELEASED_TOO_OFTEN" });
     const plain = await decodeShared(encodeShared(new Semaphore(1)));
     assert.ok(!(plain instanceof BoundedSemaphore));
     plain.release();
@@ -67,7 +67,7 @@ describe("BoundedSemaphore", () => {
 
   it("refuses to be released above its initial value", async () => {
     const sem = new BoundedSemaphore(1);
-    assert.throws(() => sem.release(), { code: "ERR_JUGGLE_SEMAPHORE_OVERFLOW", message: /released too many times/ });
+    assert.throws(() => sem.release(), { code: "ERR_JUGGLE_RELEASED_TOO_OFTEN", message: /released too many times/ });
     assert.equal(await sem.acquire(), true);
     sem.release();
     assert.equal(sem.value, 1);

@@ -15,8 +15,8 @@
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { type TaskRef, task } from "juggle-core";
+import { moduleUrl } from "juggle-core/executor";
 import { type ChartSpec, defineExperiment, type ExperimentResult, type ResultTable } from "../experiment.js";
 import type { Progress } from "../progress.js";
 import { cpu, openPool, type PoolModel, round, warmUp } from "./cpu-bench.js";
@@ -300,7 +300,7 @@ export async function parseInputs(text: string): Promise<unknown[][]> {
 
 /** The module of `--task`: a path (relative to the working directory) or a URL. */
 export function taskModule(text: string): string {
-  return /^[a-z][a-z0-9+.-]*:/i.test(text) && !/^[a-z]:[\\/]/i.test(text) ? text : pathToFileURL(resolve(text)).href;
+  return moduleUrl("run advise", text, { name: "--task", relativeTo: process.cwd() });
 }
 
 /** The built-in samples: one CPU-bound workload, one I/O-bound. */
