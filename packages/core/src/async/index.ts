@@ -17,3 +17,4 @@ export { TaskGroup, type TaskGroupOptions } from "./task-group.js";
 export { type TimeoutOptions, timeout, type Work, waitFor } from "./timeout.js";
 export { AdaptiveLimiter, type AdaptiveLimiterOptions, type AdaptiveRunOptions } from "./adaptive-limiter.js";
 export { Batcher, type BatcherAddOptions, type BatcherOptions } from "./batcher.js";
+export { type RateAcquireOptions, RateLimiter, type RateLimiterOptions, type TryAcquireResult } from "./rate-limiter.js";
