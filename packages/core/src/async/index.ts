@@ -18,3 +18,4 @@ export { type TimeoutOptions, timeout, type Work, waitFor } from "./timeout.js";
 export { AdaptiveLimiter, type AdaptiveLimiterOptions, type AdaptiveRunOptions } from "./adaptive-limiter.js";
 export { Batcher, type BatcherAddOptions, type BatcherOptions } from "./batcher.js";
 export { type RateAcquireOptions, RateLimiter, type RateLimiterOptions, type TryAcquireResult } from "./rate-limiter.js";
+export { KeyedLimiter, type KeyedLimiterOptions, type KeyedRunOptions, type LimiterKey } from "./keyed-limiter.js";
