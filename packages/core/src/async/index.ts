@@ -19,3 +19,4 @@ export { AdaptiveLimiter, type AdaptiveLimiterOptions, type AdaptiveRunOptions }
 export { Batcher, type BatcherAddOptions, type BatcherOptions } from "./batcher.js";
 export { type RateAcquireOptions, RateLimiter, type RateLimiterOptions, type TryAcquireResult } from "./rate-limiter.js";
 export { KeyedLimiter, type KeyedLimiterOptions, type KeyedRunOptions, type LimiterKey } from "./keyed-limiter.js";
+export { parseRetryAfter, type RetryOptions, retry } from "./retry.js";
