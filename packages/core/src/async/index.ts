@@ -20,3 +20,4 @@ export { Batcher, type BatcherAddOptions, type BatcherOptions } from "./batcher.
 export { type RateAcquireOptions, RateLimiter, type RateLimiterOptions, type TryAcquireResult } from "./rate-limiter.js";
 export { KeyedLimiter, type KeyedLimiterOptions, type KeyedRunOptions, type LimiterKey } from "./keyed-limiter.js";
 export { parseRetryAfter, type RetryOptions, retry } from "./retry.js";
+export { type ReturnWhen, type WaitForOptions, type WaitResult, type Waitable, wait } from "./wait.js";
