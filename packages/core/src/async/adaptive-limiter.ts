@@ -36,6 +36,13 @@ export interface AdaptiveLimiterOptions {
   beta?: number;
   /** The clock, in milliseconds (inject a simulated one in tests). Default `performance.now`. */
   now?: () => number;
+  /**
+   * Whether a call's error says the service is overloaded (an HTTP 429 or
+   * 503). Such a failure halves the limit at once, as a loss does in TCP:
+   * once per round, since the calls already in flight when it came were sent
+   * under the old limit. Default: no error is an overload.
+   */
+  isOverload?: (error: unknown) => boolean;
 }
 
 /** Options of {@link AdaptiveLimiter.run}. */
@@ -55,7 +62,8 @@ interface Waiter {
  * Waiting calls are served first come, first served, each in its caller's
  * `AsyncLocalStorage` context; an aborted wait leaves the queue at once.
  * Only calls that succeed are latency samples: a failure says nothing
- * reliable about queueing.
+ * reliable about queueing, except an overload error (`isOverload`), which
+ * halves the limit.
  *
  * Python: no stdlib equivalent; the book's concurrency sweep (High
  * Performance Python, Figure 8-3) done live.
@@ -76,6 +84,9 @@ export class AdaptiveLimiter {
   readonly #alpha: number;
   readonly #beta: number;
   readonly #now: () => number;
+  readonly #isOverload: ((error: unknown) => boolean) | undefined;
+  /** Counts the limit's overload cuts: a call started before the last cut does not cut again. */
+  #epoch = 0;
   readonly #waiters = new WaiterList<Waiter>();
   #limit: number;
   #inFlight = 0;
@@ -103,6 +114,8 @@ export class AdaptiveLimiter {
     this.#beta = checkThreshold(action, "beta", opts.beta, Math.max(6, this.#alpha * 2), this.#alpha);
     if (opts.now !== undefined) checkFunction(action, "now", opts.now);
     this.#now = opts.now ?? (() => performance.now());
+    if (opts.isOverload !== undefined) checkFunction(action, "isOverload", opts.isOverload);
+    this.#isOverload = opts.isOverload;
   }
 
   /** The current limit. */
@@ -156,10 +169,12 @@ export class AdaptiveLimiter {
     this.#inFlight++;
     if (this.#inFlight > this.#peakInFlight) this.#peakInFlight = this.#inFlight;
     const started = this.#now();
+    const epoch = this.#epoch;
     let pending: T | PromiseLike<T>;
     try {
       pending = fn(signal);
     } catch (error) {
+      this.#failed(error, epoch);
       this.#done();
       return Promise.reject(error);
     }
@@ -170,10 +185,22 @@ export class AdaptiveLimiter {
         return value as Awaited<T>;
       },
       (error: unknown) => {
+        this.#failed(error, epoch);
         this.#done();
         throw error;
       },
     );
+  }
+
+  /** An overload error from a call started since the last cut halves the limit and starts a new round. */
+  #failed(error: unknown, epoch: number): void {
+    if (this.#isOverload === undefined || epoch !== this.#epoch || !this.#isOverload(error)) return;
+    this.#epoch++;
+    this.#slowStart = false;
+    this.#limit = Math.max(this.#min, this.#limit / 2);
+    this.#samples = 0;
+    this.#rttSum = 0;
+    this.#peakInFlight = this.#inFlight;
   }
 
   #done(): void {

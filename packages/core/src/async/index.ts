@@ -17,3 +17,7 @@ export { TaskGroup, type TaskGroupOptions } from "./task-group.js";
 export { type TimeoutOptions, timeout, type Work, waitFor } from "./timeout.js";
 export { AdaptiveLimiter, type AdaptiveLimiterOptions, type AdaptiveRunOptions } from "./adaptive-limiter.js";
 export { Batcher, type BatcherAddOptions, type BatcherOptions } from "./batcher.js";
+export { type RateAcquireOptions, RateLimiter, type RateLimiterOptions, type TryAcquireResult } from "./rate-limiter.js";
+export { KeyedLimiter, type KeyedLimiterOptions, type KeyedRunOptions, type LimiterKey } from "./keyed-limiter.js";
+export { parseRetryAfter, type RetryOptions, retry } from "./retry.js";
+export { type ReturnWhen, type WaitForOptions, type WaitResult, type Waitable, wait } from "./wait.js";

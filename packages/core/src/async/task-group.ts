@@ -28,6 +28,8 @@ export interface TaskGroupOptions {
  *   failures, as Python ignores `CancelledError` in an `ExceptionGroup`.
  * - When only the outer `signal` cancelled the group, `wait()` rejects with
  *   its reason.
+ * - `cancel()` aborts every task from inside; the group then ends without
+ *   error (only failures other than the cancellation are reported).
  *
  * A task's failure is reported by the group, so the promise `spawn` returns
  * never counts as an unhandled rejection; await it when you want the value.
@@ -53,6 +55,7 @@ export class TaskGroup implements AsyncDisposable {
   readonly #unlisten: () => void;
   #pending = 0;
   #finished = false;
+  #cancelled = false;
   #waiting: Deferred<void> | undefined;
 
   /**
@@ -132,6 +135,33 @@ export class TaskGroup implements AsyncDisposable {
     return this.#waiting.promise;
   }
 
+  /**
+   * Cancels every task of the group: aborts the group's signal with a
+   * {@link CancelledError}. The tasks' rejections caused by it are not
+   * failures, and `wait()` (or leaving the `await using` block) resolves once
+   * they have settled, without error, unless a task failed otherwise. No task
+   * can be spawned afterwards. Calling it again, after the group has finished
+   * or once it is already aborted (by a failure or the outer signal) does
+   * nothing.
+   *
+   * Python: `asyncio.TaskGroup.cancel()` (3.15).
+   *
+   * @example Stop a group of endless tasks
+   * ```ts
+   * import { sleep, TaskGroup } from "juggle-core";
+   *
+   * await using group = new TaskGroup();
+   * for (let i = 0; i < 3; i++) group.spawn((signal) => sleep(60_000, { signal }));
+   * group.cancel(); // leaving the block resolves once the three sleeps have stopped
+   * ```
+   */
+  cancel(): void {
+    // Already aborted (by a failure or the outer signal): that abort decides how the group ends.
+    if (this.#finished || this.#controller.signal.aborted) return;
+    this.#cancelled = true;
+    this.#abort(new CancelledError("Cancelled by TaskGroup.cancel()"));
+  }
+
   /** `await using group = new TaskGroup()` waits for the group when the block ends. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.wait();
@@ -161,7 +191,7 @@ export class TaskGroup implements AsyncDisposable {
     if (this.#failures.length > 0) {
       const n = this.#failures.length;
       waiting.reject(new JuggleAggregateError(this.#failures, `${n} task${n === 1 ? "" : "s"} of the task group failed`));
-    } else if (this.#outer?.aborted) {
+    } else if (this.#outer?.aborted && !this.#cancelled) {
       waiting.reject(this.#outer.reason);
     } else {
       waiting.resolve();

@@ -172,6 +172,30 @@ describe("AdaptiveLimiter", () => {
     assert.equal(await limiter.run(async () => "ok"), "ok");
   });
 
+  it("an overload error halves the limit once per round; other errors leave it", async () => {
+    const overload = Object.assign(new Error("HTTP 429"), { status: 429 });
+    const limiter = new AdaptiveLimiter({
+      min: 2,
+      max: 64,
+      initial: 32,
+      isOverload: (error) => (error as { status?: number }).status === 429,
+    });
+    await assert.rejects(limiter.run(() => Promise.reject(new Error("other"))), { message: "other" });
+    assert.equal(limiter.limit, 32);
+    // Three calls in flight when the service starts refusing: the first 429
+    // halves the limit, the two others were sent under the old limit.
+    const gates = [deferred<void>(), deferred<void>(), deferred<void>()];
+    const calls = gates.map((gate) => limiter.run(() => gate.promise.then(() => Promise.reject(overload))));
+    for (const gate of gates) gate.resolve();
+    for (const call of calls) await assert.rejects(call, overload);
+    assert.equal(limiter.limit, 16);
+    // A call started after the cut cuts again, down to `min` at most.
+    for (let i = 0; i < 5; i++) await assert.rejects(limiter.run(() => Promise.reject(overload)), overload);
+    assert.equal(limiter.limit, 2);
+    assert.equal(limiter.inFlight, 0);
+    assert.throws(() => new AdaptiveLimiter({ isOverload: "429" as never }), { name: "TypeError", message: /'isOverload' must be a function/ });
+  });
+
   it("runs queued calls in their caller's AsyncLocalStorage context", async () => {
     const als = new AsyncLocalStorage<number>();
     const limiter = new AdaptiveLimiter({ min: 1, max: 1 });

@@ -119,6 +119,53 @@ describe("TaskGroup", () => {
     await assert.rejects(group.wait(), (error) => error === reason);
   });
 
+  it("cancel() stops every task and the group ends without error", async () => {
+    const group = new TaskGroup();
+    const reasons: unknown[] = [];
+    const sleeps = [1, 2, 3].map(() =>
+      group.spawn(async (signal) => {
+        try {
+          await sleep(60_000, { signal });
+        } catch (error) {
+          reasons.push(error);
+          throw error;
+        }
+      }),
+    );
+    const finished = group.spawn(() => "done early");
+    assert.equal(await finished, "done early");
+    group.cancel();
+    group.cancel(); // idempotent
+    await group.wait();
+    assert.equal(reasons.length, 3);
+    for (const reason of reasons) assert.ok(reason instanceof CancelledError && reason.code === "ERR_JUGGLE_CANCELLED");
+    for (const task of sleeps) await assert.rejects(task, CancelledError);
+    assert.throws(() => group.spawn(() => 1), { code: "ERR_JUGGLE_TASK_GROUP_CLOSED" });
+  });
+
+  it("cancel() still reports a task's own failure, and does not hide an earlier one", async () => {
+    const group = new TaskGroup();
+    void group.spawn(async (signal) => {
+      await sleep(60_000, { signal }).catch(() => {});
+      throw new Error("cleanup failed");
+    });
+    group.cancel();
+    await assert.rejects(group.wait(), (error: unknown) => {
+      assert.ok(error instanceof JuggleAggregateError);
+      assert.deepEqual(
+        error.errors.map((e: Error) => e.message),
+        ["cleanup failed"],
+      );
+      return true;
+    });
+    const outer = new AbortController();
+    const second = new TaskGroup({ signal: outer.signal });
+    void second.spawn((signal) => sleep(60_000, { signal }));
+    outer.abort(new Error("outer"));
+    second.cancel(); // the outer abort came first and decides
+    await assert.rejects(second.wait(), { message: "outer" });
+  });
+
   it("an AbortError thrown after the group's abort (as fetch throws) is not a failure", async () => {
     const group = new TaskGroup();
     const boom = new Error("boom");

@@ -1,0 +1,349 @@
+/**
+ * `KeyedLimiter`: concurrency and rate limits per key (per host, per tenant).
+ *
+ * Each key has its own FIFO queue, running count and (with `rate`) its own
+ * {@link RateLimiter}, so a slow key never holds back another. Keys that can
+ * start work but are held back by the `total` cap wait in a ring, served
+ * round-robin: a key that starts a task goes to the back, so a key with a
+ * thousand queued tasks takes turns with a key that has one.
+ *
+ *     ring (keys able to start, waiting for `total`):  [ a | b | c ]
+ *     a starts one task -> [ b | c | a ]   (a still has queued tasks)
+ *
+ * A key is *active* while it has running or queued tasks. An idle key is
+ * forgotten at once; with `rate` it is kept until its rate history has run
+ * out (so forgetting it cannot let a burst through), then swept by one
+ * unref'd timer. Memory is bounded by the active keys.
+ *
+ * @module
+ */
+import { checkFunction, checkInteger, checkOptions, checkSignal, describe } from "../internal/validate.js";
+import { WaiterList, type WaiterNode } from "../internal/waiters.js";
+import { Deque } from "../internal/deque.js";
+import { RateLimiter, type RateLimiterOptions } from "./rate-limiter.js";
+import { takeLive, type Waiter } from "./waiter.js";
+
+/** Node's longest timer delay; longer waits re-arm. */
+const TIMER_MAX = 2 ** 31 - 1;
+
+/** A key: a string or a number (not NaN). */
+export type LimiterKey = string | number;
+
+/** Options of {@link KeyedLimiter}. */
+export interface KeyedLimiterOptions {
+  /** Tasks of one key running at once: a positive integer or `Infinity`. */
+  concurrency: number;
+  /** Starts per key per interval (a {@link RateLimiter} per key; sliding window by default). */
+  rate?: RateLimiterOptions;
+  /** Tasks of all keys running at once: a positive integer or `Infinity` (default). */
+  total?: number;
+  /** Active keys (with running or queued tasks) at once; tasks of further keys wait, FIFO. Default `Infinity`. */
+  maxKeys?: number;
+}
+
+/** Options of {@link KeyedLimiter.run}. */
+export interface KeyedRunOptions {
+  /** Aborting it while the task waits rejects with `signal.reason`; once running, `fn` receives it. */
+  signal?: AbortSignal;
+}
+
+type Task = Waiter<void, LimiterKey>;
+
+interface KeyState {
+  readonly key: LimiterKey;
+  readonly queue: WaiterList<Task>;
+  readonly rate: RateLimiter | undefined;
+  running: number;
+  active: boolean;
+  inRing: boolean;
+  cooling: boolean;
+  lastStart: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/**
+ * Runs tasks under limits per key: at most `concurrency` of a key at once,
+ * at most `rate.limit` starts of a key per `rate.interval`, optionally at
+ * most `total` across keys (waiting keys served round-robin) and at most
+ * `maxKeys` keys active at once. Tasks of one key start in FIFO order, each
+ * in its caller's `AsyncLocalStorage` context; an aborted wait leaves its
+ * queue at once.
+ *
+ * Python: no stdlib equivalent (a dict of `asyncio.Semaphore` per host, as
+ * crawlers write by hand). BullMQ: group concurrency and group rate limits
+ * (BullMQ Pro); pg-boss: `groupConcurrency`.
+ *
+ * @example Two requests per host at once, at most 5 per second per host
+ * ```ts
+ * import { KeyedLimiter } from "juggle-core";
+ *
+ * const limiter = new KeyedLimiter({ concurrency: 2, rate: { limit: 5, interval: 1000 }, total: 16 });
+ * const urls = ["http://127.0.0.1:8081/a", "http://127.0.0.1:8082/b", "http://127.0.0.1:8081/c"];
+ * await Promise.all(urls.map((url) => limiter.run(new URL(url).host, (signal) => fetch(url, { signal }))));
+ * console.log(limiter.keys); // 0: idle keys are forgotten once their rate window has passed
+ * ```
+ */
+export class KeyedLimiter {
+  readonly #concurrency: number;
+  readonly #rate: RateLimiterOptions | undefined;
+  readonly #cool: number;
+  readonly #total: number;
+  readonly #maxKeys: number;
+  readonly #keys = new Map<LimiterKey, KeyState>();
+  readonly #ring = new Deque<KeyState>();
+  readonly #admission = new WaiterList<Task>();
+  readonly #cooling = new Set<KeyState>();
+  #sweeper: ReturnType<typeof setTimeout> | undefined;
+  #running = 0;
+  #active = 0;
+  #waiting = 0;
+
+  /**
+   * @throws {TypeError} When an option has the wrong type.
+   * @throws {RangeError} When `concurrency`, `total` or `maxKeys` is not a
+   * positive integer or `Infinity`, or `rate` is invalid (see {@link RateLimiter}).
+   */
+  constructor(options: KeyedLimiterOptions) {
+    const action = "create KeyedLimiter";
+    if (options === undefined) throw new TypeError(`Cannot ${action} as 'options' must be an object: received undefined`);
+    const opts = checkOptions<KeyedLimiterOptions>(action, options);
+    const count = { min: 1, allowInfinity: true };
+    this.#concurrency = checkInteger(action, "concurrency", opts.concurrency, count);
+    this.#total = opts.total === undefined ? Number.POSITIVE_INFINITY : checkInteger(action, "total", opts.total, count);
+    this.#maxKeys = opts.maxKeys === undefined ? Number.POSITIVE_INFINITY : checkInteger(action, "maxKeys", opts.maxKeys, count);
+    if (opts.rate !== undefined) {
+      // Checked once here, so that a per-key RateLimiter never throws later.
+      const probe = new RateLimiter(checkOptions<RateLimiterOptions>(action, opts.rate) as RateLimiterOptions);
+      this.#rate = { ...opts.rate };
+      // How long a key's rate history matters after its last start: a
+      // window, or the time a bucket takes to fill up again.
+      this.#cool =
+        opts.rate.algorithm === "token-bucket" ? Math.ceil((probe.interval * probe.capacity) / probe.limit) : probe.interval;
+    } else {
+      this.#cool = 0;
+    }
+  }
+
+  /** Keys tracked now: active ones, and idle ones whose rate window has not passed yet. */
+  get keys(): number {
+    return this.#keys.size;
+  }
+
+  /** Keys with running or queued tasks. */
+  get active(): number {
+    return this.#active;
+  }
+
+  /** Tasks running now, across keys. */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** Tasks waiting, across keys (including those of keys waiting for `maxKeys`). */
+  get waiting(): number {
+    return this.#waiting;
+  }
+
+  /**
+   * Runs `fn(signal)` once `key`'s limits (and `total`, `maxKeys`) allow.
+   *
+   * @param key The key the task counts against: a string or a number.
+   * @returns What `fn` returns; rejects with what it throws, or with
+   * `signal.reason` when the signal aborts before `fn` starts.
+   * @throws {TypeError} (as a rejection) When `key` is not a string or a
+   * number, or `fn` or `signal` is not what it should be.
+   */
+  run<T>(key: LimiterKey, fn: (signal: AbortSignal | undefined) => T | PromiseLike<T>, options?: KeyedRunOptions): Promise<Awaited<T>> {
+    const action = "run KeyedLimiter.run";
+    let signal: AbortSignal | undefined;
+    try {
+      if ((typeof key !== "string" && typeof key !== "number") || Number.isNaN(key)) {
+        throw new TypeError(`Cannot ${action} as 'key' must be a string or a number: received ${describe(key)}`);
+      }
+      checkFunction(action, "fn", fn);
+      signal = options === undefined ? undefined : checkSignal(action, checkOptions<KeyedRunOptions>(action, options).signal);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    let state = this.#keys.get(key);
+    if (state === undefined || !state.active) {
+      if (this.#active >= this.#maxKeys || this.#admission.length > 0) {
+        return this.#wait(this.#admission, key, signal).then(() => this.#execute(key, fn, signal));
+      }
+      state = this.#activate(key);
+    }
+    if (
+      state.queue.length === 0 &&
+      state.running < this.#concurrency &&
+      this.#running < this.#total &&
+      state.timer === undefined &&
+      (state.rate === undefined || state.rate.tryAcquire().ok)
+    ) {
+      this.#grant(state);
+      return this.#execute(key, fn, signal);
+    }
+    const started = this.#wait(state.queue, key, signal);
+    this.#offer(state);
+    this.#pump();
+    return started.then(() => this.#execute(key, fn, signal));
+  }
+
+  /** Queues a waiter on `list`; an abort removes it and may retire its key. */
+  #wait(list: WaiterList<Task>, key: LimiterKey, signal: AbortSignal | undefined): Promise<void> {
+    this.#waiting++;
+    return new Promise<void>((resolve, reject) => {
+      const task: Task = { resolve, reject, signal, data: key, onAbort: undefined };
+      this.#listen(list, list.push(task), task);
+    });
+  }
+
+  #listen(list: WaiterList<Task>, node: WaiterNode<Task>, task: Task): void {
+    const signal = task.signal;
+    if (signal === undefined) return;
+    task.onAbort = () => {
+      if (!list.remove(node)) return;
+      this.#waiting--;
+      task.reject(signal.reason);
+      const state = this.#keys.get(task.data);
+      if (state !== undefined && list === state.queue) this.#retireIfIdle(state);
+    };
+    signal.addEventListener("abort", task.onAbort, { once: true });
+  }
+
+  #activate(key: LimiterKey): KeyState {
+    let state = this.#keys.get(key);
+    if (state === undefined) {
+      state = {
+        key,
+        queue: new WaiterList<Task>(),
+        rate: this.#rate === undefined ? undefined : new RateLimiter(this.#rate),
+        running: 0,
+        active: false,
+        inRing: false,
+        cooling: false,
+        lastStart: 0,
+        timer: undefined,
+      };
+      this.#keys.set(key, state);
+    } else if (state.cooling) {
+      state.cooling = false;
+      this.#cooling.delete(state);
+    }
+    if (!state.active) {
+      state.active = true;
+      this.#active++;
+    }
+    return state;
+  }
+
+  #grant(state: KeyState): void {
+    state.running++;
+    this.#running++;
+    if (state.rate !== undefined) state.lastStart = Date.now();
+  }
+
+  async #execute<T>(key: LimiterKey, fn: (signal: AbortSignal | undefined) => T | PromiseLike<T>, signal: AbortSignal | undefined): Promise<Awaited<T>> {
+    try {
+      return await fn(signal);
+    } finally {
+      const state = this.#keys.get(key) as KeyState;
+      state.running--;
+      this.#running--;
+      this.#offer(state);
+      this.#retireIfIdle(state);
+      this.#pump();
+    }
+  }
+
+  /** Puts `state` in the ring when it could start a task but for `total`. */
+  #offer(state: KeyState): void {
+    if (state.inRing || state.timer !== undefined || state.queue.length === 0 || state.running >= this.#concurrency) return;
+    state.inRing = true;
+    this.#ring.push(state);
+  }
+
+  /** Starts tasks round-robin over the ring while `total` allows. */
+  #pump(): void {
+    while (this.#running < this.#total && this.#ring.length > 0) {
+      const state = this.#ring.shift() as KeyState;
+      state.inRing = false;
+      if (state.running >= this.#concurrency || state.queue.length === 0) continue;
+      if (state.rate !== undefined) {
+        const attempt = state.rate.tryAcquire();
+        if (!attempt.ok) {
+          state.timer = setTimeout(() => {
+            state.timer = undefined;
+            this.#offer(state);
+            this.#pump();
+          }, Math.min(attempt.retryAfter, TIMER_MAX));
+          continue;
+        }
+      }
+      const task = takeLive(state.queue);
+      if (task === undefined) {
+        this.#retireIfIdle(state);
+        continue;
+      }
+      this.#waiting--;
+      this.#grant(state);
+      task.resolve();
+      this.#offer(state);
+    }
+  }
+
+  /** Forgets an idle key (or lets it cool down), and admits a waiting key in its place. */
+  #retireIfIdle(state: KeyState): void {
+    if (!state.active || state.running > 0 || state.queue.length > 0) return;
+    state.active = false;
+    this.#active--;
+    clearTimeout(state.timer);
+    state.timer = undefined;
+    if (state.rate !== undefined && Date.now() < state.lastStart + this.#cool) {
+      state.cooling = true;
+      this.#cooling.add(state);
+      this.#armSweeper(this.#cool);
+    } else {
+      this.#keys.delete(state.key);
+    }
+    this.#admit();
+  }
+
+  /** Moves tasks of new keys from the admission queue into their keys' queues while `maxKeys` allows. */
+  #admit(): void {
+    let admitted = false;
+    while (this.#admission.length > 0) {
+      const head = this.#admission.peek() as Task;
+      const known = this.#keys.get(head.data);
+      if (this.#active >= this.#maxKeys && known?.active !== true) break;
+      const task = takeLive(this.#admission);
+      if (task === undefined) break;
+      const state = this.#activate(task.data);
+      this.#listen(state.queue, state.queue.push(task), task);
+      this.#offer(state);
+      admitted = true;
+    }
+    if (admitted) this.#pump();
+  }
+
+  #armSweeper(delay: number): void {
+    if (this.#sweeper !== undefined) return;
+    this.#sweeper = setTimeout(() => this.#sweep(), Math.min(Math.max(delay, 1), TIMER_MAX));
+    this.#sweeper.unref();
+  }
+
+  /** Forgets the cooled-down keys; re-arms for the soonest of the rest. */
+  #sweep(): void {
+    this.#sweeper = undefined;
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const state of this.#cooling) {
+      const end = state.lastStart + this.#cool;
+      if (now >= end) {
+        this.#cooling.delete(state);
+        this.#keys.delete(state.key);
+      } else next = Math.min(next, end - now);
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.#armSweeper(next);
+  }
+}
