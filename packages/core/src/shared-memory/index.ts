@@ -11,3 +11,4 @@ export type { SyncWaitOptions, WaitOptions } from "./wait.js";
 export { SharedQueue, type SharedQueueOptions, type TryGetResult, type TryPutResult } from "./shared-queue.js";
 export { Manager, type ManagerOptions } from "./manager.js";
 export { ManagerEvent, ManagerLock, ManagerQueue, ManagerValue } from "./manager-proxies.js";
+export { ProcessQueue, type ProcessQueueOptions, type ProcessQueueTryGet } from "./process-queue.js";

@@ -1,0 +1,277 @@
+/**
+ * A `ProcessQueue` seen from a process other than its owner: one connection
+ * per queue per process, shared by every copy of the queue the process holds.
+ *
+ * Puts are buffered and leave in one write per tick (Python's feeder
+ * thread), also when the process exits. Gets ask the owner for credit: one
+ * item per waiting getter plus `prefetch` items ahead, so a consumer that
+ * takes items quickly finds the next one already here instead of paying a
+ * round trip each. A take is reported to the owner (`TAKE`) before the
+ * getter sees the item, so the owner knows at every moment which items are
+ * taken: if this process dies, the items it held but had not taken go back
+ * to the queue, and a taken item is never delivered twice. Items held while
+ * no getter has asked for one for a moment are handed back (`RELEASE`), so
+ * an idle process (a pool worker between tasks, a consumer that returned
+ * after its poison pill) keeps nothing from the others.
+ *
+ * The connection is unreferenced while no getter waits: holding a queue does
+ * not keep a process alive.
+ *
+ * @internal
+ * @module
+ */
+import { connect, type Socket } from "node:net";
+import { Deque } from "../internal/deque.js";
+import { QueueShutDown } from "../internal/errors.js";
+import type { QueueAddress } from "./process-queue-owner.js";
+import {
+  CLOSE,
+  CLOSED,
+  controlFrame,
+  DRAINED,
+  FrameSplitter,
+  Getters,
+  HELLO,
+  ITEMS,
+  itemsFrame,
+  PUT,
+  RELEASE,
+  RELEASED,
+  splitItems,
+  TAKE,
+} from "./process-queue-wire.js";
+
+/** How long held items may sit with no get before they go back to the owner. */
+const IDLE_MS = 10;
+
+const clients = new Map<string, QueueClient>();
+
+function flushAll(): void {
+  for (const client of clients.values()) client.flush();
+}
+
+/** The client of the queue at `address`, connecting on first use. */
+export function clientFor(address: QueueAddress, prefetch: number): QueueClient {
+  let client = clients.get(address.path);
+  if (client === undefined) {
+    if (clients.size === 0) process.on("exit", flushAll);
+    client = new QueueClient(address, prefetch);
+    clients.set(address.path, client);
+  }
+  return client;
+}
+
+export class QueueClient {
+  readonly #address: QueueAddress;
+  readonly #socket: Socket;
+  readonly #prefetch: number;
+  readonly #buffer = new Deque<Buffer>();
+  readonly #getters = new Getters();
+  /** Credit granted to the owner whose items have not arrived yet. */
+  #owed = 0;
+  /** RELEASE frames sent whose RELEASED has not come back: items before it are stale. */
+  #releasing = 0;
+  #puts: Buffer[] = [];
+  #flushScheduled = false;
+  #closed = false;
+  #ended: Error | undefined;
+  #why = "";
+  #idle: ReturnType<typeof setTimeout> | undefined;
+  #touched = false;
+  #connecting: Promise<void> | undefined;
+
+  constructor(address: QueueAddress, prefetch: number) {
+    this.#address = address;
+    this.#prefetch = prefetch;
+    const socket = connect(address.path);
+    this.#socket = socket;
+    socket.unref();
+    const hello = Buffer.allocUnsafe(5);
+    hello.writeUInt32BE(1 + address.key.length, 0);
+    hello[4] = HELLO;
+    socket.write(Buffer.concat([hello, Buffer.from(address.key)]));
+    const splitter = new FrameSplitter();
+    socket.on("data", (chunk: Buffer) => splitter.push(chunk, (type, payload) => this.#onFrame(type, payload)));
+    socket.on("error", (error) => this.#end(`the connection to its owner failed (${error.message})`));
+    socket.on("close", () => this.#end("its owner is gone"));
+    this.#connecting = new Promise<void>((resolve, reject) => {
+      socket.once("connect", () => {
+        this.#connecting = undefined;
+        resolve();
+      });
+      socket.once("close", () => reject(this.#ended));
+    });
+    this.#connecting.catch(() => {});
+  }
+
+  /** Where the owner listens. */
+  get address(): QueueAddress {
+    return this.#address;
+  }
+
+  /** Items this process may hold ahead of its getters. */
+  get prefetch(): number {
+    return this.#prefetch;
+  }
+
+  /** Whether this process knows the queue is closed. */
+  get closed(): boolean {
+    return this.#closed || this.#ended !== undefined;
+  }
+
+  /**
+   * Buffers a serialized item; it leaves with the tick's other puts. Returns
+   * a promise while the connection is being made (so a producer that exits
+   * right after its puts waits for it), else undefined.
+   */
+  put(item: Buffer): Promise<void> | undefined {
+    if (this.#closed || this.#ended !== undefined) {
+      throw new QueueShutDown(`Cannot put in ProcessQueue as ${this.#ended === undefined ? "it is closed" : this.#why}`);
+    }
+    this.#puts.push(item);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      process.nextTick(() => this.flush());
+    }
+    return this.#connecting;
+  }
+
+  /** Writes the buffered puts now. */
+  flush(): void {
+    this.#flushScheduled = false;
+    if (this.#puts.length === 0 || this.#socket.destroyed) return;
+    this.#socket.write(itemsFrame(PUT, this.#puts));
+    this.#puts = [];
+  }
+
+  /** An item already here, taken (and reported taken); undefined when none is. */
+  take(): Buffer | undefined {
+    const item = this.#buffer.shift();
+    if (item !== undefined) {
+      this.#touched = true;
+      this.#topUp(1, 0);
+      this.#armIdle();
+    }
+    return item;
+  }
+
+  /** `take()` for `tryGet`: also asks for an item when none is here, so a later try may find one. */
+  poll(): Buffer | undefined {
+    const item = this.take();
+    if (item === undefined && this.#ended === undefined) {
+      this.#touched = true;
+      this.#topUp(0, 1);
+      this.#armIdle();
+    }
+    return item;
+  }
+
+  /** The error a get meets when no item is here and none can come, if so. */
+  get finished(): Error | undefined {
+    return this.#ended;
+  }
+
+  /** Waits for an item (the caller tried `take()` first). */
+  wait(timeout: number | null, signal: AbortSignal | undefined): Promise<Buffer> {
+    const got = this.#getters.wait(timeout, signal, () => {
+      if (this.#getters.length === 0) this.#socket.unref();
+      this.#armIdle();
+    });
+    if (this.#getters.length === 1) this.#socket.ref();
+    this.#topUp(0, 0);
+    return got;
+  }
+
+  /** Asks the owner to close the queue; a promise while the connection is being made. */
+  close(): Promise<void> | undefined {
+    this.#closed = true;
+    this.flush();
+    if (!this.#socket.destroyed) this.#socket.write(controlFrame(CLOSE));
+    return this.#connecting;
+  }
+
+  /** Reports `taken` items and asks for what getters and prefetch need, in one frame. */
+  #topUp(taken: number, atLeast: number): void {
+    const have = this.#owed + this.#buffer.length;
+    const want = this.#getters.length + Math.max(this.#prefetch, atLeast);
+    // Refill by halves of the prefetch window, so the owner writes batches,
+    // not one item per take; a waiting getter asks at once.
+    const early = this.#getters.length === 0 && atLeast === 0 && have > this.#prefetch >> 1;
+    const more = early ? 0 : Math.max(0, want - have);
+    if (taken === 0 && more === 0) return;
+    this.#owed += more;
+    // Written now, before the getter sees its item: if this process dies
+    // right after, the owner already knows the item was taken.
+    if (!this.#socket.destroyed) this.#socket.write(controlFrame(TAKE, taken, more));
+  }
+
+  #armIdle(): void {
+    this.#touched = true;
+    if (this.#idle !== undefined || (this.#buffer.length === 0 && this.#owed === 0)) return;
+    this.#idle = setTimeout(() => this.#checkIdle(), IDLE_MS);
+    this.#idle.unref();
+  }
+
+  #checkIdle(): void {
+    this.#idle = undefined;
+    if (this.#getters.length > 0 || (this.#buffer.length === 0 && this.#owed === 0)) return;
+    if (this.#touched) {
+      this.#touched = false;
+      this.#armIdle();
+      this.#touched = false;
+      return;
+    }
+    // Nobody here wants items now: give them back for other processes.
+    this.#buffer.drain();
+    this.#owed = 0;
+    this.#releasing++;
+    if (!this.#socket.destroyed) this.#socket.write(controlFrame(RELEASE));
+  }
+
+  #onFrame(type: number, payload: Buffer): void {
+    switch (type) {
+      case ITEMS: {
+        if (this.#releasing > 0) return; // already back in the owner's queue
+        const items = splitItems(payload);
+        this.#owed -= items.length;
+        let served = 0;
+        for (const item of items) {
+          if (this.#getters.length > 0 && this.#getters.serve(item)) served++;
+          else this.#buffer.push(item);
+        }
+        if (served > 0) this.#topUp(served, 0);
+        this.#armIdle();
+        return;
+      }
+      case RELEASED:
+        this.#releasing--;
+        return;
+      case CLOSED:
+        this.#closed = true;
+        // The answer: puts made before this point reach the owner before it.
+        this.flush();
+        this.#socket.write(controlFrame(CLOSE));
+        return;
+      case DRAINED:
+        this.#closed = true;
+        this.#end("it is closed");
+        this.#socket.end();
+        return;
+      default:
+        this.#socket.destroy();
+        this.#end(`its owner sent an unknown frame type ${type}`);
+    }
+  }
+
+  #end(why: string): void {
+    if (this.#ended !== undefined) return;
+    this.#why = why;
+    this.#ended = new QueueShutDown(`Cannot get from ProcessQueue at ${this.#address.path} as ${why}`);
+    clearTimeout(this.#idle);
+    if (clients.get(this.#address.path) === this) {
+      clients.delete(this.#address.path);
+      if (clients.size === 0) process.off("exit", flushAll);
+    }
+    this.#getters.failAll(this.#ended);
+  }
+}

@@ -1,0 +1,214 @@
+import assert from "node:assert/strict";
+import { fork } from "node:child_process";
+import { existsSync } from "node:fs";
+import { describe, it } from "node:test";
+import { encodeShared } from "../../src/internal/shareable.js";
+import { Process, ProcessPool, tasks } from "../../src/pool/index.js";
+import { ProcessQueue } from "../../src/shared-memory/index.js";
+
+const t = tasks<typeof import("./fixtures/process-queue-tasks.js")>(new URL("./fixtures/process-queue-tasks.js", import.meta.url));
+
+/** The socket file other processes reach `queue` at (sharing it starts the server). */
+function socketOf(queue: ProcessQueue): string {
+  return (encodeShared(queue) as unknown as { state: { address: { path: string } } }).state.address.path;
+}
+
+/** Waits for `p` and checks it ended well. */
+async function joined<T>(p: Process): Promise<T> {
+  await p.join();
+  if (p.error !== undefined) throw p.error;
+  assert.equal(p.exitCode, 0);
+  return p.result as T;
+}
+
+const GET = { timeout: 20_000 }; // a bound for a loaded machine, never reached when things work
+
+describe("ProcessQueue", () => {
+  it("in its own process: FIFO, tryGet unions, close() drains then wakes getters with QueueShutDown", async () => {
+    using q = new ProcessQueue<string>();
+    assert.deepEqual(q.tryGet(), { state: "empty" });
+    await q.put("a");
+    await q.put("b");
+    assert.deepEqual(q.tryGet(), { state: "ok", value: "a" });
+    assert.equal(await q.get(), "b");
+    const waiting = q.get();
+    await q.close();
+    await assert.rejects(waiting, { name: "QueueShutDown", code: "ERR_JUGGLE_QUEUE_SHUT_DOWN" });
+    await assert.rejects(q.put("c"), { name: "QueueShutDown", message: "Cannot put in ProcessQueue as it is closed" });
+    assert.deepEqual(q.tryGet(), { state: "closed" });
+    assert.equal(q.closed, true);
+  });
+
+  it("a get that times out or is aborted takes nothing", async () => {
+    using q = new ProcessQueue<number>();
+    await assert.rejects(q.get({ timeout: 1 }), { name: "TimeoutError" });
+    const controller = new AbortController();
+    const aborted = q.get({ signal: controller.signal });
+    controller.abort(new Error("stop"));
+    await assert.rejects(aborted, { message: "stop" });
+    await q.put(7);
+    assert.equal(await q.get(), 7);
+  });
+
+  it("refuses bad input with errors naming the value", async () => {
+    assert.throws(() => new ProcessQueue({ prefetch: -1 }), {
+      name: "RangeError",
+      message: "Cannot create ProcessQueue as 'prefetch' must be a non-negative integer <= 1048576: received -1",
+    });
+    assert.throws(() => new ProcessQueue({ prefetch: "2" as never }), { name: "TypeError", message: /'prefetch'.*received "2"/ });
+    assert.throws(() => new ProcessQueue(null as never), { name: "TypeError", message: /'options' must be an object: received null/ });
+    using q = new ProcessQueue<unknown>();
+    await assert.rejects(q.put(() => 1), {
+      name: "TypeError",
+      message: "Cannot put item in ProcessQueue as it cannot be sent to another process: received function (anonymous)",
+    });
+    await assert.rejects(q.get({ timeout: -1 }), { name: "RangeError", message: /'timeout'.*received -1/ });
+    await assert.rejects(q.get({ signal: "no" as never }), { name: "TypeError", message: /'signal' must be an AbortSignal: received "no"/ });
+    assert.deepEqual(q.tryGet(), { state: "empty" }, "a refused put put nothing");
+  });
+
+  it("arrives in a child process as a working ProcessQueue; its puts reach the owner in order", async () => {
+    using q = new ProcessQueue<number>();
+    const kind = new Process({ target: t.kindOf, args: [q] });
+    kind.start();
+    assert.equal(await joined(kind), "ProcessQueue");
+    const a = new Process({ target: t.produce, args: [q, 0, 500] });
+    const b = new Process({ target: t.produce, args: [q, 1000, 500] });
+    a.start();
+    b.start();
+    await q.put(5000);
+    const got: number[] = [];
+    for (let i = 0; i < 1001; i++) got.push(await q.get(GET));
+    assert.deepEqual(await Promise.all([joined(a), joined(b)]), [500, 500]);
+    for (const from of [0, 1000]) {
+      const mine = got.filter((n) => n >= from && n < from + 500);
+      assert.deepEqual(mine, Array.from({ length: 500 }, (_, i) => from + i), "each producer's items in its order");
+    }
+    assert.deepEqual(q.tryGet(), { state: "empty" }, "nothing more than was put");
+  });
+
+  it("two consumer processes and the owner take 3,000 items, each exactly once, until their poison pills", async () => {
+    using jobs = new ProcessQueue<number>();
+    using results = new ProcessQueue<[number, number]>();
+    const consumers = [1, 2].map(() => new Process({ target: t.consume, args: [jobs, results, -1] }));
+    for (const c of consumers) c.start();
+    for (let n = 0; n < 3000; n++) await jobs.put(n);
+    const ownerTook: number[] = [];
+    for (let i = 0; i < 100; i++) ownerTook.push(await jobs.get());
+    for (const _ of consumers) await jobs.put(-1);
+    const childTook = await Promise.all(consumers.map((c) => joined<number>(c)));
+    const seen = [...ownerTook];
+    const pids = new Set<number>();
+    for (let i = 0; i < 2900; i++) {
+      const [pid, n] = await results.get(GET);
+      pids.add(pid);
+      seen.push(n);
+    }
+    assert.equal(childTook[0] + childTook[1], 2900);
+    assert.deepEqual(
+      seen.sort((x, y) => x - y),
+      Array.from({ length: 3000 }, (_, i) => i),
+      "every item exactly once",
+    );
+    assert.ok(!pids.has(process.pid));
+  });
+
+  it("close() wakes a getter waiting in a child process with QueueShutDown; a child can close it too", async () => {
+    using jobs = new ProcessQueue<number>();
+    using ready = new ProcessQueue<string>();
+    const child = new Process({ target: t.getOutcome, args: [jobs, ready] });
+    child.start();
+    assert.equal(await ready.get(GET), "waiting");
+    await jobs.close();
+    assert.equal(await joined(child), "QueueShutDown");
+    using other = new ProcessQueue<number>();
+    const waiting = assert.rejects(other.get(), { name: "QueueShutDown" });
+    const closer = new Process({ target: t.closeFromChild, args: [other] });
+    closer.start();
+    assert.equal(await joined(closer), true);
+    await waiting;
+  });
+
+  it("a consumer killed after taking one item loses nothing else: what it held goes back, in order", async () => {
+    using jobs = new ProcessQueue<number>({ prefetch: 16 });
+    using taken = new ProcessQueue<number>();
+    for (let n = 0; n < 10; n++) await jobs.put(n);
+    const child = new Process({ target: t.takeOneAndHang, args: [jobs, taken] });
+    child.start();
+    assert.equal(await taken.get(GET), 0);
+    child.kill();
+    await child.join();
+    const rest: number[] = [];
+    for (let i = 0; i < 9; i++) rest.push(await jobs.get(GET));
+    assert.deepEqual(rest, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(jobs.tryGet(), { state: "empty" }, "the taken item is not delivered twice");
+  });
+
+  it("a consumer killed while its get waits takes nothing: the next item goes to the owner", async () => {
+    using jobs = new ProcessQueue<number>();
+    using ready = new ProcessQueue<string>();
+    const child = new Process({ target: t.getOutcome, args: [jobs, ready] });
+    child.start();
+    assert.equal(await ready.get(GET), "waiting");
+    child.kill();
+    await child.join();
+    await jobs.put(42);
+    assert.equal(await jobs.get(GET), 42);
+  });
+
+  it("as a ProcessPool task argument: a worker that returned hands back the items it held", async () => {
+    using jobs = new ProcessQueue<number>({ prefetch: 16 });
+    for (let n = 0; n < 5; n++) await jobs.put(n);
+    const pool = new ProcessPool({ workers: 1 });
+    try {
+      assert.equal(await pool.submit(t.takeOne, jobs), 0);
+      // The worker lives on, idle, with items 1..4 received but not taken.
+      const rest: number[] = [];
+      for (let i = 0; i < 4; i++) rest.push(await jobs.get(GET));
+      assert.deepEqual(rest, [1, 2, 3, 4]);
+    } finally {
+      pool.close();
+      await pool.join();
+    }
+  });
+
+  it("leaves no socket file and no handle behind once closed and drained", async () => {
+    const before = process.getActiveResourcesInfo().filter((r) => r !== "TTYWrap").length;
+    const q = new ProcessQueue<number>();
+    const path = socketOf(q);
+    assert.ok(existsSync(path));
+    const child = new Process({ target: t.produce, args: [q, 0, 3] });
+    child.start();
+    assert.equal(await joined(child), 3);
+    await q.close();
+    for (let i = 0; i < 3; i++) assert.equal(await q.get(GET), i);
+    await assert.rejects(q.get(), { name: "QueueShutDown" });
+    assert.equal(existsSync(path), false);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(process.getActiveResourcesInfo().filter((r) => r !== "TTYWrap").length, before);
+  });
+
+  it("an owner that exits or throws removes its socket file; a SIGKILLed one's file is swept by the next queue", async () => {
+    const owner = (how: string) => {
+      const child = fork(new URL("./fixtures/process-queue-owner.js", import.meta.url), [how], { stdio: ["ignore", "ignore", "ignore", "ipc"] });
+      const path = new Promise<string>((resolve) => child.once("message", (m) => resolve(m as string)));
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      return { child, path, exited };
+    };
+    for (const how of ["exit", "throw"]) {
+      const o = owner(how);
+      const path = await o.path;
+      await o.exited;
+      assert.equal(existsSync(path), false, `after ${how}`);
+    }
+    const killed = owner("hang");
+    const path = await killed.path;
+    assert.ok(existsSync(path));
+    killed.child.kill("SIGKILL");
+    await killed.exited;
+    assert.ok(existsSync(path), "SIGKILL leaves the file");
+    using next = new ProcessQueue();
+    socketOf(next);
+    assert.equal(existsSync(path), false, "the next queue swept it");
+  });
+});
