@@ -19,7 +19,7 @@ const MAX_LINES = 500;
  */
 const OVERSIZED: Record<string, string> = {
   "packages/lab/src/delay-server.ts": "rebuilt on node:http by the lab issue",
-  "bench/pool.ts": "being reworked for the piscina side-by-side figures of the correctness issue",
+  "bench/pool.ts": "its sections move to files of their own once the correctness issue's pool benchmark changes land",
 };
 
 /** Core folders and the core folders each may import at run time (its own always). */

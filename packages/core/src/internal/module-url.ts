@@ -38,6 +38,16 @@ export interface ModuleUrlOptions {
  * @param value A `URL`, a URL string, or a path.
  * @param options `relativeTo` to accept relative paths.
  * @throws {TypeError} When `value` is not a URL or a usable path.
+ *
+ * Python: no equivalent (Python names modules, juggle locates them by URL).
+ *
+ * @example A backend's worker taking task modules from its command line
+ * ```ts
+ * import { moduleUrl } from "juggle-core/executor";
+ * const modules = ["./tasks.js", "C:\\work\\tasks.js", "file:///srv/tasks.js"].map((m) =>
+ *   moduleUrl("start worker", m, { name: "tasks", relativeTo: process.cwd() }),
+ * );
+ * ```
  */
 export function moduleUrl(action: string, value: unknown, options: ModuleUrlOptions = {}): string {
   const name = options.name ?? "module";

@@ -12,6 +12,13 @@
  * True for promises and other thenables.
  *
  * @param value Anything.
+ *
+ * @example Awaiting only what needs it
+ * ```ts
+ * import { isThenable, runPayload } from "juggle-core/executor";
+ * let value = runPayload(fn, job.kind, job.payload, signal);
+ * if (isThenable(value)) value = await value;
+ * ```
  */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (

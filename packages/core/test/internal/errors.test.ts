@@ -94,6 +94,13 @@ describe("error serialization", () => {
     assert.equal((back as CancelledError).code, "ERR_JUGGLE_CANCELLED");
   });
 
+  it("accepts only codes of the one vocabulary (a type check)", () => {
+    const error = new JuggleError("Cannot go on", "ERR_JUGGLE_NOT_LOCKED");
+    assert.equal(error.code, "ERR_JUGGLE_NOT_LOCKED");
+    // @ts-expect-error: not a JuggleErrorCode
+    assert.equal(new JuggleError("x", "ERR_JUGGLE_SEMAPHORE_OVERFLOW").code, "ERR_JUGGLE_SEMAPHORE_OVERFLOW");
+  });
+
   it("refuses a non-class, and a second class under a registered name", () => {
     assert.throws(() => registerErrorClass((() => {}) as never), { name: "TypeError", message: /must be a class extending Error/ });
     const Impostor = class TimeoutError extends Error {};
