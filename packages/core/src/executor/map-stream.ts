@@ -9,15 +9,20 @@
  *
  * A chunk is outstanding from the moment it is formed until its results are
  * consumed (or, for `map`, until they arrive). `map` over a sync source with a
- * fixed chunk size submits every chunk at once, as Python does.
+ * fixed chunk size submits every chunk at once, as Python does. With
+ * `buffersize`, at most that many items are pulled ahead of the consumer
+ * (chunks are cut to fit). Results wait for the consumer in an
+ * {@link OrderedWindow}, as in the async `map`; an async source is pulled
+ * through a {@link SourcePuller}, so a stop never waits for its next item.
  *
  * @internal
  * @module
  */
-import { Deque } from "../internal/deque.js";
 import { type Deferred, deferred } from "../internal/deferred.js";
+import { OrderedWindow } from "../internal/ordered-window.js";
 import { listenAbort } from "../internal/signal.js";
-import { checkMilliseconds, checkOptions, checkSignal, describe } from "../internal/validate.js";
+import { SourcePuller } from "../internal/source-puller.js";
+import { checkInteger, checkMilliseconds, checkOptions, checkSignal, describe } from "../internal/validate.js";
 import { AutoChunker, checkChunksize, defaultChunksize } from "./chunksize.js";
 import type { MapOptions } from "./executor.js";
 import { type Job, KIND_MAP, KIND_STARMAP } from "./job.js";
@@ -56,7 +61,9 @@ export class MapStream implements AsyncIterableIterator<unknown> {
   readonly #action: string;
   #array: readonly unknown[] | undefined;
   #pos = 0;
-  #iter: Iterator<unknown> | AsyncIterator<unknown> | undefined;
+  #iter: Iterator<unknown> | undefined; // a sync source's
+  #puller: SourcePuller<unknown> | undefined; // an async source's
+  #closing: Promise<unknown> | undefined; // the async source ending after a stop
   #async = false;
   #exhausted = false;
   #pulling = false;
@@ -64,17 +71,16 @@ export class MapStream implements AsyncIterableIterator<unknown> {
   #auto: AutoChunker | undefined;
   #signal: AbortSignal | undefined;
   #timeout = 0;
-  #window = 0;
+  #window = 0; // most chunks outstanding
+  #buffersize = Number.POSITIVE_INFINITY; // most items pulled ahead of the consumer
+  #ahead = 0; // items pulled and not yet consumed (map: not yet arrived)
   #outstanding = 0;
   #nextIndex = 0;
   readonly #inflight = new Set<Job>();
-  // Ordered delivery: chunk results by index; unordered: in arrival order.
-  readonly #byIndex = new Map<number, unknown[] | ChunkError>();
-  readonly #arrived = new Deque<unknown[] | ChunkError>();
-  #emitIndex = 0;
+  // Chunk results (or failures) waiting for the consumer, by chunk index or in arrival order.
+  readonly #results: OrderedWindow<unknown[] | ChunkError>;
   #current: unknown[] | undefined;
   #currentPos = 0;
-  #waiters: (() => void)[] = [];
   #stopped = false;
   #error: ChunkError | undefined;
   #unlisten: (() => void) | undefined;
@@ -99,6 +105,7 @@ export class MapStream implements AsyncIterableIterator<unknown> {
     this.#ordered = ordered;
     this.#action = action;
     this.#collect = collect;
+    this.#results = new OrderedWindow(ordered, noop);
     try {
       host.checkOpen(`${action} task`);
       checkTaskRef(`${action} task`, ref);
@@ -128,17 +135,19 @@ export class MapStream implements AsyncIterableIterator<unknown> {
     if (o.timeout !== undefined) {
       this.#timeout = checkMilliseconds(this.#action, "timeout", o.timeout, { positive: true });
     }
+    if (o.buffersize !== undefined) this.#buffersize = checkInteger(this.#action, "buffersize", o.buffersize, { min: 1 });
     if (items === null || typeof items !== "object") {
       throw new TypeError(`Cannot ${this.#action} as 'items' must be iterable: received ${describe(items)}`);
     }
     if (Array.isArray(items)) {
       this.#array = items;
     } else if (typeof (items as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function") {
-      this.#iter = (items as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+      this.#puller = new SourcePuller((items as AsyncIterable<unknown>)[Symbol.asyncIterator]());
       this.#async = true;
     } else if (typeof (items as Iterable<unknown>)[Symbol.iterator] === "function") {
-      // map() needs every result anyway: like Python, take the whole list (its length gives the chunk size).
-      if (this.#collect !== undefined) this.#array = Array.from(items as Iterable<unknown>);
+      // map() needs every result anyway: like Python, take the whole list (its length gives the chunk size),
+      // unless a buffersize asks for lazy pulling (the source may be endless).
+      if (this.#collect !== undefined && o.buffersize === undefined) this.#array = Array.from(items as Iterable<unknown>);
       else this.#iter = (items as Iterable<unknown>)[Symbol.iterator]();
     } else {
       throw new TypeError(`Cannot ${this.#action} as 'items' must be iterable: received ${describe(items)}`);
@@ -160,15 +169,24 @@ export class MapStream implements AsyncIterableIterator<unknown> {
   // ---- producing chunks ---------------------------------------------------------
 
   #size(): number {
-    if (this.#fixed > 0) return this.#fixed;
-    const remaining = this.#array === undefined ? undefined : this.#array.length - this.#pos;
-    return (this.#auto as AutoChunker).next(remaining, this.#host.concurrency());
+    let size: number;
+    if (this.#fixed > 0) size = this.#fixed;
+    else {
+      const remaining = this.#array === undefined ? undefined : this.#array.length - this.#pos;
+      size = (this.#auto as AutoChunker).next(remaining, this.#host.concurrency());
+    }
+    // A chunk never takes more than the room left in the buffer.
+    return Math.min(size, this.#buffersize - this.#ahead);
+  }
+
+  #room(): boolean {
+    return this.#outstanding < this.#window && this.#ahead < this.#buffersize;
   }
 
   #fill(): void {
     if (this.#pulling || this.#stopped) return;
     try {
-      while (!this.#exhausted && this.#outstanding < this.#window) {
+      while (!this.#exhausted && this.#room()) {
         const size = this.#size();
         const array = this.#array;
         let chunk: unknown[];
@@ -209,12 +227,12 @@ export class MapStream implements AsyncIterableIterator<unknown> {
   async #fillAsync(): Promise<void> {
     this.#pulling = true;
     try {
-      const iter = this.#iter as AsyncIterator<unknown>;
-      while (!this.#exhausted && !this.#stopped && this.#outstanding < this.#window) {
+      const puller = this.#puller as SourcePuller<unknown>;
+      while (!this.#exhausted && !this.#stopped && this.#room()) {
         const size = this.#size();
         const chunk: unknown[] = [];
         while (chunk.length < size) {
-          const r = await iter.next();
+          const r = await puller.pull();
           if (this.#stopped) return;
           if (r.done) {
             this.#exhausted = true;
@@ -233,7 +251,7 @@ export class MapStream implements AsyncIterableIterator<unknown> {
       this.#pulling = false;
     }
     this.#maybeFinish();
-    if (!this.#exhausted && this.#outstanding < this.#window) this.#fill();
+    if (!this.#exhausted && this.#room()) this.#fill();
   }
 
   #checkChunk(chunk: unknown[]): void {
@@ -246,6 +264,7 @@ export class MapStream implements AsyncIterableIterator<unknown> {
   #submit(chunk: unknown[]): void {
     const index = this.#nextIndex++;
     this.#outstanding++;
+    this.#ahead += chunk.length;
     const job = this.#host.newJob(
       this.#ref,
       this.#star ? KIND_STARMAP : KIND_MAP,
@@ -270,12 +289,11 @@ export class MapStream implements AsyncIterableIterator<unknown> {
       this.#chunks[job.tag] = results;
       this.#total += results.length;
       this.#outstanding--;
+      this.#ahead -= job.count;
       this.#fill();
       return;
     }
-    if (this.#ordered) this.#byIndex.set(job.tag, results);
-    else this.#arrived.push(results);
-    this.#wake();
+    this.#results.put(job.tag, results);
   }
 
   #chunkFailed(job: Job, error: unknown): void {
@@ -285,10 +303,7 @@ export class MapStream implements AsyncIterableIterator<unknown> {
       this.#fail(error);
       return;
     }
-    const marker = new ChunkError(error);
-    if (this.#ordered) this.#byIndex.set(job.tag, marker);
-    else this.#arrived.push(marker);
-    this.#wake();
+    this.#results.put(job.tag, new ChunkError(error));
   }
 
   #maybeFinish(): void {
@@ -323,13 +338,13 @@ export class MapStream implements AsyncIterableIterator<unknown> {
     const reason = this.#error?.error ?? new Error("map stopped");
     for (const job of this.#inflight) this.#host.cancelQueued(job, reason);
     this.#inflight.clear();
+    // A pull waiting on the source is released now, not at its next item.
+    if (this.#puller !== undefined) this.#closing = this.#puller.close();
   }
 
+  /** Wakes a consumer waiting in next(): it looks at the state again. */
   #wake(): void {
-    const waiters = this.#waiters;
-    if (waiters.length === 0) return;
-    this.#waiters = [];
-    for (const w of waiters) w();
+    this.#results.end();
   }
 
   // ---- the iterator -------------------------------------------------------------
@@ -339,6 +354,7 @@ export class MapStream implements AsyncIterableIterator<unknown> {
       const current = this.#current;
       if (current !== undefined) {
         const value = current[this.#currentPos++];
+        this.#ahead--;
         if (this.#currentPos >= current.length) {
           this.#current = undefined;
           this.#outstanding--;
@@ -353,36 +369,34 @@ export class MapStream implements AsyncIterableIterator<unknown> {
         return Promise.reject(error);
       }
       if (this.#stopped) return Promise.resolve({ value: undefined, done: true });
-      let got: unknown[] | ChunkError | undefined;
-      if (this.#ordered) {
-        got = this.#byIndex.get(this.#emitIndex);
-        if (got !== undefined) {
-          this.#byIndex.delete(this.#emitIndex);
-          this.#emitIndex++;
-        }
-      } else {
-        got = this.#arrived.shift();
-      }
-      if (got instanceof ChunkError) {
-        this.#error = got;
-        this.#stop();
-        continue;
-      }
-      if (got !== undefined) {
-        if (got.length === 0) {
-          this.#outstanding--;
-          this.#fill();
-          continue;
-        }
-        this.#current = got;
-        this.#currentPos = 0;
+      if (this.#results.ready) {
+        this.#accept(this.#results.take());
         continue;
       }
       if (this.#exhausted && !this.#pulling && this.#outstanding === 0) {
         this.#done();
         return Promise.resolve({ value: undefined, done: true });
       }
-      return new Promise<void>((resolve) => this.#waiters.push(resolve)).then(() => this.next());
+      return this.#results.next().then(this.#arrived);
+    }
+  }
+
+  /** A chunk's results (or failure) reached the consumer waiting in next(), or the run changed state. */
+  readonly #arrived = (step: IteratorResult<unknown[] | ChunkError>): Promise<IteratorResult<unknown>> => {
+    if (!step.done) this.#accept(step.value);
+    return this.next();
+  };
+
+  #accept(got: unknown[] | ChunkError): void {
+    if (got instanceof ChunkError) {
+      this.#error = got;
+      this.#stop();
+    } else if (got.length === 0) {
+      this.#outstanding--;
+      this.#fill();
+    } else {
+      this.#current = got;
+      this.#currentPos = 0;
     }
   }
 
@@ -398,7 +412,8 @@ export class MapStream implements AsyncIterableIterator<unknown> {
       this.#error = undefined;
       this.#wake();
       const iter = this.#iter;
-      if (iter?.return !== undefined) await iter.return();
+      if (iter?.return !== undefined) iter.return();
+      else await this.#closing;
     }
     return { value, done: true };
   }
@@ -407,6 +422,8 @@ export class MapStream implements AsyncIterableIterator<unknown> {
     return this;
   }
 }
+
+function noop(): void {}
 
 function checkStar(action: string, items: readonly unknown[], offset: number): void {
   for (let i = 0; i < items.length; i++) {
