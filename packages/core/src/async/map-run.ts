@@ -286,19 +286,31 @@ export class MapRun implements MapIterable<unknown> {
     const result = this.#settle && ok ? { status: "fulfilled", value } : value;
     if (this.#sink !== undefined) {
       this.#sink[this.#ordered ? index : this.#taken] = result;
-      this.#onTake();
+      this.#consumed();
       return;
     }
     this.#results.put(index, result);
   }
 
-  /** A result went to the consumer (or the output array): wake the parked workers once there is room for them all. */
-  readonly #onTake = (): void => {
+  /**
+   * A result went to the consumer (or the output array): count it, and wake
+   * the parked workers once there is room for them all. A result handed to
+   * a consumer waiting in next() counts a microtask later, once the consumer
+   * has it in hand, and woken workers resume a microtask later too: the
+   * source never sees more than the window of items the consumer has not
+   * received.
+   */
+  readonly #onTake = (served: boolean): void => {
+    if (served) queueMicrotask(this.#consumed);
+    else this.#consumed();
+  };
+
+  readonly #consumed = (): void => {
     this.#taken++;
     if (this.#space !== undefined && this.#next - this.#taken <= this.#wakeAt) {
       const space = this.#space;
       this.#space = undefined;
-      space.resolve();
+      queueMicrotask(space.resolve as () => void);
     }
   };
 

@@ -183,10 +183,12 @@ export class MapStream implements AsyncIterableIterator<unknown> {
     return this.#outstanding < this.#window && this.#ahead < this.#buffersize;
   }
 
+  readonly #fillLater = (): void => this.#fill();
+
   #fill(): void {
     if (this.#pulling || this.#stopped) return;
     try {
-      while (!this.#exhausted && this.#room()) {
+      while (!this.#exhausted && !this.#stopped && this.#room()) {
         const size = this.#size();
         const array = this.#array;
         let chunk: unknown[];
@@ -358,7 +360,11 @@ export class MapStream implements AsyncIterableIterator<unknown> {
         if (this.#currentPos >= current.length) {
           this.#current = undefined;
           this.#outstanding--;
-          this.#fill();
+          // With a buffersize, pull once the consumer has this value in hand
+          // (its promise resolves over several microtasks), so the source never
+          // sees more than buffersize items the consumer has not received.
+          if (this.#buffersize === Number.POSITIVE_INFINITY) this.#fill();
+          else setImmediate(this.#fillLater);
         }
         return Promise.resolve({ value, done: false });
       }

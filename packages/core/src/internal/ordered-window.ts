@@ -32,7 +32,7 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, 
 /** @internal */
 export class OrderedWindow<T> {
   readonly #ordered: boolean;
-  readonly #onTake: () => void;
+  readonly #onTake: (served: boolean) => void;
   #ring: (T | typeof EMPTY)[];
   #mask: number;
   readonly #fifo = new Deque<T>();
@@ -43,10 +43,11 @@ export class OrderedWindow<T> {
 
   /**
    * @param ordered Hand results out by position (`put`'s index) rather than in arrival order.
-   * @param onTake Called after each result handed to the consumer (the engine makes room for more work).
+   * @param onTake Called after each result handed to the consumer (the engine makes room for more
+   *   work); `served` when it went to a consumer waiting in `next()`, whose code has not run yet.
    * @param capacity First size of the ring (a power of two); it grows as results land further ahead.
    */
-  constructor(ordered: boolean, onTake: () => void, capacity = 16) {
+  constructor(ordered: boolean, onTake: (served: boolean) => void, capacity = 16) {
     this.#ordered = ordered;
     this.#onTake = onTake;
     this.#ring = ordered ? new Array<T | typeof EMPTY>(capacity).fill(EMPTY) : [];
@@ -81,6 +82,10 @@ export class OrderedWindow<T> {
 
   /** Takes the next result; only when `ready`. */
   take(): T {
+    return this.#take(false);
+  }
+
+  #take(served: boolean): T {
     let value: T;
     if (this.#ordered) {
       const slot = this.#taken & this.#mask;
@@ -90,7 +95,7 @@ export class OrderedWindow<T> {
       value = this.#fifo.shift() as T;
     }
     this.#taken++;
-    this.#onTake();
+    this.#onTake(served);
     return value;
   }
 
@@ -124,7 +129,7 @@ export class OrderedWindow<T> {
   #serve(): void {
     const waiters = this.#waiters;
     while (waiters.length > 0) {
-      if (this.ready) (waiters.shift() as Deferred<IteratorResult<T>>).resolve({ value: this.take(), done: false });
+      if (this.ready) (waiters.shift() as Deferred<IteratorResult<T>>).resolve({ value: this.#take(true), done: false });
       else if (this.#ended) {
         const waiter = waiters.shift() as Deferred<IteratorResult<T>>;
         this.#end().then(waiter.resolve, waiter.reject);
