@@ -21,11 +21,11 @@
 import { type Deferred, deferred } from "../internal/deferred.js";
 import { OrderedWindow } from "../internal/ordered-window.js";
 import { listenAbort } from "../internal/signal.js";
-import { SourcePuller } from "../internal/source-puller.js";
-import { checkInteger, checkMilliseconds, checkOptions, checkSignal, describe } from "../internal/validate.js";
-import { AutoChunker, checkChunksize, defaultChunksize } from "./chunksize.js";
+import type { SourcePuller } from "../internal/source-puller.js";
+import type { AutoChunker } from "./chunksize.js";
 import type { MapOptions } from "./executor.js";
 import { type Job, KIND_MAP, KIND_STARMAP } from "./job.js";
+import { checkStar, type MapSource, setUpMap } from "./map-setup.js";
 import { checkSendable } from "./sendable.js";
 import { checkTaskRef, type TaskRef } from "./task.js";
 
@@ -50,8 +50,6 @@ class ChunkError {
   constructor(readonly error: unknown) {}
 }
 
-type Source = Iterable<unknown> | AsyncIterable<unknown>;
-
 /** A running map: an async iterator of results, or (collect mode) one promise of them all. */
 export class MapStream implements AsyncIterableIterator<unknown> {
   readonly #host: MapHost;
@@ -64,7 +62,7 @@ export class MapStream implements AsyncIterableIterator<unknown> {
   #iter: Iterator<unknown> | undefined; // a sync source's
   #puller: SourcePuller<unknown> | undefined; // an async source's
   #closing: Promise<unknown> | undefined; // the async source ending after a stop
-  #async = false;
+  #async = false; // the source is an async iterable
   #exhausted = false;
   #pulling = false;
   #fixed = 0;
@@ -92,7 +90,7 @@ export class MapStream implements AsyncIterableIterator<unknown> {
   constructor(
     host: MapHost,
     ref: TaskRef,
-    items: Source,
+    items: MapSource,
     star: boolean,
     options: MapOptions | undefined,
     ordered: boolean,
@@ -110,7 +108,17 @@ export class MapStream implements AsyncIterableIterator<unknown> {
       host.checkOpen(`${action} task`);
       checkTaskRef(`${action} task`, ref);
       this.#action = `${action} task '${ref.name}'`;
-      this.#setup(items, options);
+      const setup = setUpMap(this.#action, items, options, star, collect !== undefined, host.concurrency());
+      this.#array = setup.array;
+      this.#iter = setup.iterator;
+      this.#puller = setup.puller;
+      this.#async = setup.puller !== undefined;
+      this.#fixed = setup.fixed;
+      this.#auto = setup.auto;
+      this.#signal = setup.signal;
+      this.#timeout = setup.timeout;
+      this.#window = setup.window;
+      this.#buffersize = setup.buffersize;
     } catch (error) {
       this.#stopped = true;
       this.#error = new ChunkError(error);
@@ -126,44 +134,6 @@ export class MapStream implements AsyncIterableIterator<unknown> {
       this.#unlisten = listenAbort(this.#signal, (reason) => this.#fail(reason));
     }
     this.#fill();
-  }
-
-  #setup(items: Source, options: MapOptions | undefined): void {
-    const o = checkOptions<MapOptions>(this.#action, options);
-    const chunksize = checkChunksize(this.#action, o.chunksize);
-    this.#signal = checkSignal(this.#action, o.signal);
-    if (o.timeout !== undefined) {
-      this.#timeout = checkMilliseconds(this.#action, "timeout", o.timeout, { positive: true });
-    }
-    if (o.buffersize !== undefined) this.#buffersize = checkInteger(this.#action, "buffersize", o.buffersize, { min: 1 });
-    if (items === null || typeof items !== "object") {
-      throw new TypeError(`Cannot ${this.#action} as 'items' must be iterable: received ${describe(items)}`);
-    }
-    if (Array.isArray(items)) {
-      this.#array = items;
-    } else if (typeof (items as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function") {
-      this.#puller = new SourcePuller((items as AsyncIterable<unknown>)[Symbol.asyncIterator]());
-      this.#async = true;
-    } else if (typeof (items as Iterable<unknown>)[Symbol.iterator] === "function") {
-      // map() needs every result anyway: like Python, take the whole list (its length gives the chunk size),
-      // unless a buffersize asks for lazy pulling (the source may be endless).
-      if (this.#collect !== undefined && o.buffersize === undefined) this.#array = Array.from(items as Iterable<unknown>);
-      else this.#iter = (items as Iterable<unknown>)[Symbol.iterator]();
-    } else {
-      throw new TypeError(`Cannot ${this.#action} as 'items' must be iterable: received ${describe(items)}`);
-    }
-    const workers = this.#host.concurrency();
-    if (this.#array !== undefined) {
-      // Check every item before queueing anything.
-      if (this.#star) checkStar(this.#action, this.#array, 0);
-      else checkSendable(this.#action, "items", this.#array);
-    }
-    if (typeof chunksize === "number") this.#fixed = chunksize;
-    else if (chunksize === undefined && this.#array !== undefined) {
-      this.#fixed = defaultChunksize(this.#array.length, workers);
-    } else this.#auto = new AutoChunker();
-    this.#window =
-      this.#collect !== undefined && this.#fixed > 0 && !this.#async ? Number.POSITIVE_INFINITY : workers * 2 + 1;
   }
 
   // ---- producing chunks ---------------------------------------------------------
@@ -431,23 +401,11 @@ export class MapStream implements AsyncIterableIterator<unknown> {
 
 function noop(): void {}
 
-function checkStar(action: string, items: readonly unknown[], offset: number): void {
-  for (let i = 0; i < items.length; i++) {
-    const args = items[i];
-    if (!Array.isArray(args)) {
-      throw new TypeError(
-        `Cannot ${action} as items[${offset + i}] must be an array of arguments: received ${describe(args)}`,
-      );
-    }
-    checkSendable(action, `items[${offset + i}]`, args);
-  }
-}
-
 /** `map` and `starmap`: every result, in input order. */
 export function mapAll(
   host: MapHost,
   ref: TaskRef,
-  items: Source,
+  items: MapSource,
   star: boolean,
   options: MapOptions | undefined,
 ): Promise<unknown[]> {

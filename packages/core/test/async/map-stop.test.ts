@@ -3,21 +3,10 @@ import { describe, it } from "node:test";
 import { map } from "../../src/async/map.js";
 import { Queue } from "../../src/async/queue.js";
 import { deferred } from "../../src/internal/deferred.js";
+import { bounded } from "./sync-helpers.js";
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/**
- * Settles like `promise`, or rejects once `bound` ms passed without it
- * settling: a hang becomes a failure. The bound is far above any honest
- * delay; nothing here is timed.
- */
-function bounded<T>(promise: Promise<T>, what: string, bound = 5_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle`)), bound);
-  });
-  return Promise.race([promise, hang]).finally(() => clearTimeout(timer));
-}
 
 /** An async generator whose second item comes only when `gate` opens (never, in these tests, before the assertions). */
 function slowSource() {

@@ -2,19 +2,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Queue } from "../../src/async/queue.js";
 import { deferred } from "../../src/internal/deferred.js";
+import { bounded } from "../async/sync-helpers.js";
 import { InlineExecutor } from "../../src/pool/inline-executor.js";
 import { t } from "juggle-testing/conformance";
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Settles like `promise`, or rejects after `bound` ms: a hang becomes a failure (nothing here is timed). */
-function bounded<T>(promise: Promise<T>, what: string, bound = 5_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle`)), bound);
-  });
-  return Promise.race([promise, hang]).finally(() => clearTimeout(timer));
-}
 
 describe("map streams stop promptly while their source waits", () => {
   it("break out of imap() over a generator waiting for its next item returns at once, and the generator is closed", async () => {
