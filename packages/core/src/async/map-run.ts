@@ -111,7 +111,7 @@ export class MapRun implements MapIterable<unknown> {
   }
 
   next(): Promise<IteratorResult<unknown>> {
-    if (!this.#started) this.#start(false);
+    if (!this.#started) this.#start();
     return this.#results.next();
   }
 
@@ -136,13 +136,13 @@ export class MapRun implements MapIterable<unknown> {
       // Sized up front for an array: growing a 200,000-slot array as results
       // arrive costs more than the whole scheduling loop.
       this.#sink = Array.isArray(this.#source) ? new Array((this.#source as unknown[]).length) : [];
-      this.#start(true);
+      this.#start();
       return this.#collected.promise;
     }
     return drain(this);
   }
 
-  #start(_collect: boolean): void {
+  #start(): void {
     this.#started = true;
     if (this.#outer?.aborted) {
       this.#error = this.#outer.reason;

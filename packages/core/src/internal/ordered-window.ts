@@ -59,11 +59,6 @@ export class OrderedWindow<T> {
     return this.#taken;
   }
 
-  /** Whether `end()` or `fail()` was called. */
-  get ended(): boolean {
-    return this.#ended;
-  }
-
   /** Whether the next result (in order when ordered) has arrived. */
   get ready(): boolean {
     return this.#ordered ? this.#ring[this.#taken & this.#mask] !== EMPTY : this.#fifo.length > 0;
@@ -118,12 +113,6 @@ export class OrderedWindow<T> {
   fail(error: unknown): void {
     this.#error = error;
     this.end();
-  }
-
-  /** Drops the results waiting for the consumer (a run stopped by an error does not hand them out). */
-  clear(): void {
-    if (this.#ordered) this.#ring.fill(EMPTY);
-    else this.#fifo.drain();
   }
 
   #serve(): void {

@@ -34,11 +34,6 @@ export class SourcePuller<T> {
     this.#iterator = iterator;
   }
 
-  /** Whether the source ended by itself (done or an error). */
-  get ended(): boolean {
-    return this.#ended;
-  }
-
   /** The next item of the source; `done` once it ended or was closed. Rejects with the source's error. */
   pull(): Promise<IteratorResult<T>> {
     if (this.#closed || this.#ended) return Promise.resolve(DONE);
