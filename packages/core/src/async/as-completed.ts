@@ -6,7 +6,7 @@
 import { CancelledError } from "../internal/errors.js";
 import { Deque } from "../internal/deque.js";
 import { type Deferred, deferred } from "../internal/deferred.js";
-import { listenAbort } from "../internal/signal.js";
+import { listenAbort, ownedController } from "../internal/signal.js";
 import { checkOptions, checkSignal, describe } from "../internal/validate.js";
 import { type GatherResult, startAll } from "./gather.js";
 
@@ -53,7 +53,7 @@ export function asCompleted<const T extends readonly unknown[]>(
 }
 
 class Completions implements AsyncIterableIterator<unknown> {
-  readonly #controller = new AbortController();
+  readonly #controller = ownedController();
   readonly #ready = new Deque<Outcome>();
   readonly #waiters = new Deque<Deferred<IteratorResult<unknown>>>();
   #remaining: number;

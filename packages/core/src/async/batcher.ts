@@ -7,7 +7,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { ExecutorClosedError } from "../internal/errors.js";
 import { Deque } from "../internal/deque.js";
 import { type Deferred, deferred } from "../internal/deferred.js";
-import { listenAbort } from "../internal/signal.js";
+import { listenAbort, ownedController } from "../internal/signal.js";
 import { checkFunction, checkInteger, checkMilliseconds, checkOptions, checkSignal, describe } from "../internal/validate.js";
 
 /** Options of {@link Batcher}. */
@@ -79,7 +79,7 @@ export class Batcher<I, R> implements AsyncDisposable {
   readonly #size: number;
   readonly #delay: number;
   readonly #concurrency: number;
-  readonly #controller = new AbortController();
+  readonly #controller = ownedController();
   readonly #run = AsyncLocalStorage.snapshot();
   readonly #unlisten: () => void;
   #open: Entry<I, R>[] = [];

@@ -4,7 +4,7 @@
  * @module
  */
 import { CancelledError } from "../internal/errors.js";
-import { listenAbort } from "../internal/signal.js";
+import { listenAbort, ownedController } from "../internal/signal.js";
 import { checkOptions, checkSignal, describe } from "../internal/validate.js";
 
 /**
@@ -75,7 +75,7 @@ export function gather(work: Iterable<unknown>, options?: GatherOptions): Promis
   const returnExceptions = opts.returnExceptions === true;
   if (outer?.aborted) return Promise.reject(outer.reason);
 
-  const controller = new AbortController();
+  const controller = ownedController();
   const promises = startAll(work, controller.signal);
   return new Promise<unknown[]>((resolve, reject) => {
     const results = new Array<unknown>(promises.length);

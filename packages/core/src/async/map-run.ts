@@ -5,30 +5,45 @@
  * that pull the next item themselves, exactly like a hand-written loop. No
  * promise is made per item beyond `fn`'s own (an `await` on it), no closure
  * is made per item, and results are put in place: into the output array when
- * collecting, into a ring buffer indexed by the item's position when
- * iterating in order.
+ * collecting, into the ring of an {@link OrderedWindow} indexed by the
+ * item's position when iterating in order.
  *
  *     taken            next (items pulled)
  *       v                v
  *   [ r | _ | r | r | _ ]       ring: slot = index & mask; "_" = still running
  *
  * The consumer takes results from `taken` on; workers stop pulling while
- * `next - taken` reaches the window (twice the concurrency), so a slow
- * consumer stops the pulling and memory stays flat over an endless source.
+ * `next - taken` reaches the window (`buffersize`, by default twice the
+ * concurrency), so a slow consumer stops the pulling and memory stays flat
+ * over an endless source. An async source is pulled through a
+ * {@link SourcePuller}, so a stop never waits for the source's next item.
  *
  * @module
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { CancelledError } from "../internal/errors.js";
-import { Deque } from "../internal/deque.js";
 import { type Deferred, deferred } from "../internal/deferred.js";
-import { listenAbort } from "../internal/signal.js";
+import { OrderedWindow } from "../internal/ordered-window.js";
+import { listenAbort, ownedController } from "../internal/signal.js";
+import { SourcePuller } from "../internal/source-puller.js";
 import type { MapContext, MapIterable } from "./map.js";
 
 /** @internal */
 export type Source<T> = Iterable<T> | AsyncIterable<T>;
 /** @internal */
 export type Fn<T, R> = (item: T, context: MapContext) => R | PromiseLike<R>;
+
+/** @internal How a run is set up (checked by `map`). */
+export interface MapRunSettings {
+  /** Most calls of `fn` in flight. */
+  concurrency: number;
+  /** Most items pulled and not yet taken by the consumer: `buffersize`, or twice the concurrency. */
+  window: number;
+  ordered: boolean;
+  /** Yield `PromiseSettledResult`s (`collectErrors`). */
+  settle: boolean;
+  signal: AbortSignal | undefined;
+}
 
 const EMPTY: unique symbol = Symbol("empty");
 const DONE: IteratorResult<never> = Object.freeze({ value: undefined, done: true }) as IteratorResult<never>;
@@ -38,16 +53,17 @@ export class MapRun implements MapIterable<unknown> {
   readonly #fn: Fn<unknown, unknown>;
   readonly #concurrency: number;
   readonly #window: number; // most items pulled but not yet taken by the consumer
-  #limit: number; // the window, or the ring's size while the ring is smaller
+  readonly #wakeAt: number; // parked workers wake once next - taken is down to this
   readonly #ordered: boolean;
   readonly #settle: boolean;
   readonly #outer: AbortSignal | undefined;
-  readonly #controller = new AbortController();
+  readonly #controller = ownedController();
   readonly #run: <R>(fn: () => R) => R;
   #source: Source<unknown> | undefined;
   readonly #isAsync: boolean;
-  #iterator: Iterator<unknown> | AsyncIterator<unknown> | undefined;
-  #pullTail: Promise<unknown> = Promise.resolve();
+  #iterator: Iterator<unknown> | undefined; // a sync source's
+  #puller: SourcePuller<unknown> | undefined; // an async source's
+  #closing: Promise<unknown> | undefined; // the async source ending after a stop
 
   #started = false;
   #active = 0; // workers alive (+1 while starting them)
@@ -63,32 +79,29 @@ export class MapRun implements MapIterable<unknown> {
   // Collecting: results go straight here.
   #sink: unknown[] | undefined;
   #collected: Deferred<unknown[]> | undefined;
-  // Iterating: a ring by index (ordered) or a FIFO (unordered).
-  #ring: unknown[] = [];
-  #mask = 0;
-  readonly #fifo = new Deque<unknown>();
-  readonly #waiters = new Deque<Deferred<IteratorResult<unknown>>>();
+  // Iterating: results wait for the consumer here.
+  readonly #results: OrderedWindow<unknown>;
   #space: Deferred<void> | undefined; // parked workers wait on it
   #closed: Deferred<void> | undefined; // resolves when the run has finished
 
-  constructor(
-    source: Source<unknown>,
-    isAsync: boolean,
-    fn: Fn<unknown, unknown>,
-    concurrency: number,
-    ordered: boolean,
-    settle: boolean,
-    signal: AbortSignal | undefined,
-  ) {
+  constructor(source: Source<unknown>, isAsync: boolean, fn: Fn<unknown, unknown>, settings: MapRunSettings) {
     this.#source = source;
     this.#isAsync = isAsync;
     this.#fn = fn;
-    this.#concurrency = concurrency;
-    this.#window = concurrency * 2;
-    this.#limit = this.#window;
-    this.#ordered = ordered;
-    this.#settle = settle;
-    this.#outer = signal;
+    this.#window = settings.window;
+    // More workers than places in the window would only park.
+    this.#concurrency = Math.min(settings.concurrency, settings.window);
+    // Wake the parked workers only once there is room for all of them (or
+    // half the window is free, when it is no larger than the concurrency),
+    // so one take does not wake a hundred workers to let one through.
+    this.#wakeAt =
+      this.#window === Number.POSITIVE_INFINITY
+        ? this.#window
+        : Math.max(this.#window - this.#concurrency, Math.floor(this.#window / 2));
+    this.#ordered = settings.ordered;
+    this.#settle = settings.settle;
+    this.#outer = settings.signal;
+    this.#results = new OrderedWindow(settings.ordered, this.#onTake);
     // fn runs in the context of the caller of map(), not of the first next().
     this.#run = AsyncLocalStorage.snapshot();
   }
@@ -98,12 +111,8 @@ export class MapRun implements MapIterable<unknown> {
   }
 
   next(): Promise<IteratorResult<unknown>> {
-    if (!this.#started) this.#start(false);
-    if (this.#ready()) return Promise.resolve({ value: this.#take(), done: false });
-    if (this.#finished) return this.#end();
-    const waiter = deferred<IteratorResult<unknown>>();
-    this.#waiters.push(waiter);
-    return waiter.promise;
+    if (!this.#started) this.#start();
+    return this.#results.next();
   }
 
   /** Leaving the loop early: stop pulling, abort the work in flight, wait for it to settle. */
@@ -111,6 +120,7 @@ export class MapRun implements MapIterable<unknown> {
     if (!this.#started) {
       this.#started = this.#finished = true; // never started: no iterator to close
       this.#source = undefined;
+      this.#results.end();
       return Promise.resolve(DONE);
     }
     this.#stop(EMPTY, new CancelledError("Cancelled by map: the consumer stopped iterating"));
@@ -126,13 +136,13 @@ export class MapRun implements MapIterable<unknown> {
       // Sized up front for an array: growing a 200,000-slot array as results
       // arrive costs more than the whole scheduling loop.
       this.#sink = Array.isArray(this.#source) ? new Array((this.#source as unknown[]).length) : [];
-      this.#start(true);
+      this.#start();
       return this.#collected.promise;
     }
     return drain(this);
   }
 
-  #start(collect: boolean): void {
+  #start(): void {
     this.#started = true;
     if (this.#outer?.aborted) {
       this.#error = this.#outer.reason;
@@ -141,31 +151,34 @@ export class MapRun implements MapIterable<unknown> {
       return;
     }
     this.#unlisten = listenAbort(this.#outer, (reason) => this.#stop(reason, reason));
-    if (!collect && this.#ordered) this.#grow(16);
     const source = this.#source as Source<unknown>;
     this.#active++; // guard: the run cannot finish while workers are being started
     this.#run(() => {
-      if (this.#isAsync) {
-        this.#iterator = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-        this.#active++;
-        void this.#asyncWorker();
-      } else if (Array.isArray(source)) {
+      if (Array.isArray(source)) {
         const n = Math.min(this.#concurrency, source.length);
         for (let i = 0; i < n && !this.#stopped; i++) {
           this.#active++;
           void this.#arrayWorker(source);
         }
         this.#exhausted = true; // nothing to close
-      } else {
-        try {
-          this.#iterator = (source as Iterable<unknown>)[Symbol.iterator]();
-        } catch (error) {
-          this.#stop(error, error);
-        }
-        for (let i = 0; i < this.#concurrency && !this.#stopped && !this.#exhausted; i++) {
-          this.#active++;
-          void this.#syncWorker(this.#iterator as Iterator<unknown>);
-        }
+        return;
+      }
+      try {
+        if (this.#isAsync) this.#puller = new SourcePuller((source as AsyncIterable<unknown>)[Symbol.asyncIterator]());
+        else this.#iterator = (source as Iterable<unknown>)[Symbol.iterator]();
+      } catch (error) {
+        this.#exhausted = true; // no iterator: nothing to close
+        this.#stop(error, error);
+        return;
+      }
+      if (this.#isAsync) {
+        this.#active++;
+        void this.#asyncWorker();
+        return;
+      }
+      for (let i = 0; i < this.#concurrency && !this.#stopped && !this.#exhausted; i++) {
+        this.#active++;
+        void this.#syncWorker(this.#iterator as Iterator<unknown>);
       }
     });
     this.#workerDone();
@@ -175,7 +188,7 @@ export class MapRun implements MapIterable<unknown> {
     const fn = this.#fn;
     const signal = this.#controller.signal;
     while (!this.#stopped) {
-      if (this.#next - this.#taken >= this.#limit && (await this.#park())) continue;
+      if (this.#next - this.#taken >= this.#window && (await this.#park())) continue;
       const index = this.#next;
       if (index >= items.length) break;
       this.#next = index + 1;
@@ -195,7 +208,7 @@ export class MapRun implements MapIterable<unknown> {
     const fn = this.#fn;
     const signal = this.#controller.signal;
     while (!this.#stopped && !this.#exhausted) {
-      if (this.#next - this.#taken >= this.#limit && (await this.#park())) continue;
+      if (this.#next - this.#taken >= this.#window && (await this.#park())) continue;
       let step: IteratorResult<unknown>;
       try {
         step = iterator.next();
@@ -224,16 +237,15 @@ export class MapRun implements MapIterable<unknown> {
   async #asyncWorker(): Promise<void> {
     const fn = this.#fn;
     const signal = this.#controller.signal;
+    const puller = this.#puller as SourcePuller<unknown>;
     while (!this.#stopped && !this.#exhausted) {
       // Pulls under way count as taken places of the window.
-      if (this.#next + this.#pulls - this.#taken >= this.#limit && (await this.#park())) continue;
-      // Pulls are chained: one next() on the source at a time, in order.
+      if (this.#next + this.#pulls - this.#taken >= this.#window && (await this.#park())) continue;
+      // The puller asks the source for one item at a time, in order.
       let step: IteratorResult<unknown>;
       this.#pulls++;
       try {
-        const pending = this.#pullTail.then(this.#pull, this.#pull);
-        this.#pullTail = pending;
-        step = await pending;
+        step = await puller.pull();
         this.#pulls--;
       } catch (error) {
         this.#pulls--;
@@ -241,7 +253,7 @@ export class MapRun implements MapIterable<unknown> {
         this.#stop(error, error);
         break;
       }
-      if (this.#stopped) break; // a DONE from #pull after a stop is not the source's end
+      if (this.#stopped) break; // a DONE from the puller after a stop is not the source's end
       if (step.done) {
         this.#exhausted = true;
         break;
@@ -264,9 +276,6 @@ export class MapRun implements MapIterable<unknown> {
     this.#workerDone();
   }
 
-  readonly #pull = (): Promise<IteratorResult<unknown>> | IteratorResult<unknown> =>
-    this.#stopped || this.#exhausted ? DONE : (this.#iterator as AsyncIterator<unknown>).next();
-
   #failed(index: number, error: unknown): void {
     if (this.#stopped) return; // work aborted by the stop: its rejection is expected
     if (this.#settle) this.#deliver(index, { status: "rejected", reason: error }, false);
@@ -277,79 +286,39 @@ export class MapRun implements MapIterable<unknown> {
     const result = this.#settle && ok ? { status: "fulfilled", value } : value;
     if (this.#sink !== undefined) {
       this.#sink[this.#ordered ? index : this.#taken] = result;
-      this.#taken++;
+      this.#consumed();
       return;
     }
-    if (this.#ordered) this.#ring[index & this.#mask] = result;
-    else this.#fifo.push(result);
-    if (this.#waiters.length > 0) this.#serve();
+    this.#results.put(index, result);
   }
 
-  #ready(): boolean {
-    return this.#ordered ? this.#ring.length > 0 && this.#ring[this.#taken & this.#mask] !== EMPTY : this.#fifo.length > 0;
-  }
+  /**
+   * A result went to the consumer (or the output array): count it, and wake
+   * the parked workers once there is room for them all. A result handed to
+   * a consumer waiting in next() counts a microtask later, once the consumer
+   * has it in hand, and woken workers resume a microtask later too: the
+   * source never sees more than the window of items the consumer has not
+   * received.
+   */
+  readonly #onTake = (served: boolean): void => {
+    if (served) queueMicrotask(this.#consumed);
+    else this.#consumed();
+  };
 
-  #take(): unknown {
-    let value: unknown;
-    if (this.#ordered) {
-      const slot = this.#taken & this.#mask;
-      value = this.#ring[slot];
-      this.#ring[slot] = EMPTY;
-    } else {
-      value = this.#fifo.shift();
-    }
+  readonly #consumed = (): void => {
     this.#taken++;
-    // Wake the parked workers only once there is room for all of them, so
-    // one take does not wake a hundred workers to let one through.
-    if (this.#space !== undefined && this.#next - this.#taken <= this.#window - this.#concurrency) {
+    if (this.#space !== undefined && this.#next - this.#taken <= this.#wakeAt) {
       const space = this.#space;
       this.#space = undefined;
-      space.resolve();
+      queueMicrotask(space.resolve as () => void);
     }
-    return value;
-  }
+  };
 
   /** Waits for the consumer to take a result. Returns true (so the caller loops to re-check). */
   async #park(): Promise<boolean> {
-    // The ordered ring grows (up to the window) before anyone waits.
-    if (this.#limit < this.#window) {
-      this.#grow(this.#ring.length * 2);
-      return true;
-    }
     this.#space ??= deferred<void>();
     await this.#space.promise;
     return true;
-  }
-
-  #grow(capacity: number): void {
-    if (this.#window !== Number.POSITIVE_INFINITY) capacity = Math.min(capacity, 2 ** Math.ceil(Math.log2(this.#window)));
-    if (capacity <= this.#ring.length) return;
-    const old = this.#ring;
-    const oldMask = this.#mask;
-    const ring = new Array<unknown>(capacity).fill(EMPTY);
-    const mask = capacity - 1;
-    for (let i = this.#taken; i < this.#next && old.length > 0; i++) ring[i & mask] = old[i & oldMask];
-    this.#ring = ring;
-    this.#mask = mask;
-    this.#limit = Math.min(this.#window, capacity);
-  }
-
-  #serve(): void {
-    while (this.#waiters.length > 0) {
-      if (this.#ready()) (this.#waiters.shift() as Deferred<IteratorResult<unknown>>).resolve({ value: this.#take(), done: false });
-      else if (this.#finished) {
-        const waiter = this.#waiters.shift() as Deferred<IteratorResult<unknown>>;
-        this.#end().then(waiter.resolve, waiter.reject);
-      } else return;
-    }
-  }
-
-  /** The end of the iteration: the error once, then done. */
-  #end(): Promise<IteratorResult<unknown>> {
-    const error = this.#error;
-    if (error === EMPTY) return Promise.resolve(DONE);
-    this.#error = EMPTY;
-    return Promise.reject(error);
   }
 
   #stop(error: unknown, abortReason: unknown): void {
@@ -358,6 +327,8 @@ export class MapRun implements MapIterable<unknown> {
     this.#error = error;
     this.#unlisten();
     this.#controller.abort(abortReason);
+    // Workers waiting on the source are released now, not at its next item.
+    if (this.#puller !== undefined) this.#closing = this.#puller.close();
     if (this.#space !== undefined) {
       const space = this.#space;
       this.#space = undefined;
@@ -371,34 +342,39 @@ export class MapRun implements MapIterable<unknown> {
 
   #onWorkersDone(): void {
     this.#unlisten();
-    const closing = this.#exhausted ? undefined : this.#closeSource();
+    if (this.#puller === undefined && !this.#exhausted) this.#closeSource();
+    const closing = this.#closing;
     if (closing === undefined) this.#finish();
     else closing.then(this.#finish, this.#finish);
   }
 
-  #closeSource(): Promise<unknown> | undefined {
+  /** Closes a sync source left early (its `return()`), ignoring its errors. */
+  #closeSource(): void {
     const iterator = this.#iterator;
     this.#iterator = undefined;
     this.#source = undefined;
-    if (iterator?.return === undefined) return undefined;
     try {
-      const result = iterator.return();
-      return this.#isAsync ? Promise.resolve(result) : undefined;
+      iterator?.return?.();
     } catch {
-      return undefined;
+      // The run's own outcome is what the caller hears about.
     }
   }
 
   readonly #finish = (): void => {
     this.#finished = true;
     this.#stopped = true;
+    this.#source = undefined;
     if (this.#collected !== undefined) {
       if (this.#error === EMPTY) this.#collected.resolve(this.#sink as unknown[]);
       else this.#collected.reject(this.#error);
       this.#sink = undefined;
+      this.#results.end(); // the outcome went to toArray()
+    } else if (this.#error === EMPTY) {
+      this.#results.end();
     } else {
-      this.#serve();
+      this.#results.fail(this.#error);
     }
+    this.#error = EMPTY;
     this.#closed?.resolve();
   };
 }

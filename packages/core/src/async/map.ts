@@ -24,6 +24,13 @@ export interface MapOptions {
   signal?: AbortSignal;
   /** Yield each outcome as a `PromiseSettledResult` instead of stopping at the first error. */
   collectErrors?: boolean;
+  /**
+   * Most items pulled from the source ahead of the consumer (pulled and not
+   * yet taken by `next()`, or not yet finished with `toArray()`): a positive
+   * integer. Default twice the concurrency. A `buffersize` below
+   * `concurrency` also bounds the calls in flight.
+   */
+  buffersize?: number;
 }
 
 /** The results of {@link map}: iterate them with `for await`, or collect them. */
@@ -32,13 +39,13 @@ export interface MapIterable<R> extends AsyncIterableIterator<R> {
   toArray(): Promise<R[]>;
 }
 
-
 /**
  * Calls `fn(item, { signal, index })` for each item of `source` with at most
  * `concurrency` calls in flight (a limit of N means N in flight when there
  * is work), and yields the results as an async iterable: in input order when
  * `ordered` (the default), else in completion order. `.toArray()` collects
- * them.
+ * them. At most `buffersize` items (default twice the concurrency) are
+ * pulled ahead of the consumer.
  *
  * The source (array, iterable or async iterable) is pulled lazily, only when
  * a worker is free and the consumer keeps up. Nothing runs until the first
@@ -47,16 +54,20 @@ export interface MapIterable<R> extends AsyncIterableIterator<R> {
  * settled the error is thrown (results before it are still yielded). With
  * `collectErrors`, every outcome is yielded instead. Leaving a `for await`
  * loop early aborts the work in flight and closes the source. `fn` runs in
- * the `AsyncLocalStorage` context of the caller of `map`.
+ * the `AsyncLocalStorage` context of the caller of `map`. A stop (an error,
+ * an abort, a `break`) is prompt even while an async source waits for its
+ * next item: the source is asked to end (`return()`) without waiting for
+ * that item.
  *
  * Python: `multiprocessing.Pool.imap` / `imap_unordered` and gevent's
- * `Pool.imap` for coroutines; asyncio's `as_completed` over a bounded set.
+ * `Pool.imap` for coroutines; asyncio's `as_completed` over a bounded set;
+ * `buffersize` is 3.14's `Executor.map(buffersize=)`.
  *
  * @param source An array, iterable or async iterable (items are passed as they are).
  * @param fn The async function to run per item.
- * @param options `{ concurrency = 16, ordered = true, signal, collectErrors = false }`.
+ * @param options `{ concurrency = 16, ordered = true, signal, collectErrors = false, buffersize = 2 * concurrency }`.
  * @throws {TypeError} When `source` is not iterable, `fn` not a function, or an option has the wrong type.
- * @throws {RangeError} When `concurrency` is not a positive integer or `Infinity`.
+ * @throws {RangeError} When `concurrency` is not a positive integer or `Infinity`, or `buffersize` not a positive integer.
  *
  * @example Fetch pages, eight at a time, in order
  * ```ts
@@ -90,7 +101,14 @@ export function map<T, R>(source: Source<T>, fn: Fn<T, R>, options?: MapOptions)
       throw new TypeError(`Cannot ${action} as '${name}' must be a boolean: received ${describe(opts[name])}`);
     }
   }
+  const window = opts.buffersize === undefined ? concurrency * 2 : checkInteger(action, "buffersize", opts.buffersize, { min: 1 });
   const signal = checkSignal(action, opts.signal);
-  return new MapRun(source, isAsync, fn as Fn<unknown, unknown>, concurrency, opts.ordered !== false, opts.collectErrors === true, signal);
+  return new MapRun(source, isAsync, fn as Fn<unknown, unknown>, {
+    concurrency,
+    window,
+    ordered: opts.ordered !== false,
+    settle: opts.collectErrors === true,
+    signal,
+  });
 }
 

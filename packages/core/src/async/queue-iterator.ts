@@ -8,6 +8,7 @@
  * @module
  */
 import { QueueShutDown } from "../internal/errors.js";
+import { anySignal } from "../internal/signal.js";
 
 /** The part of a queue the iterator uses. */
 interface Source<T> {
@@ -26,6 +27,11 @@ export class QueueIterator<T> implements AsyncIterableIterator<T, undefined, und
   readonly #source: Source<T>;
   readonly #signal: AbortSignal | undefined;
   #done = false;
+  // Made when a next() first has to wait: return() withdraws that get(), so
+  // the item a producer puts next stays in the queue instead of going to a
+  // consumer that has left (a map stopped while the queue was idle).
+  #withdraw: AbortController | undefined;
+  #waitSignal: AbortSignal | undefined;
 
   constructor(source: Source<T>, signal: AbortSignal | undefined) {
     this.#source = source;
@@ -41,12 +47,20 @@ export class QueueIterator<T> implements AsyncIterableIterator<T, undefined, und
       this.#done = true;
       return Promise.resolve(DONE);
     }
-    return this.#source.get({ signal: this.#signal }).then((value) => ({ value, done: false }), ended);
+    if (this.#withdraw === undefined) {
+      this.#withdraw = new AbortController();
+      this.#waitSignal = anySignal(this.#signal, this.#withdraw.signal);
+    }
+    return this.#source.get({ signal: this.#waitSignal }).then(
+      (value) => ({ value, done: false }),
+      (error: unknown) => (this.#done && this.#withdraw?.signal.aborted ? DONE : ended(error)),
+    );
   }
 
-  /** Ends the iteration (`break` out of `for await`); takes no item. */
+  /** Ends the iteration (`break` out of `for await`); takes no item, and a next() waiting ends with `done`. */
   return(): Promise<IteratorResult<T, undefined>> {
     this.#done = true;
+    this.#withdraw?.abort();
     return Promise.resolve(DONE);
   }
 

@@ -5,7 +5,7 @@
  */
 import { CancelledError, JuggleAggregateError, JuggleError } from "../internal/errors.js";
 import { type Deferred, deferred } from "../internal/deferred.js";
-import { listenAbort } from "../internal/signal.js";
+import { listenAbort, ownedController } from "../internal/signal.js";
 import { checkFunction, checkOptions, checkSignal } from "../internal/validate.js";
 
 /** Options of {@link TaskGroup}. */
@@ -49,7 +49,7 @@ export interface TaskGroupOptions {
  * ```
  */
 export class TaskGroup implements AsyncDisposable {
-  readonly #controller = new AbortController();
+  readonly #controller = ownedController();
   readonly #failures: unknown[] = [];
   readonly #outer: AbortSignal | undefined;
   readonly #unlisten: () => void;

@@ -4,7 +4,7 @@
  * @module
  */
 import { TimeoutError } from "../internal/errors.js";
-import { listenAbort } from "../internal/signal.js";
+import { listenAbort, ownedController } from "../internal/signal.js";
 import { isThenable } from "../internal/thenable.js";
 import { checkMilliseconds, checkOptions, checkSignal, describe } from "../internal/validate.js";
 
@@ -58,7 +58,7 @@ export function timeout<T>(ms: number, work: Work<T>, options?: TimeoutOptions):
   const signal = checkSignal("run with a timeout", checkOptions<TimeoutOptions>("run with a timeout", options).signal);
   if (signal?.aborted) return Promise.reject(signal.reason);
 
-  const controller = new AbortController();
+  const controller = ownedController();
   return new Promise<Awaited<T>>((resolve, reject) => {
     let done = false;
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -24,6 +24,7 @@
  *
  * @module
  */
+import { listenAbort } from "../internal/signal.js";
 import { checkOptions, checkSignal } from "../internal/validate.js";
 import type { WaiterList, WaiterNode } from "../internal/waiters.js";
 
@@ -33,6 +34,7 @@ export interface Waiter<T, D = undefined> {
   readonly reject: (reason: unknown) => void;
   readonly signal: AbortSignal | undefined;
   readonly data: D;
+  /** Removes the waiter's abort callback (one listener per signal dispatches to every waiter on it). */
   onAbort: (() => void) | undefined;
 }
 
@@ -61,11 +63,9 @@ export function requeue<T, D>(list: WaiterList<Waiter<T, D>>, waiter: Waiter<T, 
   const node: WaiterNode<Waiter<T, D>> = list.push(waiter);
   const signal = waiter.signal;
   if (signal !== undefined) {
-    const onAbort = (): void => {
-      if (list.remove(node)) waiter.reject(signal.reason);
-    };
-    waiter.onAbort = onAbort;
-    signal.addEventListener("abort", onAbort, { once: true });
+    waiter.onAbort = listenAbort(signal, (reason) => {
+      if (list.remove(node)) waiter.reject(reason);
+    });
   }
 }
 
@@ -81,7 +81,7 @@ export function takeLive<T, D>(list: WaiterList<Waiter<T, D>>): Waiter<T, D> | u
     if (waiter === undefined) return undefined;
     const signal = waiter.signal;
     if (signal !== undefined) {
-      signal.removeEventListener("abort", waiter.onAbort as () => void);
+      (waiter.onAbort as () => void)();
       if (signal.aborted) {
         waiter.reject(signal.reason);
         continue;

@@ -33,6 +33,17 @@ export interface MapOptions {
   signal?: AbortSignal;
   /** Milliseconds each chunk may run. */
   timeout?: number;
+  /**
+   * Most items submitted ahead of the consumer: pulled from `items` and whose
+   * results the consumer has not taken yet (`imap`, `imapUnordered`) or that
+   * have not finished yet (`map`, `starmap`). A positive integer; chunks are
+   * cut to fit. With it, `map` over an iterable pulls it lazily instead of
+   * reading it whole first. Default: no bound beyond the executor's own
+   * window (twice the workers, plus one, in chunks).
+   *
+   * Python: 3.14's `Executor.map(buffersize=)`.
+   */
+  buffersize?: number;
 }
 
 /** Python's `AsyncResult`, returned by `applyAsync`. */

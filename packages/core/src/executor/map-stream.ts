@@ -9,18 +9,23 @@
  *
  * A chunk is outstanding from the moment it is formed until its results are
  * consumed (or, for `map`, until they arrive). `map` over a sync source with a
- * fixed chunk size submits every chunk at once, as Python does.
+ * fixed chunk size submits every chunk at once, as Python does. With
+ * `buffersize`, at most that many items are pulled ahead of the consumer
+ * (chunks are cut to fit). Results wait for the consumer in an
+ * {@link OrderedWindow}, as in the async `map`; an async source is pulled
+ * through a {@link SourcePuller}, so a stop never waits for its next item.
  *
  * @internal
  * @module
  */
-import { Deque } from "../internal/deque.js";
 import { type Deferred, deferred } from "../internal/deferred.js";
+import { OrderedWindow } from "../internal/ordered-window.js";
 import { listenAbort } from "../internal/signal.js";
-import { checkMilliseconds, checkOptions, checkSignal, describe } from "../internal/validate.js";
-import { AutoChunker, checkChunksize, defaultChunksize } from "./chunksize.js";
+import type { SourcePuller } from "../internal/source-puller.js";
+import type { AutoChunker } from "./chunksize.js";
 import type { MapOptions } from "./executor.js";
 import { type Job, KIND_MAP, KIND_STARMAP } from "./job.js";
+import { checkStar, type MapSource, setUpMap } from "./map-setup.js";
 import { checkSendable } from "./sendable.js";
 import { checkTaskRef, type TaskRef } from "./task.js";
 
@@ -45,8 +50,6 @@ class ChunkError {
   constructor(readonly error: unknown) {}
 }
 
-type Source = Iterable<unknown> | AsyncIterable<unknown>;
-
 /** A running map: an async iterator of results, or (collect mode) one promise of them all. */
 export class MapStream implements AsyncIterableIterator<unknown> {
   readonly #host: MapHost;
@@ -56,25 +59,26 @@ export class MapStream implements AsyncIterableIterator<unknown> {
   readonly #action: string;
   #array: readonly unknown[] | undefined;
   #pos = 0;
-  #iter: Iterator<unknown> | AsyncIterator<unknown> | undefined;
-  #async = false;
+  #iter: Iterator<unknown> | undefined; // a sync source's
+  #puller: SourcePuller<unknown> | undefined; // an async source's
+  #closing: Promise<unknown> | undefined; // the async source ending after a stop
+  #async = false; // the source is an async iterable
   #exhausted = false;
   #pulling = false;
   #fixed = 0;
   #auto: AutoChunker | undefined;
   #signal: AbortSignal | undefined;
   #timeout = 0;
-  #window = 0;
+  #window = 0; // most chunks outstanding
+  #buffersize = Number.POSITIVE_INFINITY; // most items pulled ahead of the consumer
+  #ahead = 0; // items pulled and not yet consumed (map: not yet arrived)
   #outstanding = 0;
   #nextIndex = 0;
   readonly #inflight = new Set<Job>();
-  // Ordered delivery: chunk results by index; unordered: in arrival order.
-  readonly #byIndex = new Map<number, unknown[] | ChunkError>();
-  readonly #arrived = new Deque<unknown[] | ChunkError>();
-  #emitIndex = 0;
+  // Chunk results (or failures) waiting for the consumer, by chunk index or in arrival order.
+  readonly #results: OrderedWindow<unknown[] | ChunkError>;
   #current: unknown[] | undefined;
   #currentPos = 0;
-  #waiters: (() => void)[] = [];
   #stopped = false;
   #error: ChunkError | undefined;
   #unlisten: (() => void) | undefined;
@@ -86,7 +90,7 @@ export class MapStream implements AsyncIterableIterator<unknown> {
   constructor(
     host: MapHost,
     ref: TaskRef,
-    items: Source,
+    items: MapSource,
     star: boolean,
     options: MapOptions | undefined,
     ordered: boolean,
@@ -99,11 +103,22 @@ export class MapStream implements AsyncIterableIterator<unknown> {
     this.#ordered = ordered;
     this.#action = action;
     this.#collect = collect;
+    this.#results = new OrderedWindow(ordered, noop);
     try {
       host.checkOpen(`${action} task`);
       checkTaskRef(`${action} task`, ref);
       this.#action = `${action} task '${ref.name}'`;
-      this.#setup(items, options);
+      const setup = setUpMap(this.#action, items, options, star, collect !== undefined, host.concurrency());
+      this.#array = setup.array;
+      this.#iter = setup.iterator;
+      this.#puller = setup.puller;
+      this.#async = setup.puller !== undefined;
+      this.#fixed = setup.fixed;
+      this.#auto = setup.auto;
+      this.#signal = setup.signal;
+      this.#timeout = setup.timeout;
+      this.#window = setup.window;
+      this.#buffersize = setup.buffersize;
     } catch (error) {
       this.#stopped = true;
       this.#error = new ChunkError(error);
@@ -121,54 +136,29 @@ export class MapStream implements AsyncIterableIterator<unknown> {
     this.#fill();
   }
 
-  #setup(items: Source, options: MapOptions | undefined): void {
-    const o = checkOptions<MapOptions>(this.#action, options);
-    const chunksize = checkChunksize(this.#action, o.chunksize);
-    this.#signal = checkSignal(this.#action, o.signal);
-    if (o.timeout !== undefined) {
-      this.#timeout = checkMilliseconds(this.#action, "timeout", o.timeout, { positive: true });
-    }
-    if (items === null || typeof items !== "object") {
-      throw new TypeError(`Cannot ${this.#action} as 'items' must be iterable: received ${describe(items)}`);
-    }
-    if (Array.isArray(items)) {
-      this.#array = items;
-    } else if (typeof (items as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function") {
-      this.#iter = (items as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-      this.#async = true;
-    } else if (typeof (items as Iterable<unknown>)[Symbol.iterator] === "function") {
-      // map() needs every result anyway: like Python, take the whole list (its length gives the chunk size).
-      if (this.#collect !== undefined) this.#array = Array.from(items as Iterable<unknown>);
-      else this.#iter = (items as Iterable<unknown>)[Symbol.iterator]();
-    } else {
-      throw new TypeError(`Cannot ${this.#action} as 'items' must be iterable: received ${describe(items)}`);
-    }
-    const workers = this.#host.concurrency();
-    if (this.#array !== undefined) {
-      // Check every item before queueing anything.
-      if (this.#star) checkStar(this.#action, this.#array, 0);
-      else checkSendable(this.#action, "items", this.#array);
-    }
-    if (typeof chunksize === "number") this.#fixed = chunksize;
-    else if (chunksize === undefined && this.#array !== undefined) {
-      this.#fixed = defaultChunksize(this.#array.length, workers);
-    } else this.#auto = new AutoChunker();
-    this.#window =
-      this.#collect !== undefined && this.#fixed > 0 && !this.#async ? Number.POSITIVE_INFINITY : workers * 2 + 1;
-  }
-
   // ---- producing chunks ---------------------------------------------------------
 
   #size(): number {
-    if (this.#fixed > 0) return this.#fixed;
-    const remaining = this.#array === undefined ? undefined : this.#array.length - this.#pos;
-    return (this.#auto as AutoChunker).next(remaining, this.#host.concurrency());
+    let size: number;
+    if (this.#fixed > 0) size = this.#fixed;
+    else {
+      const remaining = this.#array === undefined ? undefined : this.#array.length - this.#pos;
+      size = (this.#auto as AutoChunker).next(remaining, this.#host.concurrency());
+    }
+    // A chunk never takes more than the room left in the buffer.
+    return Math.min(size, this.#buffersize - this.#ahead);
   }
+
+  #room(): boolean {
+    return this.#outstanding < this.#window && this.#ahead < this.#buffersize;
+  }
+
+  readonly #fillLater = (): void => this.#fill();
 
   #fill(): void {
     if (this.#pulling || this.#stopped) return;
     try {
-      while (!this.#exhausted && this.#outstanding < this.#window) {
+      while (!this.#exhausted && !this.#stopped && this.#room()) {
         const size = this.#size();
         const array = this.#array;
         let chunk: unknown[];
@@ -209,12 +199,12 @@ export class MapStream implements AsyncIterableIterator<unknown> {
   async #fillAsync(): Promise<void> {
     this.#pulling = true;
     try {
-      const iter = this.#iter as AsyncIterator<unknown>;
-      while (!this.#exhausted && !this.#stopped && this.#outstanding < this.#window) {
+      const puller = this.#puller as SourcePuller<unknown>;
+      while (!this.#exhausted && !this.#stopped && this.#room()) {
         const size = this.#size();
         const chunk: unknown[] = [];
         while (chunk.length < size) {
-          const r = await iter.next();
+          const r = await puller.pull();
           if (this.#stopped) return;
           if (r.done) {
             this.#exhausted = true;
@@ -233,7 +223,7 @@ export class MapStream implements AsyncIterableIterator<unknown> {
       this.#pulling = false;
     }
     this.#maybeFinish();
-    if (!this.#exhausted && this.#outstanding < this.#window) this.#fill();
+    if (!this.#exhausted && this.#room()) this.#fill();
   }
 
   #checkChunk(chunk: unknown[]): void {
@@ -246,6 +236,7 @@ export class MapStream implements AsyncIterableIterator<unknown> {
   #submit(chunk: unknown[]): void {
     const index = this.#nextIndex++;
     this.#outstanding++;
+    this.#ahead += chunk.length;
     const job = this.#host.newJob(
       this.#ref,
       this.#star ? KIND_STARMAP : KIND_MAP,
@@ -270,12 +261,11 @@ export class MapStream implements AsyncIterableIterator<unknown> {
       this.#chunks[job.tag] = results;
       this.#total += results.length;
       this.#outstanding--;
+      this.#ahead -= job.count;
       this.#fill();
       return;
     }
-    if (this.#ordered) this.#byIndex.set(job.tag, results);
-    else this.#arrived.push(results);
-    this.#wake();
+    this.#results.put(job.tag, results);
   }
 
   #chunkFailed(job: Job, error: unknown): void {
@@ -285,10 +275,7 @@ export class MapStream implements AsyncIterableIterator<unknown> {
       this.#fail(error);
       return;
     }
-    const marker = new ChunkError(error);
-    if (this.#ordered) this.#byIndex.set(job.tag, marker);
-    else this.#arrived.push(marker);
-    this.#wake();
+    this.#results.put(job.tag, new ChunkError(error));
   }
 
   #maybeFinish(): void {
@@ -323,13 +310,13 @@ export class MapStream implements AsyncIterableIterator<unknown> {
     const reason = this.#error?.error ?? new Error("map stopped");
     for (const job of this.#inflight) this.#host.cancelQueued(job, reason);
     this.#inflight.clear();
+    // A pull waiting on the source is released now, not at its next item.
+    if (this.#puller !== undefined) this.#closing = this.#puller.close();
   }
 
+  /** Wakes a consumer waiting in next(): it looks at the state again. */
   #wake(): void {
-    const waiters = this.#waiters;
-    if (waiters.length === 0) return;
-    this.#waiters = [];
-    for (const w of waiters) w();
+    this.#results.end();
   }
 
   // ---- the iterator -------------------------------------------------------------
@@ -339,10 +326,15 @@ export class MapStream implements AsyncIterableIterator<unknown> {
       const current = this.#current;
       if (current !== undefined) {
         const value = current[this.#currentPos++];
+        this.#ahead--;
         if (this.#currentPos >= current.length) {
           this.#current = undefined;
           this.#outstanding--;
-          this.#fill();
+          // With a buffersize, pull once the consumer has this value in hand
+          // (its promise resolves over several microtasks), so the source never
+          // sees more than buffersize items the consumer has not received.
+          if (this.#buffersize === Number.POSITIVE_INFINITY) this.#fill();
+          else setImmediate(this.#fillLater);
         }
         return Promise.resolve({ value, done: false });
       }
@@ -353,36 +345,34 @@ export class MapStream implements AsyncIterableIterator<unknown> {
         return Promise.reject(error);
       }
       if (this.#stopped) return Promise.resolve({ value: undefined, done: true });
-      let got: unknown[] | ChunkError | undefined;
-      if (this.#ordered) {
-        got = this.#byIndex.get(this.#emitIndex);
-        if (got !== undefined) {
-          this.#byIndex.delete(this.#emitIndex);
-          this.#emitIndex++;
-        }
-      } else {
-        got = this.#arrived.shift();
-      }
-      if (got instanceof ChunkError) {
-        this.#error = got;
-        this.#stop();
-        continue;
-      }
-      if (got !== undefined) {
-        if (got.length === 0) {
-          this.#outstanding--;
-          this.#fill();
-          continue;
-        }
-        this.#current = got;
-        this.#currentPos = 0;
+      if (this.#results.ready) {
+        this.#accept(this.#results.take());
         continue;
       }
       if (this.#exhausted && !this.#pulling && this.#outstanding === 0) {
         this.#done();
         return Promise.resolve({ value: undefined, done: true });
       }
-      return new Promise<void>((resolve) => this.#waiters.push(resolve)).then(() => this.next());
+      return this.#results.next().then(this.#arrived);
+    }
+  }
+
+  /** A chunk's results (or failure) reached the consumer waiting in next(), or the run changed state. */
+  readonly #arrived = (step: IteratorResult<unknown[] | ChunkError>): Promise<IteratorResult<unknown>> => {
+    if (!step.done) this.#accept(step.value);
+    return this.next();
+  };
+
+  #accept(got: unknown[] | ChunkError): void {
+    if (got instanceof ChunkError) {
+      this.#error = got;
+      this.#stop();
+    } else if (got.length === 0) {
+      this.#outstanding--;
+      this.#fill();
+    } else {
+      this.#current = got;
+      this.#currentPos = 0;
     }
   }
 
@@ -398,7 +388,8 @@ export class MapStream implements AsyncIterableIterator<unknown> {
       this.#error = undefined;
       this.#wake();
       const iter = this.#iter;
-      if (iter?.return !== undefined) await iter.return();
+      if (iter?.return !== undefined) iter.return();
+      else await this.#closing;
     }
     return { value, done: true };
   }
@@ -408,23 +399,13 @@ export class MapStream implements AsyncIterableIterator<unknown> {
   }
 }
 
-function checkStar(action: string, items: readonly unknown[], offset: number): void {
-  for (let i = 0; i < items.length; i++) {
-    const args = items[i];
-    if (!Array.isArray(args)) {
-      throw new TypeError(
-        `Cannot ${action} as items[${offset + i}] must be an array of arguments: received ${describe(args)}`,
-      );
-    }
-    checkSendable(action, `items[${offset + i}]`, args);
-  }
-}
+function noop(): void {}
 
 /** `map` and `starmap`: every result, in input order. */
 export function mapAll(
   host: MapHost,
   ref: TaskRef,
-  items: Source,
+  items: MapSource,
   star: boolean,
   options: MapOptions | undefined,
 ): Promise<unknown[]> {

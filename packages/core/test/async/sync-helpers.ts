@@ -40,3 +40,16 @@ export function controllerWithFirstListener(first: () => void): AbortController 
   controller.signal.addEventListener("abort", first, { once: true });
   return controller;
 }
+
+/**
+ * Settles like `promise`, or rejects once `bound` ms passed without it
+ * settling: a hang becomes a failure. The bound is far above any honest
+ * delay; nothing is timed with it.
+ */
+export function bounded<T>(promise: Promise<T>, what: string, bound = 5_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle`)), bound);
+  });
+  return Promise.race([promise, hang]).finally(() => clearTimeout(timer));
+}
