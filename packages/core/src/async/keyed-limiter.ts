@@ -75,12 +75,23 @@ interface KeyState {
  *
  * @example Two requests per host at once, at most 5 per second per host
  * ```ts
- * import { KeyedLimiter } from "juggle-core";
+ * import { KeyedLimiter, sleep } from "juggle-core";
  *
  * const limiter = new KeyedLimiter({ concurrency: 2, rate: { limit: 5, interval: 1000 }, total: 16 });
- * const urls = ["http://127.0.0.1:8081/a", "http://127.0.0.1:8082/b", "http://127.0.0.1:8081/c"];
- * await Promise.all(urls.map((url) => limiter.run(new URL(url).host, (signal) => fetch(url, { signal }))));
- * console.log(limiter.keys); // 0: idle keys are forgotten once their rate window has passed
+ * const inFlight = new Map<string, number>();
+ * let peak = 0;
+ * const hosts = ["a.example", "b.example", "a.example", "a.example", "b.example"];
+ * await Promise.all(
+ *   hosts.map((host) =>
+ *     limiter.run(host, async (signal) => {
+ *       inFlight.set(host, (inFlight.get(host) ?? 0) + 1);
+ *       peak = Math.max(peak, inFlight.get(host) ?? 0);
+ *       await sleep(10, { signal }); // stands for fetch(url, { signal })
+ *       inFlight.set(host, (inFlight.get(host) ?? 0) - 1);
+ *     }),
+ *   ),
+ * );
+ * console.log(peak, limiter.active); // 2 0
  * ```
  */
 export class KeyedLimiter {

@@ -69,14 +69,14 @@ interface Entry {
  * `new PQueue({ intervalCap, interval })`, whose fixed windows let up to twice
  * `intervalCap` start within one `interval`; the sliding window here never does.
  *
- * @example Three requests per second
+ * @example Three starts per second
  * ```ts
  * import { RateLimiter } from "juggle-core";
  *
  * const limiter = new RateLimiter({ limit: 3, interval: 1000 });
- * const started: number[] = [];
- * await Promise.all([1, 2, 3, 4].map((n) => limiter.run(() => started.push(n))));
- * console.log(started); // [1, 2, 3, 4]: the fourth one second after the first
+ * const begin = Date.now();
+ * const late = await Promise.all([1, 2, 3, 4].map(() => limiter.run(() => Date.now() - begin >= 1000)));
+ * console.log(late.join(" ")); // false false false true
  * ```
  */
 export class RateLimiter {
