@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { checkFunction, checkInteger, checkOptions, checkSignal, describe } from "../internal/validate.js";
 import { WaiterList, type WaiterNode } from "../internal/waiters.js";
 import { Deque } from "../internal/deque.js";
@@ -129,7 +130,7 @@ export class KeyedLimiter {
       // How long a key's rate history matters after its last start: a
       // window, or the time a bucket takes to fill up again.
       this.#cool =
-        opts.rate.algorithm === "token-bucket" ? Math.ceil((probe.interval * probe.capacity) / probe.limit) : probe.interval;
+        opts.rate.algorithm === "token-bucket" ? Math.ceil((probe.interval * probe.capacity) / probe.limit) : probe.interval + 1;
     } else {
       this.#cool = 0;
     }
@@ -180,7 +181,7 @@ export class KeyedLimiter {
     let state = this.#keys.get(key);
     if (state === undefined || !state.active) {
       if (this.#active >= this.#maxKeys || this.#admission.length > 0) {
-        return this.#wait(this.#admission, key, signal).then(() => this.#execute(key, fn, signal));
+        return this.#wait(this.#admission, key, fn, signal);
       }
       state = this.#activate(key);
     }
@@ -194,17 +195,31 @@ export class KeyedLimiter {
       this.#grant(state);
       return this.#execute(key, fn, signal);
     }
-    const started = this.#wait(state.queue, key, signal);
+    const started = this.#wait(state.queue, key, fn, signal);
     this.#offer(state);
     this.#pump();
-    return started.then(() => this.#execute(key, fn, signal));
+    return started;
   }
 
-  /** Queues a waiter on `list`; an abort removes it and may retire its key. */
-  #wait(list: WaiterList<Task>, key: LimiterKey, signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * Queues a task on `list`; an abort removes it and may retire its key.
+   * When granted, `fn` starts in that same tick (not a promise reaction
+   * later, when a busy process may have let the clock move on), in the
+   * caller's AsyncLocalStorage context.
+   */
+  #wait<T>(
+    list: WaiterList<Task>,
+    key: LimiterKey,
+    fn: (signal: AbortSignal | undefined) => T | PromiseLike<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<Awaited<T>> {
     this.#waiting++;
-    return new Promise<void>((resolve, reject) => {
-      const task: Task = { resolve, reject, signal, data: key, onAbort: undefined };
+    const resume = AsyncLocalStorage.snapshot();
+    return new Promise<Awaited<T>>((resolve, reject) => {
+      const start = (): void => {
+        resume(() => this.#execute(key, fn, signal)).then(resolve, reject);
+      };
+      const task: Task = { resolve: start, reject, signal, data: key, onAbort: undefined };
       this.#listen(list, list.push(task), task);
     });
   }
