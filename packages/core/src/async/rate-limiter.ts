@@ -65,9 +65,10 @@ function call<T>(fn: (signal: AbortSignal | undefined) => T | PromiseLike<T>, si
 
 const OK: TryAcquireResult = Object.freeze({ ok: true });
 
+/** The starts of one millisecond: a burst is one entry, not one per start. */
 interface Entry {
   readonly at: number;
-  readonly cost: number;
+  cost: number;
 }
 
 /**
@@ -296,7 +297,9 @@ export class RateLimiter {
     if (cost === 0) return;
     if (this.#bucket) this.#tokens -= cost * this.#interval;
     else {
-      this.#log.push({ at: this.#clock, cost });
+      const last = this.#log.peekBack();
+      if (last !== undefined && last.at === this.#clock) last.cost += cost;
+      else this.#log.push({ at: this.#clock, cost });
       this.#used += cost;
     }
   }
