@@ -13,6 +13,10 @@
  *    (target ≥ 90%).
  * 3. Latency of one round trip (submit, await, repeat): raw BullMQ
  *    (add + completed event) vs `RedisPool.submit`.
+ * 4. Per-key limits: N no-op jobs, one per item, without keys and with a key
+ *    per item (16 keys, `keys: { concurrency: 4 }`: room for the worker's 8
+ *    at once, so the limit itself never holds a job back); jobs/s and the
+ *    cost of the Lua slot scripts.
  *
  * Where RedisPool pays more than raw BullMQ per unchunked job: each job
  * carries a task reference and an encoded payload, and the pool's shared
@@ -53,7 +57,7 @@ const PREFIX = "bench";
 
 const tasksUrl = new URL("./fixtures/distributed-tasks.js", import.meta.url);
 const t = tasks<typeof import("./fixtures/distributed-tasks.js")>(tasksUrl);
-const cli = fileURLToPath(new URL("../src/lab/cli.js", import.meta.url));
+const cli = fileURLToPath(new URL("../../packages/redis/dist/src/cli.js", import.meta.url));
 const rawWorker = fileURLToPath(new URL("./fixtures/bullmq-worker.js", import.meta.url));
 
 const median = (values: number[]): number => {
@@ -195,6 +199,27 @@ try {
   }
   await raw.close();
   await pool.terminate();
+
+  // ---- 4. per-key limits (the same worker) ---------------------------------------------
+  console.log(`\n4. ${fmt(N)} no-op jobs, one per item, with and without keys (16 keys, concurrency 4 per key)`);
+  const keyed = new RedisPool({ connection: redis.url, queue: "overhead", prefix: PREFIX, keys: { concurrency: 4 } });
+  await keyed.ready();
+  const keySides: Record<string, () => Promise<unknown>> = {
+    "without keys": () => keyed.map(t.noop, items, { chunksize: 1 }),
+    "with a key per item": () => keyed.map(t.noop, items, { key: (_item, i) => i % 16 }),
+  };
+  await keyed.map(t.noop, items.slice(0, 200), { key: (_item, i) => i % 16 }); // warm-up
+  const keySamples: Record<string, number[]> = { "without keys": [], "with a key per item": [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? Object.keys(keySides) : Object.keys(keySides).reverse();
+    for (const name of order) keySamples[name]?.push(await time(keySides[name] as () => Promise<unknown>));
+  }
+  const plainMs = median(keySamples["without keys"] ?? []);
+  for (const [name, values] of Object.entries(keySamples)) {
+    const ms = median(values);
+    console.log(`  ${name.padEnd(30)} ${fmt(ms).padStart(7)} ms  ${fmt((N / ms) * 1000).padStart(9)} jobs/s  time ${fmt(ms / plainMs, 2)}x without keys`);
+  }
+  await keyed.terminate();
   for (const child of children.splice(0)) await stopProcess(child);
 
   // ---- 2. CPU-bound --------------------------------------------------------------------

@@ -23,6 +23,7 @@ import {
   type SignalSource,
   serializeError,
 } from "juggle-core/executor";
+import type { KeyLimitsData } from "./key-limits.js";
 import { DEFAULT_MAX_PAYLOAD_BYTES, decode, encode, encodeResults, type ResultRecord } from "./payload.js";
 
 /** The data of one job, as stored in Redis (short keys: it is stored per job). */
@@ -37,6 +38,10 @@ export interface JobData {
   t?: number;
   /** Largest encoded result, in bytes. */
   x?: number;
+  /** The job's key, when the pool limits keys (`key-limits.ts`). */
+  k?: string;
+  /** The key's limits: `[concurrency, rate limit, rate interval]`. */
+  kl?: KeyLimitsData;
 }
 
 const MARK = "\n[juggle-error:";

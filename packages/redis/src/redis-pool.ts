@@ -25,6 +25,8 @@ import {
 } from "juggle-core/executor";
 import { connectionSpec, createClient, DEFAULT_CONNECT_TIMEOUT, probe, type RedisConnection } from "./connection.js";
 import type { JobData, JobResult } from "./job.js";
+import { keyedArgs, keyedMap, type RedisMapOptions, type RedisRunOptions, refuseKey } from "./keyed-calls.js";
+import { checkKeyLimits, type KeyLimitsData, type KeyLimitsOptions } from "./key-limits.js";
 import { DEFAULT_MAX_PAYLOAD_BYTES, decodeResults, encodeArguments } from "./payload.js";
 import { abortChannel, DEFAULT_PREFIX, DEFAULT_QUEUE, DEFAULT_RESULT_TTL_SECONDS } from "./settings.js";
 import { JobTracker, type Outcome } from "./tracker.js";
@@ -66,6 +68,8 @@ export interface RedisPoolOptions {
   resultTtl?: number;
   /** Records each job's queue, start and end times and worker. */
   trace?: TraceRecorder;
+  /** Limits per key across every producer and worker (`KeyLimitsOptions`); jobs get keys from `run`/`map`'s `key`. */
+  keys?: KeyLimitsOptions;
 }
 
 interface Settings {
@@ -78,6 +82,7 @@ interface Settings {
   maxPayloadBytes: number;
   reconcileInterval: number;
   resultTtl: number;
+  keys: KeyLimitsData | undefined;
 }
 
 interface Connected {
@@ -162,6 +167,8 @@ export class RedisPool extends BaseExecutor {
   #shutdown: Promise<void> | undefined;
   readonly #abandoning = new Set<Promise<void>>();
   readonly #workers = new Map<string, { tasks: number; busy: number; since: number }>();
+  /** The key of a keyed call, by its own copy of the argument list (the job's payload). */
+  readonly #keyOf = new WeakMap<unknown[], string>();
 
   /**
    * @throws {TypeError | RangeError} On a bad option (nothing connects until the first call).
@@ -187,6 +194,7 @@ export class RedisPool extends BaseExecutor {
       maxPayloadBytes: checkInteger(ACTION, "maxPayloadBytes", o.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, { min: 64 }),
       reconcileInterval: checkMilliseconds(ACTION, "reconcileInterval", o.reconcileInterval ?? 1000, { min: 10 }),
       resultTtl: checkInteger(ACTION, "resultTtl", o.resultTtl ?? DEFAULT_RESULT_TTL_SECONDS, { min: 1 }),
+      keys: checkKeyLimits(ACTION, o.keys),
     };
   }
 
@@ -274,6 +282,8 @@ export class RedisPool extends BaseExecutor {
     const data: JobData = { m: job.ref.module, n: job.ref.name, p };
     if (timeout !== undefined) data.t = timeout;
     if (this.#settings.maxPayloadBytes !== DEFAULT_MAX_PAYLOAD_BYTES) data.x = this.#settings.maxPayloadBytes;
+    const key = job.kind === KIND_CALL ? this.#keyOf.get(job.payload) : undefined;
+    if (key !== undefined) Object.assign(data, { k: key, kl: this.#settings.keys });
     const id = this.#jobId(job);
     this.#sent.set(id, job);
     this.#outgoing.push({ job, id, data });
@@ -425,11 +435,21 @@ export class RedisPool extends BaseExecutor {
 
   // ---- the pool's defaults (chunk size, timeout) ---------------------------------
 
-  override map<F extends TaskFn>(task: TaskRef<F>, items: Items<Parameters<F>[0]>, options?: MapOptions): Promise<Result<F>[]> {
+  override map<F extends TaskFn>(
+    task: TaskRef<F>,
+    items: Items<Parameters<F>[0]>,
+    options?: RedisMapOptions<Parameters<F>[0]>,
+  ): Promise<Result<F>[]> {
+    if (options?.key !== undefined) return keyedMap<F, Parameters<F>[0]>(this, task, items, options, (item) => [item] as Parameters<F>);
     return super.map(task, items, this.#mapOptions(options));
   }
 
-  override starmap<F extends TaskFn>(task: TaskRef<F>, items: Items<Parameters<F>>, options?: MapOptions): Promise<Result<F>[]> {
+  override starmap<F extends TaskFn>(
+    task: TaskRef<F>,
+    items: Items<Parameters<F>>,
+    options?: RedisMapOptions<Parameters<F>>,
+  ): Promise<Result<F>[]> {
+    if (options?.key !== undefined) return keyedMap<F, Parameters<F>>(this, task, items, options, (item) => item);
     return super.starmap(task, items, this.#mapOptions(options));
   }
 
@@ -438,6 +458,7 @@ export class RedisPool extends BaseExecutor {
     items: Items<Parameters<F>[0]>,
     options?: MapOptions,
   ): AsyncIterableIterator<Result<F>> {
+    refuseKey(`imap task '${task?.name}'`, options);
     return super.imap(task, items, this.#mapOptions(options));
   }
 
@@ -446,11 +467,19 @@ export class RedisPool extends BaseExecutor {
     items: Items<Parameters<F>[0]>,
     options?: MapOptions,
   ): AsyncIterableIterator<Result<F>> {
+    refuseKey(`imapUnordered task '${task?.name}'`, options);
     return super.imapUnordered(task, items, this.#mapOptions(options));
   }
 
-  override run<F extends TaskFn>(task: TaskRef<F>, args: Parameters<F>, options?: RunOptions): Promise<Result<F>> {
-    return super.run(task, args, this.#withDefaults(options, false));
+  /** `run`, with an optional `key` (see the pool's `keys` option). */
+  override run<F extends TaskFn>(task: TaskRef<F>, args: Parameters<F>, options?: RedisRunOptions): Promise<Result<F>> {
+    let own = args;
+    try {
+      if (options?.key !== undefined) own = keyedArgs(`run task '${task?.name}'`, args, options.key, this.#settings.keys, this.#keyOf);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return super.run(task, own, this.#withDefaults(options, false));
   }
 
   #mapOptions(options: MapOptions | undefined): MapOptions | undefined {

@@ -5,12 +5,13 @@
  * @module
  */
 import { hostname } from "node:os";
-import { type Job, Worker } from "bullmq";
+import { DelayedError, type Job, Worker } from "bullmq";
 import { checkInteger, checkMilliseconds, checkOptions, checkTypeStripping, describe, moduleUrl } from "juggle-core/executor";
 import type { Redis } from "ioredis";
 import { CancelledError, ThreadPool, task } from "juggle-core";
 import { bullConnection, connectionSpec, createClient, DEFAULT_CONNECT_TIMEOUT, probe, type RedisConnection } from "./connection.js";
 import { isFailure, JobAbort, type JobData, runJob, toFailure } from "./job.js";
+import { KeySlots } from "./key-limits.js";
 import type { runJobInThread } from "./thread-task.js";
 import {
   DEFAULT_LOCK_DURATION,
@@ -79,6 +80,7 @@ export class RedisWorker implements AsyncDisposable {
   readonly #log: ((line: string) => void) | undefined;
   readonly #subscriber: Redis;
   readonly #pool: ThreadPool | undefined;
+  readonly #closeSlots: () => Promise<void> | undefined;
   #completed = 0;
   #failed = 0;
   #closing: Promise<void> | undefined;
@@ -89,8 +91,10 @@ export class RedisWorker implements AsyncDisposable {
     log: ((line: string) => void) | undefined,
     subscriber: Redis,
     pool: ThreadPool | undefined,
+    closeSlots: () => Promise<void> | undefined,
   ) {
     this.#worker = worker;
+    this.#closeSlots = closeSlots;
     this.#pool = pool;
     this.#subscriber = subscriber;
     this.name = name;
@@ -164,13 +168,28 @@ export class RedisWorker implements AsyncDisposable {
     // Jobs run on the main thread, or in a juggle ThreadPool (one job per
     // thread at a time); either way the main thread renews the locks.
     const pool = threads > 0 ? new ThreadPool({ workers: threads }) : undefined;
+    // Per-key limits (jobs with a key): on a connection of their own, made at the first keyed job.
+    let slots: KeySlots | undefined;
     const threadTask = task<typeof runJobInThread>(new URL("./thread-task.js", import.meta.url), "runJobInThread");
     const worker = new Worker(
       queue,
-      async (job: Job<JobData>) => {
+      async (job: Job<JobData>, token?: string) => {
+        const id = job.id ?? "";
+        const key = job.data.k;
+        let release: (() => Promise<void>) | undefined;
+        if (key !== undefined && job.data.kl !== undefined) {
+          slots ??= new KeySlots(createClient(spec, { maxRetriesPerRequest: null }), prefix, queue, lockDuration);
+          const wait = await slots.acquire(id, key, job.data.kl);
+          if (wait > 0) {
+            // No room for the key: wait in BullMQ's delayed set (not a
+            // failure, no attempt used), leaving this worker to other jobs.
+            await job.moveToDelayed(Date.now() + wait, token);
+            throw new DelayedError();
+          }
+          release = slots.hold(id, key);
+        }
         // The job's signal is made only if its task asks for it (taskSignal()).
         const controller = new JobAbort();
-        const id = job.id ?? "";
         running.set(id, controller);
         try {
           if (pool !== undefined) return await pool.run(threadTask, [job.data, modules, name], { signal: controller.signal });
@@ -181,11 +200,12 @@ export class RedisWorker implements AsyncDisposable {
           throw isFailure(error) ? error : toFailure(error);
         } finally {
           running.delete(id);
+          await release?.().catch(() => {});
         }
       },
       { ...common, concurrency: pool === undefined ? concurrency : threads },
     );
-    const self = new RedisWorker(worker, name, log, subscriber, pool);
+    const self = new RedisWorker(worker, name, log, subscriber, pool, () => slots?.close());
     worker.on("error", (error) => log?.(`worker ${name}: Redis error: ${error.message}`));
     worker.on("completed", (job) => {
       self.#completed++;
@@ -219,6 +239,7 @@ export class RedisWorker implements AsyncDisposable {
       this.#log?.(`worker ${this.name} ${force ? "stopping now" : "finishing its running jobs"}`);
       this.#closing = this.#worker.close(force).then(async () => {
         await this.#subscriber.quit().catch(() => this.#subscriber.disconnect());
+        await this.#closeSlots();
         if (force) await this.#pool?.terminate();
         else {
           this.#pool?.close();

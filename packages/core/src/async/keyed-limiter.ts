@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { checkFunction, checkInteger, checkOptions, checkSignal, describe } from "../internal/validate.js";
 import { WaiterList, type WaiterNode } from "../internal/waiters.js";
 import { Deque } from "../internal/deque.js";
@@ -75,12 +76,23 @@ interface KeyState {
  *
  * @example Two requests per host at once, at most 5 per second per host
  * ```ts
- * import { KeyedLimiter } from "juggle-core";
+ * import { KeyedLimiter, sleep } from "juggle-core";
  *
  * const limiter = new KeyedLimiter({ concurrency: 2, rate: { limit: 5, interval: 1000 }, total: 16 });
- * const urls = ["http://127.0.0.1:8081/a", "http://127.0.0.1:8082/b", "http://127.0.0.1:8081/c"];
- * await Promise.all(urls.map((url) => limiter.run(new URL(url).host, (signal) => fetch(url, { signal }))));
- * console.log(limiter.keys); // 0: idle keys are forgotten once their rate window has passed
+ * const inFlight = new Map<string, number>();
+ * let peak = 0;
+ * const hosts = ["a.example", "b.example", "a.example", "a.example", "b.example"];
+ * await Promise.all(
+ *   hosts.map((host) =>
+ *     limiter.run(host, async (signal) => {
+ *       inFlight.set(host, (inFlight.get(host) ?? 0) + 1);
+ *       peak = Math.max(peak, inFlight.get(host) ?? 0);
+ *       await sleep(10, { signal }); // stands for fetch(url, { signal })
+ *       inFlight.set(host, (inFlight.get(host) ?? 0) - 1);
+ *     }),
+ *   ),
+ * );
+ * console.log(peak, limiter.active); // 2 0
  * ```
  */
 export class KeyedLimiter {
@@ -118,7 +130,7 @@ export class KeyedLimiter {
       // How long a key's rate history matters after its last start: a
       // window, or the time a bucket takes to fill up again.
       this.#cool =
-        opts.rate.algorithm === "token-bucket" ? Math.ceil((probe.interval * probe.capacity) / probe.limit) : probe.interval;
+        opts.rate.algorithm === "token-bucket" ? Math.ceil((probe.interval * probe.capacity) / probe.limit) : probe.interval + 1;
     } else {
       this.#cool = 0;
     }
@@ -169,7 +181,7 @@ export class KeyedLimiter {
     let state = this.#keys.get(key);
     if (state === undefined || !state.active) {
       if (this.#active >= this.#maxKeys || this.#admission.length > 0) {
-        return this.#wait(this.#admission, key, signal).then(() => this.#execute(key, fn, signal));
+        return this.#wait(this.#admission, key, fn, signal);
       }
       state = this.#activate(key);
     }
@@ -183,17 +195,31 @@ export class KeyedLimiter {
       this.#grant(state);
       return this.#execute(key, fn, signal);
     }
-    const started = this.#wait(state.queue, key, signal);
+    const started = this.#wait(state.queue, key, fn, signal);
     this.#offer(state);
     this.#pump();
-    return started.then(() => this.#execute(key, fn, signal));
+    return started;
   }
 
-  /** Queues a waiter on `list`; an abort removes it and may retire its key. */
-  #wait(list: WaiterList<Task>, key: LimiterKey, signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * Queues a task on `list`; an abort removes it and may retire its key.
+   * When granted, `fn` starts in that same tick (not a promise reaction
+   * later, when a busy process may have let the clock move on), in the
+   * caller's AsyncLocalStorage context.
+   */
+  #wait<T>(
+    list: WaiterList<Task>,
+    key: LimiterKey,
+    fn: (signal: AbortSignal | undefined) => T | PromiseLike<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<Awaited<T>> {
     this.#waiting++;
-    return new Promise<void>((resolve, reject) => {
-      const task: Task = { resolve, reject, signal, data: key, onAbort: undefined };
+    const resume = AsyncLocalStorage.snapshot();
+    return new Promise<Awaited<T>>((resolve, reject) => {
+      const start = (): void => {
+        resume(() => this.#execute(key, fn, signal)).then(resolve, reject);
+      };
+      const task: Task = { resolve: start, reject, signal, data: key, onAbort: undefined };
       this.#listen(list, list.push(task), task);
     });
   }

@@ -2,6 +2,8 @@
  * `RateLimiter`: how many starts per interval, by a token bucket or a sliding
  * window.
  *
+ * The sliding window counts each start for `interval` + 1 ms (see `#delay`).
+ *
  * Both algorithms run on integers: the clock is read in whole milliseconds
  * and the bucket counts tokens multiplied by `interval`, so a refill of
  * `elapsed * limit` is exact and no float drift lets a start through early.
@@ -12,6 +14,7 @@
  *
  * @module
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { Deque } from "../internal/deque.js";
 import { checkFunction, checkInteger, checkMilliseconds, checkOptions, checkSignal, describe } from "../internal/validate.js";
 import { WaiterList } from "../internal/waiters.js";
@@ -51,11 +54,21 @@ export type TryAcquireResult =
   /** `retryAfter`: ms until this cost would fit, were nobody queued ahead of it. */
   | { readonly ok: false; readonly retryAfter: number };
 
+/** Calls `fn(signal)` now; a throw becomes a rejection. */
+function call<T>(fn: (signal: AbortSignal | undefined) => T | PromiseLike<T>, signal: AbortSignal | undefined): Promise<Awaited<T>> {
+  try {
+    return Promise.resolve(fn(signal)) as Promise<Awaited<T>>;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 const OK: TryAcquireResult = Object.freeze({ ok: true });
 
+/** The starts of one millisecond: a burst is one entry, not one per start. */
 interface Entry {
   readonly at: number;
-  readonly cost: number;
+  cost: number;
 }
 
 /**
@@ -69,14 +82,14 @@ interface Entry {
  * `new PQueue({ intervalCap, interval })`, whose fixed windows let up to twice
  * `intervalCap` start within one `interval`; the sliding window here never does.
  *
- * @example Three requests per second
+ * @example Three starts per second
  * ```ts
  * import { RateLimiter } from "juggle-core";
  *
  * const limiter = new RateLimiter({ limit: 3, interval: 1000 });
- * const started: number[] = [];
- * await Promise.all([1, 2, 3, 4].map((n) => limiter.run(() => started.push(n))));
- * console.log(started); // [1, 2, 3, 4]: the fourth one second after the first
+ * const begin = Date.now();
+ * const late = await Promise.all([1, 2, 3, 4].map(() => limiter.run(() => Date.now() - begin >= 1000)));
+ * console.log(late.join(" ")); // false false false true
  * ```
  */
 export class RateLimiter {
@@ -163,10 +176,14 @@ export class RateLimiter {
       this.#take(cost);
       return RESOLVED;
     }
-    const promise = new Promise<void>((resolve, reject) => {
-      const waiter: Waiter<void, number> = { resolve, reject, signal, data: cost, onAbort: undefined };
-      const node = this.#waiters.push(waiter);
-      if (signal === undefined) return;
+    return new Promise<void>((resolve, reject) => this.#enqueue(cost, signal, resolve, reject));
+  }
+
+  /** Queues a waiter; `start` is called when its start is counted. */
+  #enqueue(cost: number, signal: AbortSignal | undefined, start: () => void, reject: (reason: unknown) => void): void {
+    const waiter: Waiter<void, number> = { resolve: start, reject, signal, data: cost, onAbort: undefined };
+    const node = this.#waiters.push(waiter);
+    if (signal !== undefined) {
       // Leaving the front may let the next waiter through now.
       waiter.onAbort = () => {
         if (!this.#waiters.remove(node)) return;
@@ -174,9 +191,8 @@ export class RateLimiter {
         this.#serve();
       };
       signal.addEventListener("abort", waiter.onAbort, { once: true });
-    });
+    }
     if (this.#waiters.length === 1) this.#arm();
-    return promise;
   }
 
   /**
@@ -203,13 +219,26 @@ export class RateLimiter {
    * @throws {TypeError} (as a rejection) When `fn` is not a function or an option has the wrong type.
    */
   run<T>(fn: (signal: AbortSignal | undefined) => T | PromiseLike<T>, options?: RateAcquireOptions): Promise<Awaited<T>> {
+    let cost: number;
+    let signal: AbortSignal | undefined;
     try {
       checkFunction("run RateLimiter.run", "fn", fn);
+      [cost, signal] = this.#readOptions("acquire RateLimiter", options);
     } catch (error) {
       return Promise.reject(error);
     }
-    const signal = options?.signal;
-    return this.acquire(options).then(() => fn(signal) as Awaited<T>);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#waiters.length === 0 && this.#delay(cost) === 0) {
+      this.#take(cost);
+      return call(fn, signal);
+    }
+    // `fn` starts in the same tick as its start is counted (not a promise
+    // reaction later, when a busy process may have let the clock move on),
+    // in the caller's AsyncLocalStorage context.
+    const resume = AsyncLocalStorage.snapshot();
+    return new Promise<Awaited<T>>((resolve, reject) =>
+      this.#enqueue(cost, signal, () => resume(() => call(fn, signal)).then(resolve, reject), reject),
+    );
   }
 
   #readOptions(action: string, options: RateAcquireOptions | undefined): [number, AbortSignal | undefined] {
@@ -241,14 +270,18 @@ export class RateLimiter {
       return missing <= 0 ? 0 : Math.ceil(missing / this.#limit);
     }
     const log = this.#log;
+    // A start stays counted for `interval` + 1 ms: the caller's own clock
+    // may read 1 ms later than ours when it starts (the millisecond turned
+    // between the two reads), and its starts must still never put more than
+    // `limit` in one window.
     const horizon = now - this.#interval;
-    while (log.length > 0 && (log.peekFront() as Entry).at <= horizon) this.#used -= (log.shift() as Entry).cost;
+    while (log.length > 0 && (log.peekFront() as Entry).at < horizon) this.#used -= (log.shift() as Entry).cost;
     let excess = this.#used + cost - this.#limit;
     if (excess <= 0) return 0;
     // The oldest starts leave the window first: wait until enough have left.
     for (const entry of log) {
       excess -= entry.cost;
-      if (excess <= 0) return entry.at + this.#interval - now;
+      if (excess <= 0) return entry.at + this.#interval + 1 - now;
     }
     return this.#interval; // unreachable: cost <= limit
   }
@@ -264,7 +297,9 @@ export class RateLimiter {
     if (cost === 0) return;
     if (this.#bucket) this.#tokens -= cost * this.#interval;
     else {
-      this.#log.push({ at: this.#clock, cost });
+      const last = this.#log.peekBack();
+      if (last !== undefined && last.at === this.#clock) last.cost += cost;
+      else this.#log.push({ at: this.#clock, cost });
       this.#used += cost;
     }
   }

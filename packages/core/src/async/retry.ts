@@ -47,19 +47,23 @@ export interface RetryOptions {
  * @throws {TypeError} (as a rejection) When `fn` or an option has the wrong type.
  * @throws {RangeError} (as a rejection) When `retries`, `backoff` or `maxDelay` is out of range.
  *
- * @example Retry a request, waiting as long as the server asks on a 429
+ * @example Retry on a 429, waiting as long as the server asks
  * ```ts
  * import { parseRetryAfter, retry } from "juggle-core";
  *
- * const body = await retry(async (attempt, signal) => {
- *   const response = await fetch("http://127.0.0.1:8080/add?name=x", { signal });
- *   if (response.status === 429 || response.status === 503) {
- *     throw Object.assign(new Error(`HTTP ${response.status}`), {
- *       retryAfter: parseRetryAfter(response.headers.get("retry-after")),
- *     });
- *   }
- *   return response.text();
- * }, { retries: 5, backoff: 200 });
+ * let calls = 0;
+ * const body = await retry(
+ *   async (attempt) => {
+ *     calls++;
+ *     // stands for: const response = await fetch(url, { signal }); if (response.status === 429) …
+ *     if (attempt < 3) {
+ *       throw Object.assign(new Error("HTTP 429"), { retryAfter: parseRetryAfter("0") });
+ *     }
+ *     return "ok";
+ *   },
+ *   { retries: 5, backoff: 200 },
+ * );
+ * console.log(body, calls); // ok 3
  * ```
  */
 export async function retry<T>(

@@ -101,17 +101,17 @@ describe("KeyedLimiter", () => {
     const runs = ["a", "a", "a", "b"].map((key, i) => limiter.run(key, () => starts.push(`${key}${i}@${Date.now()}`)));
     await flush();
     assert.deepEqual(starts, ["a0@0", "a1@0", "b3@0"]);
-    t.mock.timers.tick(999);
+    t.mock.timers.tick(1000);
     await flush();
     assert.equal(starts.length, 3);
     t.mock.timers.tick(1);
     await flush();
-    assert.deepEqual(starts[3], "a2@1000");
+    assert.deepEqual(starts[3], "a2@1001");
     await Promise.all(runs);
-    // An idle key is kept while its window still matters (a started at 1000;
+    // An idle key is kept while its window still matters (a started at 1001;
     // b's window has passed), then swept.
     assert.equal(limiter.keys, 1);
-    t.mock.timers.tick(999);
+    t.mock.timers.tick(1000);
     assert.equal(limiter.keys, 1);
     t.mock.timers.tick(1);
     assert.equal(limiter.keys, 0);

@@ -21,6 +21,10 @@ const sources = [
   "packages/core/src/async/queue.ts",
   "packages/core/src/async/lifo-queue.ts",
   "packages/core/src/async/priority-queue.ts",
+  "packages/core/src/async/rate-limiter.ts",
+  "packages/core/src/async/keyed-limiter.ts",
+  "packages/core/src/async/retry.ts",
+  "packages/core/src/async/wait.ts",
 ];
 
 interface Example {

@@ -77,7 +77,7 @@ describe("RateLimiter", () => {
     assert.equal(window.waiting, 0);
   });
 
-  it("sliding window: the fourth start waits until the first leaves the window", async () => {
+  it("sliding window: the fourth start waits until the first has left the window (by 1 ms)", async () => {
     const limiter = new RateLimiter({ limit: 3, interval: 1000 });
     const starts: [number, number][] = [];
     const all = [1, 2, 3, 4].map(() => record(limiter, starts));
@@ -86,12 +86,12 @@ describe("RateLimiter", () => {
       starts.map(([t]) => t - 1_000_000),
       [0, 0, 0],
     );
-    mock.timers.tick(999);
+    mock.timers.tick(1000);
     await flush();
     assert.equal(starts.length, 3);
     mock.timers.tick(1);
     await flush();
-    assert.deepEqual(starts[3], [1_001_000, 1]);
+    assert.deepEqual(starts[3], [1_001_001, 1]);
     await Promise.all(all);
   });
 
@@ -128,10 +128,10 @@ describe("RateLimiter", () => {
     assert.equal(limiter.tryAcquire().ok, false);
     await flush();
     assert.deepEqual(order, []);
-    mock.timers.tick(100);
+    mock.timers.tick(101);
     await flush();
     assert.deepEqual(order, ["big"]);
-    mock.timers.tick(100);
+    mock.timers.tick(101);
     await flush();
     assert.deepEqual(order, ["big", "small"]);
     await Promise.all([big, small]);
@@ -164,7 +164,7 @@ describe("RateLimiter", () => {
     });
     await flush();
     assert.equal(ran, false);
-    mock.timers.tick(50);
+    mock.timers.tick(51);
     assert.equal(await second, 7);
   });
 
@@ -177,12 +177,12 @@ describe("RateLimiter", () => {
     mock.timers.tick(25 * day);
     await flush();
     assert.equal(starts.length, 1); // not clamped to 1 ms
-    mock.timers.tick(5 * day - 1);
+    mock.timers.tick(5 * day);
     await flush();
     assert.equal(starts.length, 1);
     mock.timers.tick(1);
     await second;
-    assert.equal(starts[1]?.[0], 1_000_000 + 30 * day);
+    assert.equal(starts[1]?.[0], 1_000_000 + 30 * day + 1);
   });
 
   it("property: no window of `interval` ms ever holds more than `limit` of cost", async () => {
