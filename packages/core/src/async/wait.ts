@@ -3,13 +3,21 @@
  *
  * @module
  */
-import type { AsyncResult } from "../executor/executor.js";
 import { listenAbort } from "../internal/signal.js";
 import { checkMilliseconds, checkOptions, checkSignal, describe } from "../internal/validate.js";
 import { sleep } from "./sleep.js";
 
+/**
+ * What {@link wait} needs of an executor's `AsyncResult` (from `applyAsync`):
+ * described by shape, so the async layer does not depend on the executors.
+ */
+interface ResultLike {
+  wait(timeout?: number): Promise<void>;
+  successful(): boolean;
+}
+
 /** A future {@link wait} accepts: a promise (any thenable) or an executor's `AsyncResult`. */
-export type Waitable = PromiseLike<unknown> | AsyncResult<unknown>;
+export type Waitable = PromiseLike<unknown> | ResultLike;
 
 /** When {@link wait} returns. */
 export type ReturnWhen = "FIRST_COMPLETED" | "FIRST_EXCEPTION" | "ALL_COMPLETED";
@@ -111,7 +119,7 @@ function outcome(future: Waitable): Promise<boolean> {
       () => true,
     );
   }
-  const result = future as AsyncResult<unknown>;
+  const result = future as ResultLike;
   return result.wait().then(
     () => !result.successful(),
     () => true,
