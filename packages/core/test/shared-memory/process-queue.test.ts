@@ -21,7 +21,25 @@ async function joined<T>(p: Process): Promise<T> {
   return p.result as T;
 }
 
-const GET = { timeout: 20_000 }; // a bound for a loaded machine, never reached when things work
+const GET = { timeout: 20_000 };
+
+/** Forks an owner process (fixtures/process-queue-owner.ts) that ends as `how` says. */
+function owner(how: string) {
+  const child = fork(new URL("./fixtures/process-queue-owner.js", import.meta.url), [how], { stdio: ["ignore", "ignore", "ignore", "ipc"] });
+  const reported = new Promise<{ path: string; consumer?: number }>((resolve) => child.once("message", (m) => resolve(m as never)));
+  const path = reported.then((r) => r.path);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return { child, path, reported, exited };
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+} // a bound for a loaded machine, never reached when things work
 
 describe("ProcessQueue", () => {
   it("in its own process: FIFO, tryGet unions, close() drains then wakes getters with QueueShutDown", async () => {
@@ -189,12 +207,6 @@ describe("ProcessQueue", () => {
   });
 
   it("an owner that exits or throws removes its socket file; a SIGKILLed one's file is swept by the next queue", async () => {
-    const owner = (how: string) => {
-      const child = fork(new URL("./fixtures/process-queue-owner.js", import.meta.url), [how], { stdio: ["ignore", "ignore", "ignore", "ipc"] });
-      const path = new Promise<string>((resolve) => child.once("message", (m) => resolve(m as string)));
-      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      return { child, path, exited };
-    };
     for (const how of ["exit", "throw"]) {
       const o = owner(how);
       const path = await o.path;
@@ -210,5 +222,19 @@ describe("ProcessQueue", () => {
     using next = new ProcessQueue();
     socketOf(next);
     assert.equal(existsSync(path), false, "the next queue swept it");
+  });
+
+  it("a consumer process whose owner is SIGKILLed mid-get ends: its get rejects, nothing keeps it running", async () => {
+    const o = owner("consumer");
+    const { consumer } = await o.reported;
+    assert.ok(consumer !== undefined && running(consumer));
+    o.child.kill("SIGKILL");
+    await o.exited;
+    // Bounded wait for a loaded machine; the consumer normally ends within milliseconds.
+    for (let i = 0; i < 400 && running(consumer); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(running(consumer), false);
+    using sweeper = new ProcessQueue();
+    socketOf(sweeper);
+    assert.equal(existsSync(await o.path), false, "its socket file was swept");
   });
 });
