@@ -6,10 +6,13 @@
  * thread), also when the process exits. Gets ask the owner for credit: one
  * item per waiting getter plus `prefetch` items ahead, so a consumer that
  * takes items quickly finds the next one already here instead of paying a
- * round trip each. A take is reported to the owner (`TAKE`) before the
- * getter sees the item, so the owner knows at every moment which items are
- * taken: if this process dies, the items it held but had not taken go back
- * to the queue, and a taken item is never delivered twice. Items held while
+ * round trip each. Every take is counted in this process's tally file (one
+ * 8-byte `pwrite` in the page cache, no message, no wake-up of the owner)
+ * before the getter sees the item, and reported to the owner (`TAKE`) with
+ * the tick's other takes. If this process dies, the owner reads the tally:
+ * the items it held but had not taken go back to the queue, and a taken item
+ * is never delivered twice. (Where no tally file can be made, each take is
+ * reported at once instead, one write per take.) Items held while
  * no getter has asked for one for a moment are handed back (`RELEASE`), so
  * an idle process (a pool worker between tasks, a consumer that returned
  * after its poison pill) keeps nothing from the others.
@@ -20,6 +23,7 @@
  * @internal
  * @module
  */
+import { closeSync, openSync, writeSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { Deque } from "../internal/deque.js";
 import { QueueShutDown } from "../internal/errors.js";
@@ -39,6 +43,9 @@ import {
   RELEASED,
   splitItems,
   TAKE,
+  TALLY,
+  tallyPath,
+  textFrame,
 } from "./process-queue-wire.js";
 
 /** How long held items may sit with no get before they go back to the owner. */
@@ -79,6 +86,13 @@ export class QueueClient {
   #idle: ReturnType<typeof setTimeout> | undefined;
   #touched = false;
   #connecting: Promise<void> | undefined;
+  /** Items taken in this process, ever, and how many of them the owner was told of. */
+  #taken = 0;
+  #reported = 0;
+  /** The tally file (`#taken` as a float64 at offset 0): made at the first take, when it can be. */
+  #tally: number | undefined;
+  #tallyTried = false;
+  readonly #tallyBytes = Buffer.alloc(8);
 
   constructor(address: QueueAddress, prefetch: number) {
     this.#address = address;
@@ -86,10 +100,7 @@ export class QueueClient {
     const socket = connect(address.path);
     this.#socket = socket;
     socket.unref();
-    const hello = Buffer.allocUnsafe(5);
-    hello.writeUInt32BE(1 + address.key.length, 0);
-    hello[4] = HELLO;
-    socket.write(Buffer.concat([hello, Buffer.from(address.key)]));
+    socket.write(textFrame(HELLO, address.key));
     const splitter = new FrameSplitter();
     socket.on("data", (chunk: Buffer) => splitter.push(chunk, (type, payload) => this.#onFrame(type, payload)));
     socket.on("error", (error) => this.#end(`the connection to its owner failed (${error.message})`));
@@ -129,19 +140,58 @@ export class QueueClient {
       throw new QueueShutDown(`Cannot put in ProcessQueue as ${this.#ended === undefined ? "it is closed" : this.#why}`);
     }
     this.#puts.push(item);
+    this.#scheduleFlush();
+    return this.#connecting;
+  }
+
+  #scheduleFlush(): void {
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       process.nextTick(() => this.flush());
     }
-    return this.#connecting;
   }
 
-  /** Writes the buffered puts now. */
+  /** Writes the buffered puts and reports the takes not reported yet. */
   flush(): void {
     this.#flushScheduled = false;
-    if (this.#puts.length === 0 || this.#socket.destroyed) return;
-    this.#socket.write(itemsFrame(PUT, this.#puts));
-    this.#puts = [];
+    if (this.#socket.destroyed) return;
+    if (this.#puts.length > 0) {
+      this.#socket.write(itemsFrame(PUT, this.#puts));
+      this.#puts = [];
+    }
+    if (this.#taken > this.#reported) this.#report(0);
+  }
+
+  /** Counts `n` takes: in the tally file before anyone sees the items, to the owner with the tick's others. */
+  #count(n: number): void {
+    this.#taken += n;
+    if (!this.#tallyTried) this.#makeTally();
+    if (this.#tally === undefined) return this.#report(0);
+    this.#tallyBytes.writeDoubleLE(this.#taken, 0);
+    writeSync(this.#tally, this.#tallyBytes, 0, 8, 0);
+    this.#scheduleFlush();
+  }
+
+  /**
+   * Makes the tally file and tells the owner its path (written before the
+   * first take is counted: the connection is up, since items came through it).
+   */
+  #makeTally(): void {
+    this.#tallyTried = true;
+    try {
+      const path = tallyPath(this.#address.path);
+      this.#tally = openSync(path, "wx", 0o600);
+      this.#socket.write(textFrame(TALLY, path));
+    } catch {
+      this.#tally = undefined;
+    }
+  }
+
+  /** Tells the owner of the takes not reported yet, asking for `more` credit. */
+  #report(more: number): void {
+    const taken = this.#taken - this.#reported;
+    this.#reported = this.#taken;
+    if (!this.#socket.destroyed) this.#socket.write(controlFrame(TAKE, taken, more));
   }
 
   /** An item already here, taken (and reported taken); undefined when none is. */
@@ -149,7 +199,8 @@ export class QueueClient {
     const item = this.#buffer.shift();
     if (item !== undefined) {
       this.#touched = true;
-      this.#topUp(1, 0);
+      this.#count(1);
+      this.#topUp(0);
       this.#armIdle();
     }
     return item;
@@ -160,7 +211,7 @@ export class QueueClient {
     const item = this.take();
     if (item === undefined && this.#ended === undefined) {
       this.#touched = true;
-      this.#topUp(0, 1);
+      this.#topUp(1);
       this.#armIdle();
     }
     return item;
@@ -178,7 +229,7 @@ export class QueueClient {
       this.#armIdle();
     });
     if (this.#getters.length === 1) this.#socket.ref();
-    this.#topUp(0, 0);
+    this.#topUp(0);
     return got;
   }
 
@@ -190,19 +241,17 @@ export class QueueClient {
     return this.#connecting;
   }
 
-  /** Reports `taken` items and asks for what getters and prefetch need, in one frame. */
-  #topUp(taken: number, atLeast: number): void {
+  /** Asks for what getters and prefetch need (at least `atLeast` ahead), with the takes not reported yet. */
+  #topUp(atLeast: number): void {
     const have = this.#owed + this.#buffer.length;
     const want = this.#getters.length + Math.max(this.#prefetch, atLeast);
     // Refill by halves of the prefetch window, so the owner writes batches,
     // not one item per take; a waiting getter asks at once.
     const early = this.#getters.length === 0 && atLeast === 0 && have > this.#prefetch >> 1;
     const more = early ? 0 : Math.max(0, want - have);
-    if (taken === 0 && more === 0) return;
+    if (more === 0) return;
     this.#owed += more;
-    // Written now, before the getter sees its item: if this process dies
-    // right after, the owner already knows the item was taken.
-    if (!this.#socket.destroyed) this.#socket.write(controlFrame(TAKE, taken, more));
+    this.#report(more);
   }
 
   #armIdle(): void {
@@ -225,6 +274,7 @@ export class QueueClient {
     this.#buffer.drain();
     this.#owed = 0;
     this.#releasing++;
+    this.flush();
     if (!this.#socket.destroyed) this.#socket.write(controlFrame(RELEASE));
   }
 
@@ -239,7 +289,10 @@ export class QueueClient {
           if (this.#getters.length > 0 && this.#getters.serve(item)) served++;
           else this.#buffer.push(item);
         }
-        if (served > 0) this.#topUp(served, 0);
+        if (served > 0) {
+          this.#count(served);
+          this.#topUp(0);
+        }
         this.#armIdle();
         return;
       }
@@ -266,6 +319,8 @@ export class QueueClient {
   #end(why: string): void {
     if (this.#ended !== undefined) return;
     this.#why = why;
+    if (this.#tally !== undefined) closeSync(this.#tally);
+    this.#tally = undefined;
     this.#ended = new QueueShutDown(`Cannot get from ProcessQueue at ${this.#address.path} as ${why}`);
     clearTimeout(this.#idle);
     if (clients.get(this.#address.path) === this) {

@@ -14,6 +14,7 @@
  *   TAKE   u32 taken, u32 more credit       CLOSED    puts are refused from now on
  *   RELEASE                                 DRAINED   closed and nothing left anywhere
  *   CLOSE
+ *   TALLY  path of its tally file (see the client), before its first take
  *
  * Items travel as the bytes their producer serialized and are deserialized
  * once, by the process that takes them: the owner never decodes a batch it
@@ -36,6 +37,7 @@ export const PUT = 2;
 export const TAKE = 3;
 export const RELEASE = 4;
 export const CLOSE = 5;
+export const TALLY = 6;
 export const ITEMS = 10;
 export const RELEASED = 11;
 export const CLOSED = 12;
@@ -57,7 +59,16 @@ export function controlFrame(type: number, a?: number, b?: number): Buffer {
   return buf;
 }
 
-/** A frame carrying `items` (already serialized), or a key for `HELLO`. */
+/** A frame carrying a string (`HELLO`'s key, `TALLY`'s path). */
+export function textFrame(type: number, text: string): Buffer {
+  const body = Buffer.from(text);
+  const head = Buffer.allocUnsafe(5);
+  head.writeUInt32BE(1 + body.length, 0);
+  head[4] = type;
+  return Buffer.concat([head, body]);
+}
+
+/** A frame carrying `items` (already serialized). */
 export function itemsFrame(type: number, items: readonly Buffer[]): Buffer {
   let size = 1;
   for (const item of items) size += 4 + item.length;
@@ -158,6 +169,20 @@ export function socketPath(): string {
   return join(tmpdir(), `${PREFIX}${process.pid}-${randomBytes(6).toString("hex")}.sock`);
 }
 
+/**
+ * A fresh path for a consumer's take tally (see the client), named after the
+ * owner's socket so that it is swept with it.
+ */
+export function tallyPath(socket: string): string {
+  return `${socket.slice(0, -".sock".length)}-${randomBytes(6).toString("hex")}.take`;
+}
+
+/** Whether `path` is a tally path of the queue at `socket` (the owner reads and removes only those). */
+export function isTallyPath(path: string, socket: string): boolean {
+  const stem = socket.slice(0, -".sock".length);
+  return path.startsWith(`${stem}-`) && /^-[0-9a-f]{12}\.take$/.test(path.slice(stem.length));
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -180,7 +205,7 @@ export function sweepStaleSockets(): void {
     return;
   }
   for (const name of names) {
-    const m = /^juggle-pq-(\d+)-[0-9a-f]+\.sock$/.exec(name);
+    const m = /^juggle-pq-(\d+)-[0-9a-f]+(?:\.sock|-[0-9a-f]+\.take)$/.exec(name);
     if (m === null || alive(Number(m[1]))) continue;
     try {
       unlinkSync(join(tmpdir(), name));

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { fork } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
 import { describe, it } from "node:test";
 import { encodeShared } from "../../src/internal/shareable.js";
 import { Process, ProcessPool, tasks } from "../../src/pool/index.js";
@@ -30,6 +32,15 @@ function owner(how: string) {
   const path = reported.then((r) => r.path);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return { child, path, reported, exited };
+}
+
+/** The files in the temp dir that belong to `queue` (its socket, its consumers' tallies). */
+function filesOf(queue: ProcessQueue): string[] {
+  const socket = socketOf(queue);
+  const stem = basename(socket).slice(0, -".sock".length);
+  return readdirSync(tmpdir())
+    .filter((f) => f.startsWith(stem))
+    .map((f) => join(tmpdir(), f));
 }
 
 function running(pid: number): boolean {
@@ -160,6 +171,29 @@ describe("ProcessQueue", () => {
     for (let i = 0; i < 9; i++) rest.push(await jobs.get(GET));
     assert.deepEqual(rest, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
     assert.deepEqual(jobs.tryGet(), { state: "empty" }, "the taken item is not delivered twice");
+    assert.deepEqual(filesOf(jobs), [socketOf(jobs)], "the dead consumer's tally file is gone");
+  });
+
+  it("a consumer SIGKILLed before it could report a take over the socket: that item is not delivered again", async () => {
+    using jobs = new ProcessQueue<number>({ prefetch: 16 });
+    for (let n = 0; n < 10; n++) await jobs.put(n);
+    const report = join(tmpdir(), `juggle-test-took-${process.pid}-${Date.now()}.json`);
+    const child = new Process({ target: t.takeTwoAndSpin, args: [jobs, report] });
+    child.start();
+    try {
+      // Bounded wait for the child's file (it spins, so it cannot answer otherwise).
+      for (let i = 0; i < 1000 && !existsSync(report); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(JSON.parse(readFileSync(report, "utf8")), [0, 1]);
+      child.kill();
+      await child.join();
+    } finally {
+      rmSync(report, { force: true });
+      if (child.isAlive) child.kill();
+    }
+    const rest: number[] = [];
+    for (let i = 0; i < 8; i++) rest.push(await jobs.get(GET));
+    assert.deepEqual(rest, [2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(jobs.tryGet(), { state: "empty" }, "neither taken item comes back");
   });
 
   it("a consumer killed while its get waits takes nothing: the next item goes to the owner", async () => {
@@ -202,6 +236,11 @@ describe("ProcessQueue", () => {
     for (let i = 0; i < 3; i++) assert.equal(await q.get(GET), i);
     await assert.rejects(q.get(), { name: "QueueShutDown" });
     assert.equal(existsSync(path), false);
+    assert.deepEqual(
+      readdirSync(tmpdir()).filter((f) => f.startsWith(basename(path).slice(0, -".sock".length))),
+      [],
+      "nor a consumer's tally file",
+    );
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(process.getActiveResourcesInfo().filter((r) => r !== "TTYWrap").length, before);
   });
