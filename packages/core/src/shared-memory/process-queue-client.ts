@@ -48,6 +48,9 @@ import {
   textFrame,
 } from "./process-queue-wire.js";
 
+/** Buffered puts of this many bytes are written at once, not at the end of the tick. */
+const FLUSH_BYTES = 64 * 1024;
+
 /** How long held items may sit with no get before they go back to the owner. */
 const IDLE_MS = 10;
 
@@ -79,6 +82,8 @@ export class QueueClient {
   /** RELEASE frames sent whose RELEASED has not come back: items before it are stale. */
   #releasing = 0;
   #puts: Buffer[] = [];
+  #putBytes = 0;
+  #drain: Promise<void> | undefined;
   #flushScheduled = false;
   #closed = false;
   #ended: Error | undefined;
@@ -131,17 +136,40 @@ export class QueueClient {
   }
 
   /**
-   * Buffers a serialized item; it leaves with the tick's other puts. Returns
-   * a promise while the connection is being made (so a producer that exits
-   * right after its puts waits for it), else undefined.
+   * Buffers a serialized item; it leaves with the tick's other puts (at once
+   * when they reach 64 KiB). Returns a promise while the connection is being
+   * made or while written bytes wait for the socket (backpressure: a producer
+   * that awaits its puts has them in the kernel before it exits), else
+   * undefined.
    */
   put(item: Buffer): Promise<void> | undefined {
     if (this.#closed || this.#ended !== undefined) {
       throw new QueueShutDown(`Cannot put in ProcessQueue as ${this.#ended === undefined ? "it is closed" : this.#why}`);
     }
     this.#puts.push(item);
-    this.#scheduleFlush();
-    return this.#connecting;
+    this.#putBytes += item.length;
+    if (this.#putBytes >= FLUSH_BYTES && this.#connecting === undefined) this.flush();
+    else this.#scheduleFlush();
+    if (this.#connecting !== undefined) return this.#connecting;
+    return this.#socket.writableLength > 0 ? this.#writable() : undefined;
+  }
+
+  /** Resolves once the socket has written what it holds. */
+  #writable(): Promise<void> {
+    this.#drain ??= new Promise<void>((resolve, reject) => {
+      const drained = (): void => {
+        this.#socket.off("close", closed);
+        this.#drain = undefined;
+        resolve();
+      };
+      const closed = (): void => {
+        this.#socket.off("drain", drained);
+        reject(new QueueShutDown(`Cannot put in ProcessQueue as ${this.#why}`));
+      };
+      this.#socket.once("drain", drained);
+      this.#socket.once("close", closed);
+    });
+    return this.#drain;
   }
 
   #scheduleFlush(): void {
@@ -158,6 +186,7 @@ export class QueueClient {
     if (this.#puts.length > 0) {
       this.#socket.write(itemsFrame(PUT, this.#puts));
       this.#puts = [];
+      this.#putBytes = 0;
     }
     if (this.#taken > this.#reported) this.#report(0);
   }

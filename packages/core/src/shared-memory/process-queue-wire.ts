@@ -97,8 +97,8 @@ export function splitItems(payload: Buffer): Buffer[] {
 
 /**
  * Splits a byte stream into frames. Buffers linearly (chunks are joined once
- * a frame is complete); `limit` bounds the first frame (the unauthenticated
- * `HELLO`).
+ * a frame is complete); a bound refuses the first frame (the unauthenticated
+ * `HELLO`) when it announces more than the bound, before reading it.
  */
 export class FrameSplitter {
   #chunks: Buffer[] = [];
@@ -119,11 +119,16 @@ export class FrameSplitter {
     this.#chunks.push(chunk);
     this.#length += chunk.length;
     while (this.#length >= 4) {
-      let buf = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks, this.#length);
-      this.#chunks = [buf];
-      const size = buf.readUInt32BE(0);
+      let head = this.#chunks[0] as Buffer;
+      if (head.length < 4) {
+        head = Buffer.concat(this.#chunks, this.#length);
+        this.#chunks = [head];
+      }
+      const size = head.readUInt32BE(0);
       if (size > this.#limit || size === 0) throw new RangeError(`frame of ${size} bytes refused`);
-      if (buf.length < 4 + size) return;
+      // Joined once the frame is complete, not on every chunk (linear, not quadratic).
+      if (this.#length < 4 + size) return;
+      let buf = this.#chunks.length === 1 ? head : Buffer.concat(this.#chunks, this.#length);
       const type = buf[4] as number;
       const payload = buf.subarray(5, 4 + size);
       buf = buf.subarray(4 + size);

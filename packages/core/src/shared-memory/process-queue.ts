@@ -119,7 +119,10 @@ export class ProcessQueue<T = unknown> {
   }
 
   /**
-   * Puts `item`. The queue has no size limit, so this never waits.
+   * Puts `item`. The queue has no size limit: in the owner this never
+   * waits; in another process it waits only while the connection is being
+   * made or its socket is backed up (so awaited puts are on their way before
+   * the process exits).
    *
    * @throws {TypeError} When `item` cannot be copied to another process (a function, a symbol…).
    * @throws {QueueShutDown} When the queue is closed.

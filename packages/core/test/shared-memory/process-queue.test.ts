@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { fork } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { describe, it } from "node:test";
@@ -194,6 +195,31 @@ describe("ProcessQueue", () => {
     for (let i = 0; i < 8; i++) rest.push(await jobs.get(GET));
     assert.deepEqual(rest, [2, 3, 4, 5, 6, 7, 8, 9]);
     assert.deepEqual(jobs.tryGet(), { state: "empty" }, "neither taken item comes back");
+  });
+
+  it("a 4 MB item crosses to a child and back intact", async () => {
+    using jobs = new ProcessQueue<string>();
+    using results = new ProcessQueue<string>();
+    const big = "x".repeat(4 << 20) + "end";
+    await jobs.put(big);
+    const child = new Process({ target: t.echo, args: [jobs, results] });
+    child.start();
+    assert.equal(await results.get(GET), big);
+    await joined(child);
+  });
+
+  it("cuts off a connection without the key, or announcing more than 256 bytes before it", async () => {
+    using q = new ProcessQueue<number>();
+    const path = socketOf(q);
+    for (const greeting of [Buffer.from([0, 0, 0, 65, 1, ...Buffer.from("wrong key".padEnd(64))]), Buffer.from([0, 0x10, 0, 0, 1])]) {
+      const socket = connect(path);
+      const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+      socket.on("error", () => {});
+      socket.write(greeting);
+      await closed;
+    }
+    await q.put(1);
+    assert.deepEqual(q.tryGet(), { state: "ok", value: 1 }, "the queue still works");
   });
 
   it("a consumer killed while its get waits takes nothing: the next item goes to the owner", async () => {
