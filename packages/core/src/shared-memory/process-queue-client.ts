@@ -157,8 +157,11 @@ export class QueueClient {
   /** Resolves once the socket has written what it holds. */
   #writable(): Promise<void> {
     this.#drain ??= new Promise<void>((resolve, reject) => {
+      // Bytes still to write keep the process alive, as a waiting getter does.
+      this.#socket.ref();
       const drained = (): void => {
         this.#socket.off("close", closed);
+        if (this.#getters.length === 0) this.#socket.unref();
         this.#drain = undefined;
         resolve();
       };
@@ -254,7 +257,7 @@ export class QueueClient {
   /** Waits for an item (the caller tried `take()` first). */
   wait(timeout: number | null, signal: AbortSignal | undefined): Promise<Buffer> {
     const got = this.#getters.wait(timeout, signal, () => {
-      if (this.#getters.length === 0) this.#socket.unref();
+      if (this.#getters.length === 0 && this.#drain === undefined) this.#socket.unref();
       this.#armIdle();
     });
     if (this.#getters.length === 1) this.#socket.ref();
