@@ -4,9 +4,10 @@
  *
  * Puts are buffered and leave in one write per tick (Python's feeder
  * thread), also when the process exits. Gets ask the owner for credit: one
- * item per waiting getter plus `prefetch` items ahead, so a consumer that
+ * item per waiting getter plus a window of items ahead, so a consumer that
  * takes items quickly finds the next one already here instead of paying a
- * round trip each. Every take is counted in this process's tally file (one
+ * round trip each. The window starts at 1 and doubles, up to `prefetch`,
+ * each time a get finds nothing here while items are on their way. Every take is counted in this process's tally file (one
  * 8-byte `pwrite` in the page cache, no message, no wake-up of the owner)
  * before the getter sees the item, and reported to the owner (`TAKE`) with
  * the tick's other takes. If this process dies, the owner reads the tally:
@@ -75,6 +76,8 @@ export class QueueClient {
   readonly #address: QueueAddress;
   readonly #socket: Socket;
   readonly #prefetch: number;
+  /** Items asked for ahead of the getters now: grows from 1 up to `#prefetch` while this process outruns the owner. */
+  #window: number;
   readonly #buffer = new Deque<Buffer>();
   readonly #getters = new Getters();
   /** Credit granted to the owner whose items have not arrived yet. */
@@ -102,6 +105,7 @@ export class QueueClient {
   constructor(address: QueueAddress, prefetch: number) {
     this.#address = address;
     this.#prefetch = prefetch;
+    this.#window = Math.min(1, prefetch);
     const socket = connect(address.path);
     this.#socket = socket;
     socket.unref();
@@ -226,6 +230,12 @@ export class QueueClient {
     if (!this.#socket.destroyed) this.#socket.write(controlFrame(TAKE, taken, more));
   }
 
+  /** Asks for `more` credit; takes go with it only where there is no tally (else once per tick, in `flush`). */
+  #ask(more: number): void {
+    if (this.#tally === undefined) return this.#report(more);
+    if (!this.#socket.destroyed) this.#socket.write(controlFrame(TAKE, 0, more));
+  }
+
   /** An item already here, taken (and reported taken); undefined when none is. */
   take(): Buffer | undefined {
     const item = this.#buffer.shift();
@@ -261,6 +271,10 @@ export class QueueClient {
       this.#armIdle();
     });
     if (this.#getters.length === 1) this.#socket.ref();
+    // A get that must wait although items are on their way: this process
+    // takes faster than a round trip, so ask further ahead. A consumer of
+    // long tasks never gets here and keeps at most one item ahead.
+    if (this.#owed > 0 && this.#window < this.#prefetch) this.#window = Math.min(this.#prefetch, this.#window * 2);
     this.#topUp(0);
     return got;
   }
@@ -276,14 +290,14 @@ export class QueueClient {
   /** Asks for what getters and prefetch need (at least `atLeast` ahead), with the takes not reported yet. */
   #topUp(atLeast: number): void {
     const have = this.#owed + this.#buffer.length;
-    const want = this.#getters.length + Math.max(this.#prefetch, atLeast);
+    const want = this.#getters.length + Math.max(this.#window, atLeast);
     // Refill by halves of the prefetch window, so the owner writes batches,
     // not one item per take; a waiting getter asks at once.
-    const early = this.#getters.length === 0 && atLeast === 0 && have > this.#prefetch >> 1;
+    const early = this.#getters.length === 0 && atLeast === 0 && have > this.#window >> 1;
     const more = early ? 0 : Math.max(0, want - have);
     if (more === 0) return;
     this.#owed += more;
-    this.#report(more);
+    this.#ask(more);
   }
 
   #armIdle(): void {
@@ -305,6 +319,7 @@ export class QueueClient {
     // Nobody here wants items now: give them back for other processes.
     this.#buffer.drain();
     this.#owed = 0;
+    this.#window = Math.min(1, this.#prefetch);
     this.#releasing++;
     this.flush();
     if (!this.#socket.destroyed) this.#socket.write(controlFrame(RELEASE));

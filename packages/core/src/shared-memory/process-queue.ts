@@ -18,11 +18,14 @@ const KEY = "juggle/shared-memory:ProcessQueue";
 /** Options of {@link ProcessQueue}. */
 export interface ProcessQueueOptions {
   /**
-   * Items a consuming process may hold ahead of its getters (default 16).
-   * They spare it a round trip per item; they go back to the queue if it
-   * exits, dies or stops getting for a moment, but while it is busy in a long
-   * synchronous task they wait for it. For tasks that each take long, use `0`:
-   * a process then only receives items its getters asked for.
+   * The most items a consuming process holds ahead of its getters (default
+   * 64). They spare it a round trip per item. Its window starts at 1 and
+   * doubles, up to this, each time a get finds nothing there while items are
+   * on their way (it takes faster than a round trip), so a consumer of long
+   * tasks holds one item ahead, a fast one many. Held items go back to the
+   * queue when the process exits, dies or stops getting for a moment; while
+   * it is busy in a long synchronous task they wait for it. `0`: a process
+   * receives only the items its getters asked for.
    */
   prefetch?: number;
 }
@@ -53,7 +56,8 @@ function waitArgs(options: WaitOptions | undefined): { timeout: number | null; s
  * Items are any structured-clonable values (copied, as Python pickles them).
  *
  * Delivery: every item put is taken by exactly one `get`/`tryGet`, in one
- * process. Items from one producer are taken in the order it put them. An
+ * process. One consumer takes one producer's items in the order they were
+ * put (across consumers there is no order, as in Python). An
  * item taken by a process that then dies is gone (as in Python); an item it
  * had received but not taken (see `prefetch`) goes back to the queue, so a
  * consumer killed mid-`get` loses nothing. A `put` in a process other than
@@ -109,7 +113,7 @@ export class ProcessQueue<T = unknown> {
       return;
     }
     const o = checkOptions<ProcessQueueOptions>("create ProcessQueue", options);
-    this.#prefetch = checkInteger("create ProcessQueue", "prefetch", o.prefetch ?? 16, { max: 1 << 20 });
+    this.#prefetch = checkInteger("create ProcessQueue", "prefetch", o.prefetch ?? 64, { max: 1 << 20 });
     this.#owner = new QueueOwner();
   }
 
