@@ -41,11 +41,11 @@ interface Wire {
 const RESOLVED = Promise.resolve();
 let reviving: QueueClient | undefined;
 
-function waitArgs(options: WaitOptions | undefined): { timeout: number | null; signal: AbortSignal | undefined } {
+function waitArgs(action: string, options: WaitOptions | undefined): { timeout: number | null; signal: AbortSignal | undefined } {
   if (options === undefined) return { timeout: null, signal: undefined };
-  const o = checkOptions<WaitOptions>("get from ProcessQueue", options);
-  const signal = checkSignal("get from ProcessQueue", o.signal);
-  const timeout = o.timeout === undefined ? null : checkMilliseconds("get from ProcessQueue", "timeout", o.timeout, { allowInfinity: true });
+  const o = checkOptions<WaitOptions>(action, options);
+  const signal = checkSignal(action, o.signal);
+  const timeout = o.timeout === undefined ? null : checkMilliseconds(action, "timeout", o.timeout, { allowInfinity: true });
   return { timeout, signal };
 }
 
@@ -61,9 +61,10 @@ function waitArgs(options: WaitOptions | undefined): { timeout: number | null; s
  * item taken by a process that then dies is gone (as in Python); an item it
  * had received but not taken (see `prefetch`) goes back to the queue, so a
  * consumer killed mid-`get` loses nothing. A `put` in a process other than
- * the owner returns at once and the item leaves with the same tick's other
- * puts, in one write, also when the process exits; it reaches the owner a
- * moment later (use `get`, not `tryGet`, to wait for it).
+ * the owner returns at once (unless its socket is backed up) and the item
+ * leaves with the same tick's other puts, in one write, also when the
+ * process exits; it reaches the owner a moment later (use `get`, not
+ * `tryGet`, to wait for it).
  *
  * `close()` (from any process) ends the queue: puts are refused from then on
  * (in another process, from the moment it learns of it), getters take what
@@ -133,7 +134,7 @@ export class ProcessQueue<T = unknown> {
    */
   put(item: T, options?: WaitOptions): Promise<void> {
     try {
-      if (options !== undefined) waitArgs(options).signal?.throwIfAborted();
+      if (options !== undefined) waitArgs("put in ProcessQueue", options).signal?.throwIfAborted();
       let bytes: Buffer;
       try {
         bytes = encodeItem(item);
@@ -159,7 +160,7 @@ export class ProcessQueue<T = unknown> {
    */
   get(options?: WaitOptions): Promise<T> {
     try {
-      const { timeout, signal } = waitArgs(options);
+      const { timeout, signal } = waitArgs("get from ProcessQueue", options);
       signal?.throwIfAborted();
       const end = this.#owner ?? (this.#client as QueueClient);
       const item = end.take();
