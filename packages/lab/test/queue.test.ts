@@ -27,6 +27,23 @@ describe("lab queue", () => {
     await assertNoWorkersLeft();
   });
 
+  it("processes run through Manager queues and through ProcessQueues, every number checked once", async () => {
+    const start = 1_000_000;
+    const count = 300;
+    const expected = countPrimes(start, start + count);
+    const result = await runQueue({ start, count, maxWorkers: 1, models: ["processes"], feederWorkers: 2, feederCapacity: 16 });
+    const viaProcessQueue = result.runs.filter((r) => r.model === "processes, ProcessQueue");
+    assert.deepEqual(
+      viaProcessQueue.map((r) => [r.variant, r.workers]),
+      [["queue", 2]],
+    );
+    for (const run of result.runs) {
+      assert.equal(run.primes, expected, `${run.model} ${run.variant} ×${run.workers}`);
+      if (run.variant !== "serial loop") assert.equal(run.perWorker.reduce((a, b) => a + b, 0), count, "each number taken exactly once");
+    }
+    await assertNoWorkersLeft();
+  });
+
   it("runs at its --quick size through the experiment definition", async () => {
     const result = await queue.run(quickContext(queue) as never);
     assert.ok((result.tables[0]?.rows.length ?? 0) >= 4);

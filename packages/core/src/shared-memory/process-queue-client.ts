@@ -4,12 +4,16 @@
  *
  * Puts are buffered and leave in one write per tick (Python's feeder
  * thread), also when the process exits. Gets ask the owner for credit: one
- * item per waiting getter plus `prefetch` items ahead, so a consumer that
+ * item per waiting getter plus a window of items ahead, so a consumer that
  * takes items quickly finds the next one already here instead of paying a
- * round trip each. A take is reported to the owner (`TAKE`) before the
- * getter sees the item, so the owner knows at every moment which items are
- * taken: if this process dies, the items it held but had not taken go back
- * to the queue, and a taken item is never delivered twice. Items held while
+ * round trip each. The window starts at 1 and doubles, up to `prefetch`,
+ * each time a get finds nothing here while items are on their way. Every take is counted in this process's tally file (one
+ * 8-byte `pwrite` in the page cache, no message, no wake-up of the owner)
+ * before the getter sees the item, and reported to the owner (`TAKE`) with
+ * the tick's other takes. If this process dies, the owner reads the tally:
+ * the items it held but had not taken go back to the queue, and a taken item
+ * is never delivered twice. (Where no tally file can be made, each take is
+ * reported at once instead, one write per take.) Items held while
  * no getter has asked for one for a moment are handed back (`RELEASE`), so
  * an idle process (a pool worker between tasks, a consumer that returned
  * after its poison pill) keeps nothing from the others.
@@ -20,6 +24,7 @@
  * @internal
  * @module
  */
+import { closeSync, openSync, writeSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { Deque } from "../internal/deque.js";
 import { QueueShutDown } from "../internal/errors.js";
@@ -39,7 +44,13 @@ import {
   RELEASED,
   splitItems,
   TAKE,
+  TALLY,
+  tallyPath,
+  textFrame,
 } from "./process-queue-wire.js";
+
+/** Buffered puts of this many bytes are written at once, not at the end of the tick. */
+const FLUSH_BYTES = 64 * 1024;
 
 /** How long held items may sit with no get before they go back to the owner. */
 const IDLE_MS = 10;
@@ -65,6 +76,8 @@ export class QueueClient {
   readonly #address: QueueAddress;
   readonly #socket: Socket;
   readonly #prefetch: number;
+  /** Items asked for ahead of the getters now: grows from 1 up to `#prefetch` while this process outruns the owner. */
+  #window: number;
   readonly #buffer = new Deque<Buffer>();
   readonly #getters = new Getters();
   /** Credit granted to the owner whose items have not arrived yet. */
@@ -72,6 +85,8 @@ export class QueueClient {
   /** RELEASE frames sent whose RELEASED has not come back: items before it are stale. */
   #releasing = 0;
   #puts: Buffer[] = [];
+  #putBytes = 0;
+  #drain: Promise<void> | undefined;
   #flushScheduled = false;
   #closed = false;
   #ended: Error | undefined;
@@ -79,17 +94,22 @@ export class QueueClient {
   #idle: ReturnType<typeof setTimeout> | undefined;
   #touched = false;
   #connecting: Promise<void> | undefined;
+  /** Items taken in this process, ever, and how many of them the owner was told of. */
+  #taken = 0;
+  #reported = 0;
+  /** The tally file (`#taken` as a float64 at offset 0): made at the first take, when it can be. */
+  #tally: number | undefined;
+  #tallyTried = false;
+  readonly #tallyBytes = Buffer.alloc(8);
 
   constructor(address: QueueAddress, prefetch: number) {
     this.#address = address;
     this.#prefetch = prefetch;
+    this.#window = Math.min(1, prefetch);
     const socket = connect(address.path);
     this.#socket = socket;
     socket.unref();
-    const hello = Buffer.allocUnsafe(5);
-    hello.writeUInt32BE(1 + address.key.length, 0);
-    hello[4] = HELLO;
-    socket.write(Buffer.concat([hello, Buffer.from(address.key)]));
+    socket.write(textFrame(HELLO, address.key));
     const splitter = new FrameSplitter();
     socket.on("data", (chunk: Buffer) => splitter.push(chunk, (type, payload) => this.#onFrame(type, payload)));
     socket.on("error", (error) => this.#end(`the connection to its owner failed (${error.message})`));
@@ -120,28 +140,100 @@ export class QueueClient {
   }
 
   /**
-   * Buffers a serialized item; it leaves with the tick's other puts. Returns
-   * a promise while the connection is being made (so a producer that exits
-   * right after its puts waits for it), else undefined.
+   * Buffers a serialized item; it leaves with the tick's other puts (at once
+   * when they reach 64 KiB). Returns a promise while the connection is being
+   * made or while written bytes wait for the socket (backpressure: a producer
+   * that awaits its puts has them in the kernel before it exits), else
+   * undefined.
    */
   put(item: Buffer): Promise<void> | undefined {
     if (this.#closed || this.#ended !== undefined) {
       throw new QueueShutDown(`Cannot put in ProcessQueue as ${this.#ended === undefined ? "it is closed" : this.#why}`);
     }
     this.#puts.push(item);
+    this.#putBytes += item.length;
+    if (this.#putBytes >= FLUSH_BYTES && this.#connecting === undefined) this.flush();
+    else this.#scheduleFlush();
+    if (this.#connecting !== undefined) return this.#connecting;
+    return this.#socket.writableLength > 0 ? this.#writable() : undefined;
+  }
+
+  /** Resolves once the socket has written what it holds. */
+  #writable(): Promise<void> {
+    this.#drain ??= new Promise<void>((resolve, reject) => {
+      // Bytes still to write keep the process alive, as a waiting getter does.
+      this.#socket.ref();
+      const drained = (): void => {
+        this.#socket.off("close", closed);
+        if (this.#getters.length === 0) this.#socket.unref();
+        this.#drain = undefined;
+        resolve();
+      };
+      const closed = (): void => {
+        this.#socket.off("drain", drained);
+        reject(new QueueShutDown(`Cannot put in ProcessQueue as ${this.#why}`));
+      };
+      this.#socket.once("drain", drained);
+      this.#socket.once("close", closed);
+    });
+    return this.#drain;
+  }
+
+  #scheduleFlush(): void {
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       process.nextTick(() => this.flush());
     }
-    return this.#connecting;
   }
 
-  /** Writes the buffered puts now. */
+  /** Writes the buffered puts and reports the takes not reported yet. */
   flush(): void {
     this.#flushScheduled = false;
-    if (this.#puts.length === 0 || this.#socket.destroyed) return;
-    this.#socket.write(itemsFrame(PUT, this.#puts));
-    this.#puts = [];
+    if (this.#socket.destroyed) return;
+    if (this.#puts.length > 0) {
+      this.#socket.write(itemsFrame(PUT, this.#puts));
+      this.#puts = [];
+      this.#putBytes = 0;
+    }
+    if (this.#taken > this.#reported) this.#report(0);
+  }
+
+  /** Counts `n` takes: in the tally file before anyone sees the items, to the owner with the tick's others. */
+  #count(n: number): void {
+    this.#taken += n;
+    if (!this.#tallyTried) this.#makeTally();
+    if (this.#tally === undefined) return this.#report(0);
+    this.#tallyBytes.writeDoubleLE(this.#taken, 0);
+    writeSync(this.#tally, this.#tallyBytes, 0, 8, 0);
+    this.#scheduleFlush();
+  }
+
+  /**
+   * Makes the tally file and tells the owner its path (written before the
+   * first take is counted: the connection is up, since items came through it).
+   */
+  #makeTally(): void {
+    this.#tallyTried = true;
+    try {
+      const path = tallyPath(this.#address.path);
+      this.#tally = openSync(path, "wx", 0o600);
+      this.#socket.write(textFrame(TALLY, path));
+    } catch {
+      this.#tally = undefined;
+    }
+  }
+
+  /** Tells the owner of the takes not reported yet, asking for `more` credit. */
+  #report(more: number): void {
+    const taken = this.#taken - this.#reported;
+    this.#reported = this.#taken;
+    if (!this.#socket.destroyed) this.#socket.write(controlFrame(TAKE, taken, more));
+  }
+
+  /** Asks for `more` credit; takes go with it only where there is no tally (else once per tick, in `flush`). */
+  #ask(more: number): void {
+    if (this.#tally === undefined) return this.#report(more);
+    if (!this.#socket.destroyed) this.#socket.write(controlFrame(TAKE, 0, more));
   }
 
   /** An item already here, taken (and reported taken); undefined when none is. */
@@ -149,7 +241,8 @@ export class QueueClient {
     const item = this.#buffer.shift();
     if (item !== undefined) {
       this.#touched = true;
-      this.#topUp(1, 0);
+      this.#count(1);
+      this.#topUp(0);
       this.#armIdle();
     }
     return item;
@@ -160,7 +253,7 @@ export class QueueClient {
     const item = this.take();
     if (item === undefined && this.#ended === undefined) {
       this.#touched = true;
-      this.#topUp(0, 1);
+      this.#topUp(1);
       this.#armIdle();
     }
     return item;
@@ -174,11 +267,15 @@ export class QueueClient {
   /** Waits for an item (the caller tried `take()` first). */
   wait(timeout: number | null, signal: AbortSignal | undefined): Promise<Buffer> {
     const got = this.#getters.wait(timeout, signal, () => {
-      if (this.#getters.length === 0) this.#socket.unref();
+      if (this.#getters.length === 0 && this.#drain === undefined) this.#socket.unref();
       this.#armIdle();
     });
     if (this.#getters.length === 1) this.#socket.ref();
-    this.#topUp(0, 0);
+    // A get that must wait although items are on their way: this process
+    // takes faster than a round trip, so ask further ahead. A consumer of
+    // long tasks never gets here and keeps at most one item ahead.
+    if (this.#owed > 0 && this.#window < this.#prefetch) this.#window = Math.min(this.#prefetch, this.#window * 2);
+    this.#topUp(0);
     return got;
   }
 
@@ -190,19 +287,17 @@ export class QueueClient {
     return this.#connecting;
   }
 
-  /** Reports `taken` items and asks for what getters and prefetch need, in one frame. */
-  #topUp(taken: number, atLeast: number): void {
+  /** Asks for what getters and prefetch need (at least `atLeast` ahead), with the takes not reported yet. */
+  #topUp(atLeast: number): void {
     const have = this.#owed + this.#buffer.length;
-    const want = this.#getters.length + Math.max(this.#prefetch, atLeast);
+    const want = this.#getters.length + Math.max(this.#window, atLeast);
     // Refill by halves of the prefetch window, so the owner writes batches,
     // not one item per take; a waiting getter asks at once.
-    const early = this.#getters.length === 0 && atLeast === 0 && have > this.#prefetch >> 1;
+    const early = this.#getters.length === 0 && atLeast === 0 && have > this.#window >> 1;
     const more = early ? 0 : Math.max(0, want - have);
-    if (taken === 0 && more === 0) return;
+    if (more === 0) return;
     this.#owed += more;
-    // Written now, before the getter sees its item: if this process dies
-    // right after, the owner already knows the item was taken.
-    if (!this.#socket.destroyed) this.#socket.write(controlFrame(TAKE, taken, more));
+    this.#ask(more);
   }
 
   #armIdle(): void {
@@ -224,7 +319,9 @@ export class QueueClient {
     // Nobody here wants items now: give them back for other processes.
     this.#buffer.drain();
     this.#owed = 0;
+    this.#window = Math.min(1, this.#prefetch);
     this.#releasing++;
+    this.flush();
     if (!this.#socket.destroyed) this.#socket.write(controlFrame(RELEASE));
   }
 
@@ -239,7 +336,10 @@ export class QueueClient {
           if (this.#getters.length > 0 && this.#getters.serve(item)) served++;
           else this.#buffer.push(item);
         }
-        if (served > 0) this.#topUp(served, 0);
+        if (served > 0) {
+          this.#count(served);
+          this.#topUp(0);
+        }
         this.#armIdle();
         return;
       }
@@ -266,6 +366,8 @@ export class QueueClient {
   #end(why: string): void {
     if (this.#ended !== undefined) return;
     this.#why = why;
+    if (this.#tally !== undefined) closeSync(this.#tally);
+    this.#tally = undefined;
     this.#ended = new QueueShutDown(`Cannot get from ProcessQueue at ${this.#address.path} as ${why}`);
     clearTimeout(this.#idle);
     if (clients.get(this.#address.path) === this) {

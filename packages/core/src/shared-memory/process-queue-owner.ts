@@ -20,7 +20,7 @@
  * @module
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { chmodSync, unlinkSync } from "node:fs";
+import { chmodSync, readFileSync, unlinkSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { Deque } from "../internal/deque.js";
 import { QueueShutDown } from "../internal/errors.js";
@@ -33,6 +33,7 @@ import {
   Getters,
   HELLO,
   ITEMS,
+  isTallyPath,
   itemsFrame,
   MAX_HELLO,
   PUT,
@@ -42,6 +43,7 @@ import {
   splitItems,
   sweepStaleSockets,
   TAKE,
+  TALLY,
 } from "./process-queue-wire.js";
 
 /** Where another process finds the queue, and the key it must show. */
@@ -58,6 +60,10 @@ interface Consumer {
   readonly unacked: Deque<Buffer>;
   /** Told of close() and not yet answered: what it put before then may still be on its way. */
   closing: boolean;
+  /** Items it reported taken. */
+  taken: number;
+  /** Its tally file: how many items it took, written before each take is seen (read when it goes away). */
+  tally: string | undefined;
 }
 
 const listening = new Set<QueueOwner>();
@@ -152,8 +158,16 @@ export class QueueOwner {
     this.stop();
   }
 
-  /** Stops the server and removes its socket file (idempotent). */
+  /** Stops the server and removes its socket file and the tally files of its consumers (idempotent). */
   stop(): void {
+    for (const c of this.#consumers) {
+      if (c.tally === undefined) continue;
+      try {
+        unlinkSync(c.tally);
+      } catch {
+        // Already gone.
+      }
+    }
     if (this.#server === undefined || this.#address === undefined) return;
     listening.delete(this);
     if (listening.size === 0) process.off("exit", removeSocketFiles);
@@ -177,7 +191,7 @@ export class QueueOwner {
           if (consumer !== undefined) return this.#onFrame(consumer, type, payload);
           if (type !== HELLO || !this.#checkKey(payload)) throw new Error("bad key");
           splitter.unlimit();
-          consumer = { socket, credit: 0, unacked: new Deque(), closing: this.#closed && !this.#drained };
+          consumer = { socket, credit: 0, unacked: new Deque(), closing: this.#closed && !this.#drained, taken: 0, tally: undefined };
           this.#consumers.add(consumer);
           if (this.#drained) socket.end(controlFrame(DRAINED));
           else if (this.#closed) socket.write(controlFrame(CLOSED));
@@ -189,15 +203,29 @@ export class QueueOwner {
     socket.on("close", () => {
       if (consumer === undefined) return;
       this.#consumers.delete(consumer);
+      this.#settleTally(consumer);
       this.#requeue(consumer);
       this.#checkDrained();
       if (this.#drained && this.#consumers.size === 0) this.stop();
     });
   }
 
-  #checkKey(payload: Buffer): boolean {
+  #checkKey(given: Buffer): boolean {
     const key = Buffer.from((this.#address as QueueAddress).key);
-    return payload.length === key.length && timingSafeEqual(payload, key);
+    return given.length === key.length && timingSafeEqual(given, key);
+  }
+
+  /** A consumer went away: the items its tally says it took (reported or not) are gone. */
+  #settleTally(c: Consumer): void {
+    if (c.tally === undefined) return;
+    try {
+      const bytes = readFileSync(c.tally);
+      const total = bytes.length >= 8 ? bytes.readDoubleLE(0) : 0;
+      for (let n = total - c.taken; n > 0; n--) c.unacked.shift();
+      unlinkSync(c.tally);
+    } catch {
+      // No tally (never created, or removed): what it reported is all we know.
+    }
   }
 
   #onFrame(c: Consumer, type: number, payload: Buffer): void {
@@ -207,11 +235,18 @@ export class QueueOwner {
         for (const item of splitItems(payload)) this.#add(item);
         return;
       case TAKE:
+        c.taken += payload.readUInt32BE(0);
         for (let n = payload.readUInt32BE(0); n > 0; n--) c.unacked.shift();
         c.credit += payload.readUInt32BE(4);
         if (this.#items.length > 0) this.#schedulePump();
         else this.#checkDrained();
         return;
+      case TALLY: {
+        const path = payload.toString();
+        if (c.tally !== undefined || !isTallyPath(path, (this.#address as QueueAddress).path)) throw new Error("bad tally path");
+        c.tally = path;
+        return;
+      }
       case RELEASE:
         this.#requeue(c);
         c.credit = 0;

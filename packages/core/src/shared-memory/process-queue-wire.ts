@@ -14,6 +14,7 @@
  *   TAKE   u32 taken, u32 more credit       CLOSED    puts are refused from now on
  *   RELEASE                                 DRAINED   closed and nothing left anywhere
  *   CLOSE
+ *   TALLY  path of its tally file (see the client), before its first take
  *
  * Items travel as the bytes their producer serialized and are deserialized
  * once, by the process that takes them: the owner never decodes a batch it
@@ -36,6 +37,7 @@ export const PUT = 2;
 export const TAKE = 3;
 export const RELEASE = 4;
 export const CLOSE = 5;
+export const TALLY = 6;
 export const ITEMS = 10;
 export const RELEASED = 11;
 export const CLOSED = 12;
@@ -57,7 +59,16 @@ export function controlFrame(type: number, a?: number, b?: number): Buffer {
   return buf;
 }
 
-/** A frame carrying `items` (already serialized), or a key for `HELLO`. */
+/** A frame carrying a string (`HELLO`'s key, `TALLY`'s path). */
+export function textFrame(type: number, text: string): Buffer {
+  const body = Buffer.from(text);
+  const head = Buffer.allocUnsafe(5);
+  head.writeUInt32BE(1 + body.length, 0);
+  head[4] = type;
+  return Buffer.concat([head, body]);
+}
+
+/** A frame carrying `items` (already serialized). */
 export function itemsFrame(type: number, items: readonly Buffer[]): Buffer {
   let size = 1;
   for (const item of items) size += 4 + item.length;
@@ -86,8 +97,8 @@ export function splitItems(payload: Buffer): Buffer[] {
 
 /**
  * Splits a byte stream into frames. Buffers linearly (chunks are joined once
- * a frame is complete); `limit` bounds the first frame (the unauthenticated
- * `HELLO`).
+ * a frame is complete); a bound refuses the first frame (the unauthenticated
+ * `HELLO`) when it announces more than the bound, before reading it.
  */
 export class FrameSplitter {
   #chunks: Buffer[] = [];
@@ -108,11 +119,16 @@ export class FrameSplitter {
     this.#chunks.push(chunk);
     this.#length += chunk.length;
     while (this.#length >= 4) {
-      let buf = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks, this.#length);
-      this.#chunks = [buf];
-      const size = buf.readUInt32BE(0);
+      let head = this.#chunks[0] as Buffer;
+      if (head.length < 4) {
+        head = Buffer.concat(this.#chunks, this.#length);
+        this.#chunks = [head];
+      }
+      const size = head.readUInt32BE(0);
       if (size > this.#limit || size === 0) throw new RangeError(`frame of ${size} bytes refused`);
-      if (buf.length < 4 + size) return;
+      // Joined once the frame is complete, not on every chunk (linear, not quadratic).
+      if (this.#length < 4 + size) return;
+      let buf = this.#chunks.length === 1 ? head : Buffer.concat(this.#chunks, this.#length);
       const type = buf[4] as number;
       const payload = buf.subarray(5, 4 + size);
       buf = buf.subarray(4 + size);
@@ -158,6 +174,20 @@ export function socketPath(): string {
   return join(tmpdir(), `${PREFIX}${process.pid}-${randomBytes(6).toString("hex")}.sock`);
 }
 
+/**
+ * A fresh path for a consumer's take tally (see the client), named after the
+ * owner's socket so that it is swept with it.
+ */
+export function tallyPath(socket: string): string {
+  return `${socket.slice(0, -".sock".length)}-${randomBytes(6).toString("hex")}.take`;
+}
+
+/** Whether `path` is a tally path of the queue at `socket` (the owner reads and removes only those). */
+export function isTallyPath(path: string, socket: string): boolean {
+  const stem = socket.slice(0, -".sock".length);
+  return path.startsWith(`${stem}-`) && /^-[0-9a-f]{12}\.take$/.test(path.slice(stem.length));
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -180,7 +210,7 @@ export function sweepStaleSockets(): void {
     return;
   }
   for (const name of names) {
-    const m = /^juggle-pq-(\d+)-[0-9a-f]+\.sock$/.exec(name);
+    const m = /^juggle-pq-(\d+)-[0-9a-f]+(?:\.sock|-[0-9a-f]+\.take)$/.exec(name);
     if (m === null || alive(Number(m[1]))) continue;
     try {
       unlinkSync(join(tmpdir(), name));

@@ -18,11 +18,14 @@ const KEY = "juggle/shared-memory:ProcessQueue";
 /** Options of {@link ProcessQueue}. */
 export interface ProcessQueueOptions {
   /**
-   * Items a consuming process may hold ahead of its getters (default 16).
-   * They spare it a round trip per item; they go back to the queue if it
-   * exits, dies or stops getting for a moment, but while it is busy in a long
-   * synchronous task they wait for it. For tasks that each take long, use `0`:
-   * a process then only receives items its getters asked for.
+   * The most items a consuming process holds ahead of its getters (default
+   * 64). They spare it a round trip per item. Its window starts at 1 and
+   * doubles, up to this, each time a get finds nothing there while items are
+   * on their way (it takes faster than a round trip), so a consumer of long
+   * tasks holds one item ahead, a fast one many. Held items go back to the
+   * queue when the process exits, dies or stops getting for a moment; while
+   * it is busy in a long synchronous task they wait for it. `0`: a process
+   * receives only the items its getters asked for.
    */
   prefetch?: number;
 }
@@ -38,11 +41,11 @@ interface Wire {
 const RESOLVED = Promise.resolve();
 let reviving: QueueClient | undefined;
 
-function waitArgs(options: WaitOptions | undefined): { timeout: number | null; signal: AbortSignal | undefined } {
+function waitArgs(action: string, options: WaitOptions | undefined): { timeout: number | null; signal: AbortSignal | undefined } {
   if (options === undefined) return { timeout: null, signal: undefined };
-  const o = checkOptions<WaitOptions>("get from ProcessQueue", options);
-  const signal = checkSignal("get from ProcessQueue", o.signal);
-  const timeout = o.timeout === undefined ? null : checkMilliseconds("get from ProcessQueue", "timeout", o.timeout, { allowInfinity: true });
+  const o = checkOptions<WaitOptions>(action, options);
+  const signal = checkSignal(action, o.signal);
+  const timeout = o.timeout === undefined ? null : checkMilliseconds(action, "timeout", o.timeout, { allowInfinity: true });
   return { timeout, signal };
 }
 
@@ -53,13 +56,15 @@ function waitArgs(options: WaitOptions | undefined): { timeout: number | null; s
  * Items are any structured-clonable values (copied, as Python pickles them).
  *
  * Delivery: every item put is taken by exactly one `get`/`tryGet`, in one
- * process. Items from one producer are taken in the order it put them. An
+ * process. One consumer takes one producer's items in the order they were
+ * put (across consumers there is no order, as in Python). An
  * item taken by a process that then dies is gone (as in Python); an item it
  * had received but not taken (see `prefetch`) goes back to the queue, so a
  * consumer killed mid-`get` loses nothing. A `put` in a process other than
- * the owner returns at once and the item leaves with the same tick's other
- * puts, in one write, also when the process exits; it reaches the owner a
- * moment later (use `get`, not `tryGet`, to wait for it).
+ * the owner returns at once (unless its socket is backed up) and the item
+ * leaves with the same tick's other puts, in one write, also when the
+ * process exits; it reaches the owner a moment later (use `get`, not
+ * `tryGet`, to wait for it).
  *
  * `close()` (from any process) ends the queue: puts are refused from then on
  * (in another process, from the moment it learns of it), getters take what
@@ -109,7 +114,7 @@ export class ProcessQueue<T = unknown> {
       return;
     }
     const o = checkOptions<ProcessQueueOptions>("create ProcessQueue", options);
-    this.#prefetch = checkInteger("create ProcessQueue", "prefetch", o.prefetch ?? 16, { max: 1 << 20 });
+    this.#prefetch = checkInteger("create ProcessQueue", "prefetch", o.prefetch ?? 64, { max: 1 << 20 });
     this.#owner = new QueueOwner();
   }
 
@@ -119,14 +124,17 @@ export class ProcessQueue<T = unknown> {
   }
 
   /**
-   * Puts `item`. The queue has no size limit, so this never waits.
+   * Puts `item`. The queue has no size limit: in the owner this never
+   * waits; in another process it waits only while the connection is being
+   * made or its socket is backed up (so awaited puts are on their way before
+   * the process exits).
    *
    * @throws {TypeError} When `item` cannot be copied to another process (a function, a symbol…).
    * @throws {QueueShutDown} When the queue is closed.
    */
   put(item: T, options?: WaitOptions): Promise<void> {
     try {
-      if (options !== undefined) waitArgs(options).signal?.throwIfAborted();
+      if (options !== undefined) waitArgs("put in ProcessQueue", options).signal?.throwIfAborted();
       let bytes: Buffer;
       try {
         bytes = encodeItem(item);
@@ -152,7 +160,7 @@ export class ProcessQueue<T = unknown> {
    */
   get(options?: WaitOptions): Promise<T> {
     try {
-      const { timeout, signal } = waitArgs(options);
+      const { timeout, signal } = waitArgs("get from ProcessQueue", options);
       signal?.throwIfAborted();
       const end = this.#owner ?? (this.#client as QueueClient);
       const item = end.take();

@@ -16,6 +16,7 @@ import { availableParallelism } from "node:os";
 import { Process } from "juggle-core";
 import { Thread } from "juggle-core";
 import { Manager } from "juggle-core/shared-memory";
+import { ProcessQueue } from "juggle-core/shared-memory";
 import { SharedQueue } from "juggle-core/shared-memory";
 import { type ChartSpec, defineExperiment, type ExperimentResult } from "../experiment.js";
 import type { Progress } from "../progress.js";
@@ -42,7 +43,7 @@ export interface QueueOptions {
 
 export interface QueueRun {
   variant: "serial loop" | "queue" | "queue + async feeder";
-  model: "main thread" | QueueModel;
+  model: "main thread" | QueueModel | "processes, ProcessQueue";
   workers: number;
   ms: number;
   primes: number;
@@ -151,13 +152,22 @@ async function threadQueue(start: number, count: number, workers: number, feeder
 
 /**
  * Processes with two queues held by a `Manager` (Examples 9-5 to 9-9 as the
- * book runs them): every get and put is a message to this process.
+ * book runs them): every get and put is a message to this process. With
+ * `transport: "ProcessQueue"`, two `ProcessQueue`s instead (the book's
+ * `multiprocessing.Queue`: batched puts, items sent ahead to the consumers);
+ * they have no size limit, so not for the feeder runs.
  */
-async function processQueue(start: number, count: number, workers: number, feederCapacity?: number): Promise<QueueRun> {
-  const manager = await Manager.start();
+async function processQueue(
+  start: number,
+  count: number,
+  workers: number,
+  feederCapacity?: number,
+  transport: "Manager" | "ProcessQueue" = "Manager",
+): Promise<QueueRun> {
+  const manager = transport === "Manager" ? await Manager.start() : undefined;
+  const jobs = manager?.queue<number>(feederCapacity === undefined ? {} : { maxsize: feederCapacity }) ?? new ProcessQueue<number>();
+  const results = manager?.queue<number>() ?? new ProcessQueue<number>();
   try {
-    const jobs = manager.queue<number>(feederCapacity === undefined ? {} : { maxsize: feederCapacity });
-    const results = manager.queue<number>();
     const procs = Array.from({ length: workers }, () => new Process({ target: ipc.primeQueueWorkerRemote, args: [jobs, results] }));
     for (const p of procs) p.start();
     await watching(procs, async () => {
@@ -187,9 +197,11 @@ async function processQueue(start: number, count: number, workers: number, feede
       if (p.error !== undefined) throw p.error;
       return p.result as number;
     });
-    return { variant: feederCapacity === undefined ? "queue" : "queue + async feeder", model: "processes", workers, ms, primes, perWorker };
+    const model = manager === undefined ? "processes, ProcessQueue" : "processes";
+    return { variant: feederCapacity === undefined ? "queue" : "queue + async feeder", model, workers, ms, primes, perWorker };
   } finally {
-    await manager.shutdown();
+    await manager?.shutdown();
+    for (const q of [jobs, results]) if (q instanceof ProcessQueue) q[Symbol.dispose]();
   }
 }
 
@@ -206,6 +218,7 @@ export async function runQueue(options: QueueOptions): Promise<QueueResult> {
         ? threadQueue(start, count, options.feederWorkers, options.feederCapacity)
         : processQueue(start, count, options.feederWorkers, options.feederCapacity),
     );
+    if (model === "processes") plan.push(() => processQueue(start, count, options.feederWorkers, undefined, "ProcessQueue"));
   }
   const bar = options.progress?.task("queue: runs", plan.length);
   const runs: QueueRun[] = [];
