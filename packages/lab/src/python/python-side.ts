@@ -32,10 +32,11 @@ const median = (xs: number[]): number => {
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 };
 
-/** Seconds per item as text in a readable unit. */
-function perItem(seconds: number): string {
-  if (seconds >= 1e-3) return `${(seconds * 1e3).toPrecision(3)} ms`;
-  if (seconds >= 1e-6) return `${(seconds * 1e6).toPrecision(3)} µs`;
+/** Seconds per item as text in a readable unit (thresholds after rounding to 3 digits: never "1.00e+3 ns"). */
+export function perItem(seconds: number): string {
+  if (seconds >= 0.9995) return `${seconds.toPrecision(3)} s`;
+  if (seconds >= 0.9995e-3) return `${(seconds * 1e3).toPrecision(3)} ms`;
+  if (seconds >= 0.9995e-6) return `${(seconds * 1e6).toPrecision(3)} µs`;
   return `${(seconds * 1e9).toPrecision(3)} ns`;
 }
 
@@ -76,7 +77,8 @@ function compare(adapter: PythonAdapter, result: PythonResult, juggle: Experimen
   });
 }
 
-const label = (row: PythonRow): string => (row.workers === null || row.label === "serial" ? row.label : `${row.label} ×${row.workers}`);
+const label = (row: PythonRow): string =>
+  row.workers === null || /^(serial|no concurrency|CPU only)/.test(row.label) ? row.label : `${row.label} ×${row.workers}`;
 
 function pythonTable(name: string, adapter: PythonAdapter, result: PythonResult, compared: Compared[]): ResultTable {
   const unit = compared[0]?.row.unit ?? "item";

@@ -102,7 +102,8 @@ export function runPython(python: string, program: string, params: Record<string
         // already gone
       }
     };
-    const timer = setTimeout(() => kill(`timed out after ${Math.round(options.timeoutMs / 1000)} s`), options.timeoutMs);
+    const limit = options.timeoutMs >= 1000 ? `${Math.round(options.timeoutMs / 1000)} s` : `${options.timeoutMs} ms`;
+    const timer = setTimeout(() => kill(`timed out after ${limit}`), options.timeoutMs);
     const onAbort = (): void => kill("stopped");
     options.signal?.addEventListener("abort", onAbort, { once: true });
     const finish = (outcome: PythonOutcome): void => {
