@@ -14,9 +14,10 @@ import { help } from "../src/commands/lab.js";
 import type { DelayServerHandle, ExperimentResult } from "../src/experiment.js";
 import { loadExperiment } from "../src/experiments/registry.js";
 import { resolveFlags } from "../src/flags.js";
+import { adapters, type Counterpart } from "../src/python/adapters.js";
 import { findPython, PYTHON_MISSING } from "../src/python/find-python.js";
-import { addPythonSide, perItem } from "../src/python/python-side.js";
-import { runPython } from "../src/python/run-python.js";
+import { addPythonSide, juggleSecondsPerItem, perItem } from "../src/python/python-side.js";
+import { type PythonRow, runPython } from "../src/python/run-python.js";
 import { silentProgress } from "../src/progress.js";
 import { runLab } from "../src/runner.js";
 import { sumOfSquares } from "../src/tasks/cpu.js";
@@ -185,5 +186,65 @@ describe("lab Python side", () => {
     assert.ok(titles(withPython).some((t) => t.startsWith("Python ")), String(titles(withPython)));
     assert.ok(!titles(without).some((t) => t.startsWith("Python ")));
     assert.equal(titles(withPython).length, titles(without).length + 1);
+  });
+});
+
+describe("lab Python side: juggle's matching rows", () => {
+  const row = (label: string, workers: number | null): PythonRow => ({ label, workers, items: 1, unit: "item", times: [1], answer: {} });
+  const counterpart = (name: string, r: PythonRow, flags: Record<string, unknown>): Counterpart => {
+    const c = adapters[name]?.counterpart(r, flags);
+    assert.ok(c, `${name}: ${r.label}`);
+    return c;
+  };
+
+  it("ipc adds up the matching variant's per-number seconds and no other variant's", () => {
+    const tables = [
+      {
+        title: "ipc",
+        columns: ["variant", "number", "prime", "factor", "seconds", "trial divisions"],
+        rows: [
+          ["processes, no flag", "7", "yes", null, 1, 1],
+          ["threads, no flag", "7", "yes", null, 50, 1],
+          ["processes, no flag", "9", "no", 3, 3, 1],
+          ["processes, Manager flag", "7", "yes", null, 70, 1],
+        ],
+      },
+    ];
+    const flags = { numbers: [7, 9] };
+    assert.equal(juggleSecondsPerItem(tables, counterpart("ipc", row("no flag", 2), flags)), 2);
+    assert.equal(juggleSecondsPerItem(tables, counterpart("ipc", row("Manager().Value flag", 2), flags)), 35);
+    assert.equal(juggleSecondsPerItem(tables, counterpart("ipc", row("RawValue flag", 2), flags)), null);
+  });
+
+  it("locks compares the locked counter with 'lock' and counts juggle's expected updates", () => {
+    const tables = [
+      {
+        title: "locks",
+        columns: ["target", "variant", "model", "workers", "expected", "counted", "lost", "torn reads", "seconds"],
+        rows: [
+          ["counter", "no lock", "processes", 2, 600, 500, 100, 0, 6],
+          ["counter", "lock", "processes", 2, 600, 600, 0, 0, 12],
+          ["file", "lock", "processes", 2, 60, 60, 0, 0, 1],
+        ],
+      },
+    ];
+    assert.equal(juggleSecondsPerItem(tables, counterpart("locks", row("Value with get_lock()", 2), {})), 12 / 600);
+    assert.equal(juggleSecondsPerItem(tables, counterpart("locks", row("Value, no lock", 2), {})), 6 / 600);
+  });
+
+  it("crawl compares at the same number in flight", () => {
+    const tables = [
+      {
+        title: "crawl",
+        columns: ["variant", "requests", "in flight", "runtime s"],
+        rows: [
+          ["promises + Semaphore", 500, 100, 0.5],
+          ["juggle map", 500, 100, 1],
+        ],
+      },
+    ];
+    assert.equal(juggleSecondsPerItem(tables, counterpart("crawl", row("asyncio + Semaphore", 100), {})), 0.001);
+    assert.equal(juggleSecondsPerItem(tables, counterpart("crawl", row("ThreadPoolExecutor", 100), {})), 0.002);
+    assert.equal(juggleSecondsPerItem(tables, counterpart("crawl", row("ThreadPoolExecutor", 50), {})), null);
   });
 });

@@ -40,7 +40,7 @@ export interface PythonAdapter {
 }
 
 const num = (flags: Record<string, unknown>, key: string): number => Number(flags[key]);
-const text = (cells: Cells, ...keys: string[]): string => keys.map((k) => String(cells[k] ?? "")).join(" ");
+const text = (cells: Cells, key: string): string => String(cells[key] ?? "");
 const repeat = (quick: boolean): number => (quick ? 1 : 3);
 const sameWorkers = (cells: Cells, row: PythonRow): boolean => row.workers === null || Number(cells.workers ?? cells["in flight"]) === row.workers;
 const primesAnswer = (row: PythonRow): string => `${row.answer.primes} primes`;
@@ -66,7 +66,7 @@ const primes: PythonAdapter = {
   counterpart: (row, f) =>
     row.answer.chunkSize === undefined
       ? undefined
-      : { match: (c) => Number(c["chunk size"]) === row.answer.chunkSize && !/random|shuffl/i.test(text(c, "order")), items: () => num(f, "count") },
+      : { match: (c) => c.sweep === "chunksize" && Number(c["chunk size"]) === row.answer.chunkSize, items: () => num(f, "count") },
   answer: primesAnswer,
 };
 
@@ -85,7 +85,7 @@ const queue: PythonAdapter = {
   program: "work_queue",
   params: (f, quick) => ({ start: num(f, "start"), count: quick ? num(f, "count") : Math.min(num(f, "count"), 5000), maxWorkers: num(f, "maxWorkers"), repeat: repeat(quick) }),
   counterpart: (row, f) => ({
-    match: (c) => (row.label === "serial" ? /serial/i.test(text(c, "variant", "model")) : /process/i.test(text(c, "model")) && sameWorkers(c, row)),
+    match: (c) => (row.label === "serial" ? /serial/i.test(text(c, "variant")) : c.variant === "queue" && c.model === "processes" && sameWorkers(c, row)),
     items: () => num(f, "count"),
   }),
   answer: primesAnswer,
@@ -95,10 +95,7 @@ const locks: PythonAdapter = {
   program: "locks",
   params: (f, quick) => ({ workers: num(f, "workers"), increments: quick ? 2000 : 50_000, repeat: repeat(quick) }),
   counterpart: (row) => ({
-    match: (c) =>
-      /counter/i.test(text(c, "target")) &&
-      /process/i.test(text(c, "model")) &&
-      (/lock\(\)/.test(row.label) ? /(?<!un)lock/i.test(text(c, "variant")) && !/no lock|unlocked/i.test(text(c, "variant")) : /no lock|unlocked/i.test(text(c, "variant"))),
+    match: (c) => c.target === "counter" && c.model === "processes" && c.variant === (/get_lock/.test(row.label) ? "lock" : "no lock"),
     items: (c) => Number(c.expected),
   }),
   answer: (row) => `${row.answer.counted} of ${row.answer.expected}`,
@@ -108,8 +105,9 @@ const ipc: PythonAdapter = {
   program: "ipc",
   params: (f, quick) => ({ numbers: f.numbers, workers: num(f, "workers"), checkEvery: num(f, "checkEvery"), serialCutoff: num(f, "serialCutoff"), repeat: quick ? 1 : 2 }),
   counterpart: (row, f) => {
-    const kind = /RawValue/.test(row.label) ? /value|shared/i : /Manager/.test(row.label) ? /manager/i : /no flag|none/i;
-    return { match: (c) => kind.test(text(c, "variant")) && !/serial/i.test(text(c, "variant")), items: () => (f.numbers as number[]).length, sum: true };
+    // A RawValue is shared memory: juggle's shared-memory Value flag (read by threads) is its counterpart.
+    const variant = /RawValue/.test(row.label) ? "threads, Value flag" : /Manager/.test(row.label) ? "processes, Manager flag" : "processes, no flag";
+    return { match: (c) => c.variant === variant, items: () => (f.numbers as number[]).length, sum: true };
   },
   answer: (row) => {
     const checks = row.answer.checks as { prime: boolean }[];
@@ -121,7 +119,11 @@ const crawl: PythonAdapter = {
   program: "crawl",
   server: true,
   params: (f, quick) => ({ requests: num(f, "requests"), delay: num(f, "delay"), concurrency: num(f, "concurrency"), repeat: repeat(quick) }),
-  counterpart: () => ({ match: (c) => /\bmap\b/.test(text(c, "variant")), items: (c) => Number(c.requests) }),
+  // The same number in flight: asyncio's Semaphore beside juggle's, the thread pool beside juggle's map.
+  counterpart: (row) => {
+    const kind = /Semaphore/.test(row.label) ? /Semaphore/ : /\bmap\b/;
+    return { match: (c) => kind.test(text(c, "variant")) && sameWorkers(c, row), items: (c) => Number(c.requests) };
+  },
   answer: (row) => `${row.answer.answered} answered, ${row.answer.logged} logged`,
 };
 
@@ -130,7 +132,7 @@ const primesDb: PythonAdapter = {
   server: true,
   params: (f, quick) => ({ maxNumber: Math.min(num(f, "maxNumber"), quick ? 64 : 256), batchSize: num(f, "batchSize"), cpuRepeat: 1, repeat: repeat(quick) }),
   counterpart: (row, f) => {
-    const kind = row.label === "AsyncBatcher" ? /batcher/i : row.label === "serial" ? /^serial/i : /CPU only/i;
+    const kind = row.label === "AsyncBatcher" ? /^Batcher/ : row.label === "serial" ? /^serial/ : /^CPU only/;
     return { match: (c) => kind.test(text(c, "variant")), items: () => num(f, "maxNumber") };
   },
   answer: (row) => `${row.answer.primes} primes${row.answer.requests === undefined ? "" : `, ${row.answer.requests} saves logged`}`,
