@@ -83,7 +83,7 @@ const pi: PythonAdapter = {
 
 const queue: PythonAdapter = {
   program: "work_queue",
-  params: (f, quick) => ({ start: num(f, "start"), count: quick ? num(f, "count") : Math.min(num(f, "count"), 5000), maxWorkers: num(f, "maxWorkers"), repeat: repeat(quick) }),
+  params: (f, quick) => ({ start: num(f, "start"), count: quick ? num(f, "count") : Math.min(num(f, "count"), 20_000), maxWorkers: num(f, "maxWorkers"), repeat: repeat(quick) }),
   counterpart: (row, f) => ({
     match: (c) => (row.label === "serial" ? /serial/i.test(text(c, "variant")) : c.variant === "queue" && c.model === "processes" && sameWorkers(c, row)),
     items: () => num(f, "count"),
