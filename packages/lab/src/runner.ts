@@ -11,6 +11,7 @@ import { TraceRecorder } from "juggle-core";
 import type { DelayServerHandle, Experiment, ExperimentResult, ResultTable } from "./experiment.js";
 import { describeMachine, type MachineInfo } from "./machine.js";
 import type { Progress } from "./progress.js";
+import { addPythonSide } from "./python/python-side.js";
 import { renderReport } from "./report/html.js";
 import { type ServerThread, startServerThread } from "./server-thread.js";
 
@@ -59,6 +60,8 @@ export interface RunLabOptions {
   /** Where result tables go. Default: stdout. */
   print?: (text: string) => void;
   signal?: AbortSignal;
+  /** Run each experiment's Python counterpart beside it (`--no-python`: false). Default true. */
+  python?: boolean;
 }
 
 /** Renders a table as aligned text. */
@@ -151,6 +154,11 @@ export async function runLab(options: RunLabOptions): Promise<LabResults> {
             return recorder;
           },
         });
+        // The Python side (src/python/): the experiment's Python counterpart, compared beside its result.
+        if (options.python !== false) {
+          const ctx = { quick: options.quick, signal, delayServer, progress: options.progress };
+          record.result = await addPythonSide(experiment.name, flags, record.result, ctx);
+        }
       } catch (error) {
         record.error = error instanceof Error ? (error.stack ?? error.message) : String(error);
       }

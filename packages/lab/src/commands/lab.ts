@@ -16,6 +16,8 @@ const globalOptions = {
   out: { type: "string" },
   // `--no-report` (parseArgs' negation of `--report`).
   report: { type: "boolean" },
+  // `--no-python`: skip the Python counterparts.
+  python: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -24,6 +26,7 @@ const globalHelp = `Options:
   --quick           run small sizes (a smoke test: seconds, rough numbers)
   --out <dir>       report folder (default juggle-report)
   --no-report       print the tables only; write no files
+  --no-python       skip the Python counterparts (run with python3 when on PATH)
   -h, --help        this help`;
 
 /** Help for `juggle lab`. */
@@ -139,7 +142,7 @@ async function runCommand(argv: string[]): Promise<number> {
   process.on("SIGINT", onSignal);
   try {
     const started = performance.now();
-    const results = await runLab({ runs, quick, out, progress: autoProgress(), signal: controller.signal });
+    const results = await runLab({ runs, quick, out, progress: autoProgress(), signal: controller.signal, python: values.python !== false });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     console.log(`\n${results.experiments.length} experiment${results.experiments.length === 1 ? "" : "s"} in ${seconds} s`);
     if (out !== null) console.log(`Report: ${out}/index.html (results.json and traces beside it)`);

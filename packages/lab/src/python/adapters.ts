@@ -1,0 +1,151 @@
+/**
+ * Per experiment: which Python program is its counterpart, the parameters it
+ * gets from juggle's flags (the same sizes where CPython finishes in about a
+ * second a run, smaller ones where it would not), and which row of juggle's
+ * tables each Python row is compared with.
+ *
+ * Matching reads juggle's tables by column name and row text, so an
+ * experiment whose tables change only loses the ratio (shown as "-"), never
+ * the Python run.
+ *
+ * @module
+ */
+import type { PythonRow } from "./run-python.js";
+
+/** One row of a juggle table, by column name. */
+export type Cells = Record<string, string | number | null>;
+
+/** Which juggle rows a Python row is compared with. */
+export interface Counterpart {
+  /** Whether a juggle row is one of them. */
+  match(cells: Cells): boolean;
+  /** Items juggle's run handled, from its flags or the matched row. */
+  items(cells: Cells): number;
+  /** Add up every matching row's seconds (juggle reports per number), instead of taking the first. */
+  sum?: boolean;
+}
+
+/** How an experiment's Python counterpart is run and compared. */
+export interface PythonAdapter {
+  /** The program in `packages/lab/python/`, without `.py`. */
+  program: string;
+  /** Whether it needs the delay server's URL (as `url`). */
+  server?: boolean;
+  /** Its parameters from juggle's flags. */
+  params(flags: Record<string, unknown>, quick: boolean): Record<string, unknown>;
+  /** The juggle rows a Python row is compared with; `undefined` for none. */
+  counterpart(row: PythonRow, flags: Record<string, unknown>): Counterpart | undefined;
+  /** The answer as table text. */
+  answer(row: PythonRow): string;
+}
+
+const num = (flags: Record<string, unknown>, key: string): number => Number(flags[key]);
+const text = (cells: Cells, key: string): string => String(cells[key] ?? "");
+const repeat = (quick: boolean): number => (quick ? 1 : 3);
+const sameWorkers = (cells: Cells, row: PythonRow): boolean => row.workers === null || Number(cells.workers ?? cells["in flight"]) === row.workers;
+const primesAnswer = (row: PythonRow): string => `${row.answer.primes} primes`;
+
+const sumSquares: PythonAdapter = {
+  program: "sum_squares",
+  params: (f, quick) => ({ size: quick ? num(f, "size") : Math.min(num(f, "size"), 250_000), count: num(f, "count"), workers: num(f, "workers"), repeat: repeat(quick) }),
+  counterpart: (row, f) => ({
+    match: (c) => c.approach === row.label && sameWorkers(c, row),
+    // juggle squares every i below each n: n numbers from `size`.
+    items: () => num(f, "count") * num(f, "size") + (num(f, "count") * (num(f, "count") - 1)) / 2,
+  }),
+  answer: (row) => `sum ${row.answer.total}`,
+};
+
+const primes: PythonAdapter = {
+  program: "primes",
+  params: (f, quick) => {
+    const count = quick ? num(f, "count") : Math.min(num(f, "count"), 10_000);
+    const sizes = (f.chunkSizes as number[] | undefined) ?? [1, 10, 100];
+    return { start: num(f, "start"), count, workers: num(f, "workers"), chunkSizes: sizes.filter((s) => s <= count), repeat: repeat(quick) };
+  },
+  counterpart: (row, f) =>
+    row.answer.chunkSize === undefined
+      ? undefined
+      : { match: (c) => c.sweep === "chunksize" && Number(c["chunk size"]) === row.answer.chunkSize, items: () => num(f, "count") },
+  answer: primesAnswer,
+};
+
+const pi: PythonAdapter = {
+  program: "pi",
+  params: (f, quick) => ({ darts: quick ? 20_000 : 5_000_000, maxWorkers: num(f, "maxWorkers"), seed: num(f, "seed"), repeat: repeat(quick) }),
+  counterpart: (row, f) => ({
+    match: (c) =>
+      /loop/i.test(text(c, "kernel")) && (row.label === "serial" ? /serial/i.test(text(c, "model")) : /process/i.test(text(c, "model")) && sameWorkers(c, row)),
+    items: () => num(f, "darts"),
+  }),
+  answer: (row) => `pi ≈ ${Number(row.answer.pi).toFixed(5)}`,
+};
+
+const queue: PythonAdapter = {
+  program: "work_queue",
+  params: (f, quick) => ({ start: num(f, "start"), count: quick ? num(f, "count") : Math.min(num(f, "count"), 20_000), maxWorkers: num(f, "maxWorkers"), repeat: repeat(quick) }),
+  counterpart: (row, f) => ({
+    match: (c) => (row.label === "serial" ? /serial/i.test(text(c, "variant")) : c.variant === "queue" && c.model === "processes" && sameWorkers(c, row)),
+    items: () => num(f, "count"),
+  }),
+  answer: primesAnswer,
+};
+
+const locks: PythonAdapter = {
+  program: "locks",
+  params: (f, quick) => ({ workers: num(f, "workers"), increments: quick ? 2000 : 50_000, repeat: repeat(quick) }),
+  counterpart: (row) => ({
+    match: (c) => c.target === "counter" && c.model === "processes" && c.variant === (/get_lock/.test(row.label) ? "lock" : "no lock"),
+    items: (c) => Number(c.expected),
+  }),
+  answer: (row) => `${row.answer.counted} of ${row.answer.expected}`,
+};
+
+const ipc: PythonAdapter = {
+  program: "ipc",
+  params: (f, quick) => ({ numbers: f.numbers, workers: num(f, "workers"), checkEvery: num(f, "checkEvery"), serialCutoff: num(f, "serialCutoff"), repeat: quick ? 1 : 2 }),
+  counterpart: (row, f) => {
+    // A RawValue is shared memory: juggle's shared-memory Value flag (read by threads) is its counterpart.
+    const variant = /RawValue/.test(row.label) ? "threads, Value flag" : /Manager/.test(row.label) ? "processes, Manager flag" : "processes, no flag";
+    return { match: (c) => c.variant === variant, items: () => (f.numbers as number[]).length, sum: true };
+  },
+  answer: (row) => {
+    const checks = row.answer.checks as { prime: boolean }[];
+    return `${checks.filter((c) => c.prime).length} of ${checks.length} prime`;
+  },
+};
+
+const crawl: PythonAdapter = {
+  program: "crawl",
+  server: true,
+  params: (f, quick) => ({ requests: num(f, "requests"), delay: num(f, "delay"), concurrency: num(f, "concurrency"), repeat: repeat(quick) }),
+  // The same number in flight: asyncio's Semaphore beside juggle's, the thread pool beside juggle's map.
+  counterpart: (row) => {
+    const kind = /Semaphore/.test(row.label) ? /Semaphore/ : /\bmap\b/;
+    return { match: (c) => kind.test(text(c, "variant")) && sameWorkers(c, row), items: (c) => Number(c.requests) };
+  },
+  answer: (row) => `${row.answer.answered} answered, ${row.answer.logged} logged`,
+};
+
+const primesDb: PythonAdapter = {
+  program: "primes_db",
+  server: true,
+  params: (f, quick) => ({ maxNumber: Math.min(num(f, "maxNumber"), quick ? 64 : 256), batchSize: num(f, "batchSize"), cpuRepeat: 1, repeat: repeat(quick) }),
+  counterpart: (row, f) => {
+    const kind = row.label === "AsyncBatcher" ? /^Batcher/ : row.label === "serial" ? /^serial/ : /^CPU only/;
+    return { match: (c) => kind.test(text(c, "variant")), items: () => num(f, "maxNumber") };
+  },
+  answer: (row) => `${row.answer.primes} primes${row.answer.requests === undefined ? "" : `, ${row.answer.requests} saves logged`}`,
+};
+
+/** The adapters by experiment name (advise has no Python counterpart: it measures the user's own task). */
+export const adapters: Readonly<Record<string, PythonAdapter>> = {
+  crawl,
+  "primes-db": primesDb,
+  pi,
+  primes,
+  queue,
+  ipc,
+  locks,
+  "sum-squares": sumSquares,
+};

@@ -1,0 +1,113 @@
+/**
+ * Each Python program of the lab (packages/lab/python/*.py) computes the same
+ * answer as juggle's side at tiny sizes: prime counts, sums of squares,
+ * counter totals, factors, the crawl's answered and logged requests. Runs
+ * with the machine's python3; skipped (visibly) without one.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { DelayServer } from "../src/delay-server.js";
+import { findPython } from "../src/python/find-python.js";
+import { type PythonResult, runPython } from "../src/python/run-python.js";
+import { countPrimes, isPrime, sumOfSquares } from "../src/tasks/cpu.js";
+import { primesBetween } from "../src/tasks/primes-db.js";
+
+const python = await findPython();
+
+async function run(program: string, params: Record<string, unknown>): Promise<PythonResult> {
+  assert.ok(python);
+  const outcome = await runPython(python, program, params, { timeoutMs: 60_000 });
+  assert.equal(outcome.state, "ok", outcome.state === "failed" ? outcome.message : "");
+  return (outcome as { result: PythonResult }).result;
+}
+
+function smallestFactor(n: number): number | null {
+  if (n % 2 === 0) return 2;
+  for (let i = 3; i * i <= n; i += 2) if (n % i === 0) return i;
+  return null;
+}
+
+describe("lab Python programs compute juggle's answers", () => {
+  const skip = python === null ? "python3 not on PATH" : false;
+
+  it("sum_squares: every approach's sums equal juggle's sumOfSquares", { skip }, async () => {
+    const result = await run("sum_squares", { size: 1000, count: 3, workers: 2, repeat: 1 });
+    assert.deepEqual(result.rows.map((r) => r.label), ["no concurrency", "threads", "processes"]);
+    const expected = [1000, 1001, 1002].map((n) => sumOfSquares(n).toString());
+    for (const row of result.rows) {
+      assert.deepEqual(row.answer.sums, expected, row.label);
+      assert.equal(row.items, 3003);
+      assert.equal(row.times.length, 1);
+    }
+  });
+
+  it("primes: every chunk size counts juggle's primes", { skip }, async () => {
+    const result = await run("primes", { start: 1_000_000, count: 600, workers: 2, chunkSizes: [1, 7, 600], repeat: 1 });
+    const expected = countPrimes(1_000_000, 1_000_600);
+    assert.deepEqual(result.rows.map((r) => r.label), ["serial", "chunksize 1", "chunksize 7", "chunksize 600"]);
+    for (const row of result.rows) assert.equal(row.answer.primes, expected, row.label);
+  });
+
+  it("work_queue: poison pills end every worker and the primes are juggle's", { skip }, async () => {
+    const result = await run("work_queue", { start: 1_000_000, count: 400, maxWorkers: 2, repeat: 1 });
+    const expected = countPrimes(1_000_000, 1_000_400);
+    assert.deepEqual(result.rows.map((r) => [r.label, r.workers]), [["serial", 1], ["multiprocessing.Queue", 1], ["multiprocessing.Queue", 2]]);
+    for (const row of result.rows) assert.equal(row.answer.primes, expected, `${row.label} ×${row.workers}`);
+  });
+
+  it("pi: the same seed gives the same hits serially and in one process, and the estimate is near pi", { skip }, async () => {
+    const result = await run("pi", { darts: 40_000, maxWorkers: 2, seed: 3, repeat: 1 });
+    const [serial, one, two] = result.rows;
+    assert.ok(serial && one && two);
+    assert.equal(one.answer.hits, serial.answer.hits);
+    for (const row of result.rows) {
+      assert.ok(Math.abs(Number(row.answer.pi) - Math.PI) < 0.05, `${row.label} ×${row.workers}: ${row.answer.pi}`);
+      assert.equal(Number(row.answer.pi), (4 * Number(row.answer.hits)) / 40_000);
+    }
+  });
+
+  it("locks: with get_lock() no update is lost; without, none is invented", { skip }, async () => {
+    const result = await run("locks", { workers: 2, increments: 3000, repeat: 1 });
+    const byLabel = new Map(result.rows.map((r) => [r.label, r.answer]));
+    assert.deepEqual(byLabel.get("Value with get_lock()"), { expected: 6000, counted: 6000, lost: 0 });
+    for (const label of ["Value, no lock", "RawValue, no lock"]) {
+      const answer = byLabel.get(label) as { expected: number; counted: number; lost: number };
+      assert.equal(answer.expected, 6000);
+      assert.ok(answer.counted > 0 && answer.counted <= 6000, `${label}: ${answer.counted}`);
+      assert.equal(answer.lost, 6000 - answer.counted);
+    }
+  });
+
+  it("ipc: every flag finds juggle's verdict and the smallest factor", { skip }, async () => {
+    // juggle's quick numbers: a prime, a product of two primes near 10^6, and 3 times a prime.
+    const numbers = [1_000_003, 1_000_033 * 1_000_037, 1_000_003 * 3, 1_022_117];
+    const result = await run("ipc", { numbers, workers: 2, checkEvery: 50, serialCutoff: 21, repeat: 1 });
+    assert.deepEqual(result.rows.map((r) => r.label), ["no flag", "RawValue flag", "Manager().Value flag"]);
+    const expected = numbers.map((n) => ({ n: String(n), prime: isPrime(n), factor: smallestFactor(n) }));
+    for (const row of result.rows) assert.deepEqual(row.answer.checks, expected, row.label);
+  });
+
+  it("crawl: both clients get every answer and the delay server logs each request", { skip }, async () => {
+    await using server = await DelayServer.start();
+    const result = await run("crawl", { url: server.url, requests: 12, delay: 5, concurrency: 4, repeat: 2 });
+    assert.deepEqual(result.rows.map((r) => r.label), ["asyncio + Semaphore", "ThreadPoolExecutor"]);
+    for (const row of result.rows) {
+      assert.equal(row.answer.answered, 12, row.label);
+      assert.equal(row.answer.logged, 12, row.label);
+      assert.equal(row.times.length, 2);
+    }
+    assert.match(result.client ?? "", /asyncio streams/);
+    // The last run's requests are in the server's own log, named by the Python side.
+    assert.equal(server.log.filter((e) => e.name.startsWith("py-threads-")).length, 12);
+  });
+
+  it("primes_db: serial and AsyncBatcher save juggle's primes, one request each", { skip }, async () => {
+    await using server = await DelayServer.start({ dbLatency: 5 });
+    const result = await run("primes_db", { url: server.url, maxNumber: 60, batchSize: 4, cpuRepeat: 2, repeat: 1 });
+    const expected = primesBetween(0, 60).length;
+    assert.deepEqual(result.rows.map((r) => r.label), ["CPU only (no saving)", "serial", "AsyncBatcher"]);
+    assert.equal(result.rows[0]?.answer.primes, expected);
+    for (const row of result.rows.slice(1)) assert.deepEqual(row.answer, { primes: expected, requests: expected, stored: expected }, row.label);
+    assert.equal(server.primes.length, expected);
+  });
+});
