@@ -40,9 +40,12 @@ export function bufferConformance(name: string, make: Factory): void {
             if (consumed === 20) break;
           }
           assert.ok(state.worst <= 0, `pulled ${state.worst} items beyond the buffer`);
-          const expected = Array.from({ length: 20 }, (_, i) => i * i);
-          if (method === "imap") assert.deepEqual(seen, expected);
-          else assert.ok(seen.every((v) => expected.includes(v)) && new Set(seen).size === 20, String(seen));
+          if (method === "imap") assert.deepEqual(seen, Array.from({ length: 20 }, (_, i) => i * i));
+          else {
+            // Unordered: 20 distinct results, each the square of an item pulled (a slow one may still be out).
+            const pulled = Array.from({ length: state.pulled }, (_, i) => i * i);
+            assert.ok(seen.every((v) => pulled.includes(v)) && new Set(seen).size === 20, String(seen));
+          }
         });
       }
     }
