@@ -22,6 +22,7 @@ import {
 } from "juggle-core";
 import { Value } from "juggle-core/shared-memory";
 import { TraceRecorder } from "juggle-core";
+import { argumentIsolation } from "./isolation.js";
 
 /** The URL of the suite's task module, for a backend whose workers must be told which modules to load. */
 export const tasksModule = new URL("./fixtures/tasks.js", import.meta.url);
@@ -42,6 +43,12 @@ export interface Capabilities {
    * at once. Default false.
    */
   remote?: boolean;
+  /**
+   * Each call gets its own copy of its arguments (see `isolation.ts`).
+   * Default: true for isolated and remote executors, false otherwise
+   * (InlineExecutor shares them, as a direct call does).
+   */
+  copiesArguments?: boolean;
 }
 
 export type Factory = (options?: WorkerPoolOptions & { resourceLimits?: object }) => Executor;
@@ -534,4 +541,5 @@ export function executorConformance(name: string, caps: Capabilities, make: Fact
       if (caps.isolated) assert.equal(ex.stats().workers.length, 0);
     });
   });
+  argumentIsolation(name, caps, make);
 }
