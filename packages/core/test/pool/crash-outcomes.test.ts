@@ -57,17 +57,18 @@ describe("ProcessPool: a worker killed before it started a task", () => {
 describe("ThreadPool: a worker that dies after finishing tasks it had not reported", () => {
   it("delivers their results; only the task that ended the thread fails", async () => {
     await using pool = new ThreadPool({ workers: 1 });
-    // Measured tiny tasks: the pool pipelines many jobs into one message.
-    await pool.map(t.square, Array.from({ length: 2000 }, (_, i) => i), { chunksize: 1 });
-    const squares = Array.from({ length: 20 }, (_, i) => pool.submit(t.square, i));
-    const exit = pool.submit(t.exit, 3);
+    // Measured tiny tasks, with the task already loaded in the worker: the pool
+    // sends the next 21 jobs in one message, which the worker runs back to back.
+    await Promise.all(Array.from({ length: 20_000 }, (_, i) => pool.submit(g.exitAt, i, -1)));
+    const finished = Array.from({ length: 20 }, (_, i) => pool.submit(g.exitAt, i, -1));
+    const exit = pool.submit(g.exitAt, 45, 45);
     assert.deepEqual(
-      await Promise.all(squares),
-      Array.from({ length: 20 }, (_, i) => i * i),
+      await Promise.all(finished),
+      Array.from({ length: 20 }, (_, i) => i),
     );
     await assert.rejects(exit, (e: unknown) => {
       assert.ok(e instanceof WorkerCrashedError);
-      assert.match(e.message, /exited with code 3 while running task 'exit'/);
+      assert.match(e.message, /exited with code 3 while running task 'exitAt'/);
       return true;
     });
   });
