@@ -18,6 +18,11 @@
  *    piscina, and Python's ProcessPoolExecutor (its own serial baseline).
  * 7. ProcessPool tiny tasks vs tinypool's child_process mode and Python's
  *    ProcessPoolExecutor.
+ * 8. Tiny tasks with a small object argument (each call its own copy):
+ *    juggle ThreadPool vs piscina (target >= 3x).
+ * 9. Head of line: after a warm-up map, tasks of [1500, 10, 10, 10, 10, 10] ms
+ *    on 2 thread workers (each short one must end before the long one), and
+ *    the order `imapUnordered` yields tasks of [60, 10, 30] ms.
  *
  *     npx tsc -p tsconfig.json && node --expose-gc dist/bench/pool.js [--quick] [--only=1,3]
  *
@@ -31,49 +36,14 @@ import { Worker } from "node:worker_threads";
 import { InlineExecutor, ProcessPool, ThreadPool, tasks } from "juggle-core";
 import { Piscina } from "piscina";
 import { Tinypool } from "tinypool";
+import { alternate, fmt, headOfLine, median, objectArguments, quick, ROUNDS, table } from "./_pool-sections.js";
 
-const quick = process.argv.includes("--quick");
 const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7).split(",");
-const ROUNDS = quick ? 3 : 5;
 const TINY = quick ? 20_000 : 100_000;
 const WORKERS = 2;
 const fixtureUrl = new URL("./fixtures/pool-tasks.js", import.meta.url);
 const fixture = fixtureUrl.href;
 const t = tasks<typeof import("./fixtures/pool-tasks.js")>(fixtureUrl);
-
-// ---- helpers ---------------------------------------------------------------------
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
-const fmt = (n: number, digits = 0): string => n.toLocaleString("en", { maximumFractionDigits: digits });
-
-/** Runs every side once per round (order alternating), returns each side's samples. */
-async function alternate(
-  sides: Record<string, () => Promise<number>>,
-  rounds = ROUNDS,
-): Promise<Record<string, number[]>> {
-  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(sides).map((k) => [k, []]));
-  for (let round = 0; round < rounds; round++) {
-    const names = Object.keys(sides);
-    if (round % 2) names.reverse();
-    for (const name of names) {
-      gc();
-      (samples[name] as number[]).push(await (sides[name] as () => Promise<number>)());
-    }
-  }
-  return samples;
-}
-
-function table(title: string, rows: [string, string, string][]): void {
-  console.log(`\n${title}`);
-  const w0 = Math.max(...rows.map((r) => r[0].length));
-  const w1 = Math.max(...rows.map((r) => r[1].length));
-  for (const [a, b, c] of rows) console.log(`  ${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
-}
 
 function python(code: string, args: string[]): string | undefined {
   try {
@@ -187,7 +157,7 @@ async function tinyTasks(): Promise<void> {
   for (const r of Object.values(runners)) await r.close();
   const piscina = median(samples.piscina as number[]);
   table(
-    `1. ${fmt(TINY)} tiny tasks submitted one by one, ${WORKERS} workers (tasks/s, median of ${ROUNDS}; ratio vs piscina, target >= 5x)`,
+    `1. ${fmt(TINY)} tiny tasks submitted one by one, ${WORKERS} workers (tasks/s, median of ${ROUNDS}; ratio vs piscina, target >= 10x)`,
     tinySides.map((n) => [n, fmt(median(samples[n] as number[])), `${(median(samples[n] as number[]) / piscina).toFixed(2)}x`]),
   );
   const rss: [string, string, string][] = [];
@@ -519,6 +489,8 @@ if (rssArg !== undefined) {
     ["5", firstResult],
     ["6", cpuBound],
     ["7", processTiny],
+    ["8", () => objectArguments(fixture)],
+    ["9", headOfLine],
   ];
   for (const [id, section] of sections) if (only === undefined || only.includes(id)) await section();
 }

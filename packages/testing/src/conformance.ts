@@ -13,6 +13,7 @@ import { type Capabilities, type Factory } from "./conformance/context.js";
 import { failuresContract } from "./conformance/failures.js";
 import { lifecycleContract } from "./conformance/lifecycle.js";
 import { resultsContract } from "./conformance/results.js";
+import { argumentIsolation } from "./isolation.js";
 
 export { type Capabilities, type Factory, t, tasksModule, waitUntil } from "./conformance/context.js";
 
@@ -31,4 +32,5 @@ export function executorConformance(name: string, caps: Capabilities, make: Fact
     failuresContract(suite);
     lifecycleContract(suite);
   });
+  argumentIsolation(name, caps, make);
 }

@@ -38,6 +38,7 @@ export interface JobExtra {
   ms: number;
   attempts: number;
   tag: number;
+  first: number;
   holder: unknown;
 }
 
@@ -51,6 +52,7 @@ function extra(): JobExtra {
     ms: -1,
     attempts: 0,
     tag: 0,
+    first: 0,
     holder: undefined,
   };
 }
@@ -156,6 +158,14 @@ export class Job {
   }
   set tag(value: number) {
     (this.extra ??= extra()).tag = value;
+  }
+
+  /** Index of a chunk's first item in its map's input (for error messages). */
+  get first(): number {
+    return this.extra?.first ?? 0;
+  }
+  set first(value: number) {
+    (this.extra ??= extra()).first = value;
   }
 
   /**

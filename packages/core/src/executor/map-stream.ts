@@ -247,6 +247,7 @@ export class MapStream implements AsyncIterableIterator<unknown> {
       this.#timeout,
     );
     job.tag = index;
+    job.first = this.#pos - chunk.length;
     this.#inflight.add(job);
     this.#host.enqueue(job);
   }

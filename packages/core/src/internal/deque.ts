@@ -71,6 +71,11 @@ export class Deque<T> {
     return this.#length === 0 ? undefined : this.#items[this.#head];
   }
 
+  /** The item at `index` from the front (0 is the front), or undefined. */
+  at(index: number): T | undefined {
+    return index < 0 || index >= this.#length ? undefined : this.#items[(this.#head + index) & this.#mask];
+  }
+
   /** The back item without removing it. */
   peekBack(): T | undefined {
     return this.#length === 0 ? undefined : this.#items[(this.#head + this.#length - 1) & this.#mask];

@@ -22,7 +22,8 @@ const never = new AbortController().signal;
 /**
  * Runs each task on the main event loop, in submission order, one at a time
  * (an async task runs to completion before the next starts). Arguments are not
- * copied: tasks see the caller's objects. A task whose timeout runs out or
+ * copied: tasks see the caller's objects, as in a direct call, where the pools
+ * give each call its own copy (the contract suite's `copiesArguments`). A task whose timeout runs out or
  * whose signal aborts is rejected at once and left to finish on its own (its
  * `taskSignal()` aborts); the next task starts.
  *

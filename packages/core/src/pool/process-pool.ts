@@ -59,7 +59,12 @@ export class ProcessPool extends WorkerPool {
   protected spawnWorker(events: WorkerEvents): WorkerTransport {
     const child = fork(entry, [], { serialization: "advanced", execArgv: childExecArgv() });
     child.on("message", events.message as (message: unknown) => void);
-    child.on("error", events.error);
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      // Writing to a child that is dying fails with EPIPE (or a closed
+      // channel): a symptom of its exit, which says what happened, not a cause.
+      if (error?.code === "EPIPE" || error?.code === "ERR_IPC_CHANNEL_CLOSED") return;
+      events.error(error);
+    });
     // "close", not "exit": by then the process handle itself is closed too.
     child.on("close", (code, signal) => events.exit(code, signal));
     return {

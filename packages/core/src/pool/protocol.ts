@@ -53,19 +53,37 @@ export const STATUS_SKIPPED = 2;
 /** Shared-memory slot of a thread worker: which job it last started, and whether it finished it. */
 export const SLOT_JOB = 0;
 export const SLOT_FINISHED = 1;
+/** Bytes of a thread worker's shared slot: two Float64 fields, then two Int32 ones. */
+export const SLOT_BYTES = 24;
+/**
+ * Int32 index (in an Int32Array over the slot) of the sequence number of the
+ * last job the worker claimed. The worker claims each job before starting it
+ * with a compare-and-swap from its previous claim; the pool takes back the
+ * jobs the worker has not claimed by swapping in {@link CLAIM_REVOKED}, so
+ * exactly one side wins each job.
+ */
+export const SLOT_CLAIM = 4;
+/** Int32 index of the sequence number of the last job the pool took back. */
+export const SLOT_REVOKED = 5;
+/** {@link SLOT_CLAIM} while the worker has not yet seen that jobs were taken back. */
+export const CLAIM_REVOKED = -1;
+/** Sequence numbers of a worker's jobs wrap at this mask (they are only compared for equality). */
+export const SEQ_MASK = 0x3fffffff;
 
 export interface InitMessage {
   t: "init";
   /** `[module, name]` of the initializer, or null. */
   initializer: [string, string] | null;
   initargs: unknown[];
-  /** A `Float64Array(2)`'s buffer for thread workers (see SLOT_JOB), else null. */
+  /** A {@link SLOT_BYTES}-byte buffer for thread workers (see SLOT_JOB, SLOT_CLAIM), else null. */
   slot: SharedArrayBuffer | null;
 }
 export interface RunMessage {
   t: "run";
   defs: unknown[] | null;
   jobs: unknown[];
+  /** Sequence number of the first job (the next ones follow, masked by {@link SEQ_MASK}). */
+  seq: number;
 }
 export interface AbortMessage {
   t: "abort";
@@ -85,6 +103,15 @@ export interface DoneMessage {
   times: number[] | null;
   /** Milliseconds the worker spent running the jobs of `r`. */
   busy: number;
+  /**
+   * Process workers only: the id of the job the worker starts right after
+   * this message (0: it has none and waits). A process shares no memory with
+   * the pool, so this is how the pool knows, when the process dies, whether a
+   * job it held had started (only that one is charged) or not (the others run
+   * elsewhere, uncharged). It rides on the result message the worker posts
+   * anyway; a job started from idle posts a message with no results.
+   */
+  next?: number;
 }
 export interface InitErrorMessage {
   t: "initError";

@@ -32,8 +32,11 @@ import {
   KIND_MASK,
   RESULT_FIELDS,
   type RunMessage,
+  SEQ_MASK,
+  SLOT_CLAIM,
   SLOT_FINISHED,
   SLOT_JOB,
+  SLOT_REVOKED,
   STATUS_ERROR,
   STATUS_OK,
   STATUS_SKIPPED,
@@ -68,9 +71,15 @@ let transfer: ArrayBuffer[] | undefined;
 const never = new AbortController().signal;
 const refs: TaskRef[] = [];
 const fns: (TaskFn | undefined)[] = [];
-const batches = new Deque<unknown[]>();
+const batches = new Deque<RunMessage>();
 let batch: unknown[] | undefined;
+let batchSeq = 0;
 let pos = 0;
+/** Thread workers: the claim cells of the shared slot (see SLOT_CLAIM), and this worker's last claim. */
+let claims: Int32Array | undefined;
+let claimed = 0;
+/** Skipping the jobs the pool took back, up to the one with this sequence number. */
+let skipThrough = -1;
 const controllers = new Map<number, AbortController>();
 const abortedEarly = new Set<number>();
 let slot: Float64Array | undefined;
@@ -84,10 +93,15 @@ function epochNow(): number {
   return performance.timeOrigin + performance.now();
 }
 
-function flush(): void {
-  if (out.length === 0) return;
+/** Process workers: the pool was told a job started and not yet that none runs. */
+let announced = false;
+
+function flush(next?: number): void {
+  if (out.length === 0 && next === undefined) return;
+  if (next !== undefined) announced = next !== 0;
   const r = out;
   const message: FromWorker = { t: "done", r, times, busy: busyMs };
+  if (next !== undefined) message.next = next;
   const moving = transfer;
   out = [];
   times = null;
@@ -116,11 +130,39 @@ function flush(): void {
 /** Moves to the next job's fields, or returns false when the queue is empty. */
 function nextJob(): boolean {
   while (batch === undefined || pos >= batch.length) {
-    batch = batches.shift();
+    const message = batches.shift();
     pos = 0;
-    if (batch === undefined) return false;
+    if (message === undefined) {
+      batch = undefined;
+      return false;
+    }
+    batch = message.jobs;
+    batchSeq = message.seq;
   }
   return true;
+}
+
+/**
+ * Whether this thread worker may start the job with sequence number `seq`,
+ * or the pool took it back for another worker (see `takeBackUnstarted`):
+ * one compare-and-swap from the last claim, which fails once the pool
+ * revoked the claims; the jobs it took are then skipped, unreported.
+ */
+function claim(seq: number): boolean {
+  const cells = claims as Int32Array;
+  if (skipThrough >= 0) {
+    if (seq === skipThrough) skipThrough = -1;
+    return false;
+  }
+  if (Atomics.compareExchange(cells, SLOT_CLAIM, claimed, seq) === claimed) {
+    claimed = seq;
+    return true;
+  }
+  // CLAIM_REVOKED: the pool took back every job after `claimed`, up to SLOT_REVOKED.
+  const last = Atomics.load(cells, SLOT_REVOKED);
+  Atomics.store(cells, SLOT_CLAIM, claimed);
+  if (seq !== last) skipThrough = last;
+  return false;
 }
 
 function pump(): void {
@@ -142,7 +184,15 @@ function pump(): void {
     const flags = jobs[pos + 2] as number;
     const payload = jobs[pos + 3];
     jobs[pos + 3] = undefined;
+    const seq = (batchSeq + pos / JOB_FIELDS) & SEQ_MASK;
     pos += JOB_FIELDS;
+    if (claims !== undefined && !claim(seq)) continue;
+    // A process tells the pool which job it starts, with the results so far.
+    if (flushEach) {
+      busyMs += performance.now() - runStart;
+      runStart = performance.now();
+      flush(id);
+    }
     if (abortedEarly.size > 0 && abortedEarly.delete(id)) {
       out.push(id, STATUS_SKIPPED, undefined);
       if ((flags & FLAG_TIMED) !== 0) (times ??= []).push(0, 0);
@@ -189,14 +239,15 @@ function pump(): void {
     }
     finish(id, flags, status, value, start);
     const now = performance.now();
-    if (flushEach || now - runStart > FLUSH_MS) {
+    if (now - runStart > FLUSH_MS) {
       busyMs += now - runStart;
       runStart = now;
       flush();
     }
   }
   busyMs += performance.now() - runStart;
-  flush();
+  // A process that said it started a job says it has none running now.
+  flush(announced ? 0 : undefined);
 }
 
 /** A chunk's results: a Float64Array when they are all numbers, else encoded for shared objects. */
@@ -255,7 +306,10 @@ function runAsync(
 }
 
 function init(message: InitMessage): void {
-  if (message.slot !== null) slot = new Float64Array(message.slot);
+  if (message.slot !== null) {
+    slot = new Float64Array(message.slot, 0, 2);
+    claims = new Int32Array(message.slot);
+  }
   const initializer = message.initializer;
   if (initializer === null) return;
   initializing = (async () => {
@@ -278,7 +332,7 @@ function run(message: RunMessage): void {
       refs[defs[i] as number] = { module: defs[i + 1] as string, name: defs[i + 2] as string };
     }
   }
-  batches.push(message.jobs);
+  batches.push(message);
   pump();
 }
 
@@ -314,7 +368,13 @@ function dispatch(message: ToWorker): void {
   }
 }
 
-if (parentPort !== null) parentPort.on("message", dispatch);
+if (parentPort !== null) {
+  parentPort.on("message", dispatch);
+  // A task that ends the thread (process.exit, an uncaught error) must not
+  // take the results of the jobs finished before it down with it.
+  process.on("exit", () => flush());
+  process.on("uncaughtExceptionMonitor", () => flush());
+}
 else if (typeof process.send === "function") {
   process.on("message", dispatch as (m: unknown) => void);
   // Pool workers are daemonic, as in Python: one whose parent is gone (even

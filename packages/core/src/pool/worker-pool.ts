@@ -11,44 +11,55 @@
  * of 20 ms or more, so long tasks are balanced over workers like Python's
  * pool), up to 2048 for tasks of a few microseconds, where the per-message
  * cost dominates. A job with a timeout or a signal is sent alone to an idle
- * worker, so stopping that worker stops nothing else.
+ * worker, so stopping that worker stops nothing else. Jobs are dealt to the
+ * workers in turn, and an idle thread worker takes back the jobs another has
+ * not started (see #steal), so no job waits behind a long one while a worker
+ * is idle. Each job gets its own copy of its arguments (see `outbox.ts`).
  *
  * When a worker dies, the jobs it held are sorted out: a thread worker's
  * shared slot tells which job it was running (that one fails with
- * `WorkerCrashedError`, or is retried under `retries`), which it had finished
- * without sending the result (those fail: their results are lost), and which
- * it had not started (those go back to the queue). A process worker sends
- * each result as soon as its job ends, so its first unreported job is the one
- * it was running.
+ * `WorkerCrashedError`, or is retried under `retries`) and which it had not
+ * started (those go back to the queue, uncharged); it posts the results it
+ * had finished as it exits. A process worker says which job it starts
+ * (`DoneMessage.next`) and sends each result as soon as its job ends; a
+ * process killed while booting or idle ran nothing, and its jobs go back to
+ * the queue uncharged.
  *
  * @internal
  * @module
  */
-import type { TransferListItem } from "node:worker_threads";
 import { deserializeError, serializeError } from "../internal/errors.js";
 import { decodeShared, encodeShared } from "../internal/shareable.js";
 import { describe } from "../internal/validate.js";
 import { BaseExecutor } from "../executor/base-executor.js";
 import type { WorkerStats } from "../executor/executor.js";
-import { type Job, KIND_CALL, KIND_MAP, SETTLED } from "../executor/job.js";
+import { type Job, KIND_CALL, SETTLED } from "../executor/job.js";
 import {
   type DoneMessage,
   FLAG_ABORTABLE,
-  FLAG_ONE,
   FLAG_TIMED,
-  FLAG_TYPED,
   type FromWorker,
   JOB_FIELDS,
   RESULT_FIELDS,
+  SLOT_BYTES,
   STATUS_ERROR,
   STATUS_OK,
   STATUS_SKIPPED,
-  TYPED_MIN,
 } from "./protocol.js";
-import { allPlain, toTypedArray } from "../executor/sendable.js";
+import { allPlain } from "../executor/sendable.js";
 import { normalizePoolOptions, type WorkerPoolOptions } from "./pool-options.js";
 import type { TaskRef } from "../executor/task.js";
-import { blame, crashError, Slot, type WorkerEvents, type WorkerTransport } from "./worker-slot.js";
+import { Outbox } from "./outbox.js";
+import {
+  blame,
+  cloneError,
+  crashError,
+  nextSeq,
+  Slot,
+  takeBackUnstarted,
+  type WorkerEvents,
+  type WorkerTransport,
+} from "./worker-slot.js";
 
 export type { WorkerPoolOptions } from "./pool-options.js";
 export type { WorkerEvents, WorkerTransport } from "./worker-slot.js";
@@ -112,10 +123,15 @@ export abstract class WorkerPool extends BaseExecutor {
   // ---- dispatch ------------------------------------------------------------------
 
   protected dispatch(): void {
-    if (this.#stopping || this.queuedJobs === 0) return;
-    const slots = this.#slots;
+    if (this.#stopping) return;
+    if (this.queuedJobs > 0) this.#startWorkers();
+    if (this.queuedJobs > 0) this.#deal();
+    if (this.queuedJobs === 0 && this.sharesMemory) this.#steal();
+  }
+
+  #startWorkers(): void {
     let live = 0;
-    for (const s of slots) if (!s.exiting) live++;
+    for (const s of this.#slots) if (!s.exiting) live++;
     const want = Math.min(this.#workers, live + this.queuedJobs);
     while (live < want) {
       try {
@@ -125,81 +141,106 @@ export abstract class WorkerPool extends BaseExecutor {
         if (live === 0) {
           for (let job = this.takeJob(); job !== undefined; job = this.takeJob()) this.settleJob(job, false, error);
         }
-        break;
+        return;
       }
       live++;
     }
-    const depth = this.#depth();
-    let eligible = 0;
-    for (const s of slots) if (!s.exiting && !s.exclusive && s.inflight.length < depth) eligible++;
-    if (eligible === 0) return;
-    const share = Math.ceil(this.queuedJobs / eligible);
-    for (let k = 0; k < slots.length && this.queuedJobs > 0; k++) {
-      const slot = slots[k] as Slot;
-      if (slot.exiting || slot.exclusive) continue;
-      this.#fill(slot, depth, share);
-    }
   }
 
-  #fill(slot: Slot, depth: number, share: number): void {
-    let room = Math.min(depth - slot.inflight.length, share);
-    if (this.#maxTasks !== Number.POSITIVE_INFINITY) room = Math.min(room, this.#maxTasks - slot.sent);
-    if (room <= 0) return;
+  /**
+   * Deals queued jobs to the workers one at a time in turn, not in runs: a
+   * run of consecutive jobs on one worker would put every short job behind a
+   * long one submitted just before them, while dealt jobs alternate, and an
+   * idle worker takes back what waits behind a long job (see #steal).
+   */
+  #deal(): void {
+    const depth = this.#depth();
     const batchCap = Math.max(1, Math.ceil(depth / 2));
-    let jobs: unknown[] = [];
-    let defs: unknown[] | null = null;
-    let transfer: TransferListItem[] | undefined;
-    let count = 0;
-    let sent = 0;
+    const boxes: Outbox[] = [];
+    for (const slot of this.#slots) {
+      if (slot.exiting || slot.exclusive || slot.robbed) continue;
+      let room = depth - slot.inflight.length;
+      if (this.#maxTasks !== Number.POSITIVE_INFINITY) room = Math.min(room, this.#maxTasks - slot.sent);
+      if (room > 0) boxes.push(new Outbox(slot, room));
+    }
     const timed = this.trace !== undefined;
-    let typed: Int32Array | Float64Array | undefined;
-    while (count < room) {
+    let k = 0;
+    while (boxes.length > 0) {
       const head = this.peekJob();
       if (head === undefined) break;
+      if (k >= boxes.length) k = 0;
       const abortable = head.abortable;
-      if (abortable && (slot.inflight.length > 0 || count > 0)) break;
+      if (abortable) {
+        // Sent alone to an idle worker, so that stopping it stops nothing else.
+        let i = 0;
+        while (i < boxes.length && ((boxes[i] as Outbox).slot.inflight.length > 0 || (boxes[i] as Outbox).count > 0)) i++;
+        if (i === boxes.length) break;
+        k = i;
+      }
+      const box = boxes[k] as Outbox;
+      const slot = box.slot;
       const job = this.takeJob() as Job;
+      if (job.transfer !== undefined && box.count > 0) this.#send(box);
       if (slot.idleTimer !== undefined) {
         clearTimeout(slot.idleTimer);
         slot.idleTimer = undefined;
       }
-      if (abortable) job.holder = slot;
-      slot.inflight.push(job);
-      slot.sent++;
       const task = this.#taskIndex(job.ref);
-      if (slot.known[task] !== true) {
-        slot.known[task] = true;
-        defs ??= [];
-        defs.push(task, job.ref.module, job.ref.name);
-      }
       let flags = job.kind;
       if (abortable) flags |= FLAG_ABORTABLE;
       if (timed || job.kind !== KIND_CALL) flags |= FLAG_TIMED;
-      const payload = job.payload;
-      if (job.kind === KIND_CALL && payload.length === 1) {
-        jobs.push(job.id, task, flags | FLAG_ONE, encodeShared(payload[0]));
-      } else if (job.kind === KIND_MAP && payload.length >= TYPED_MIN && (typed = toTypedArray(payload)) !== undefined) {
-        jobs.push(job.id, task, flags | FLAG_TYPED, typed);
-        if (this.sharesMemory) (transfer ??= []).push(typed.buffer as ArrayBuffer);
-      } else {
-        // A chunk of numbers or strings has nothing to encode: skip the walk.
-        jobs.push(job.id, task, flags, allPlain(payload) ? payload : encodeShared(payload));
+      try {
+        box.add(job, task, flags, this.sharesMemory);
+      } catch (error) {
+        this.settleJob(job, false, cloneError(job, error));
+        continue;
       }
-      if (job.transfer !== undefined && job.transfer.length > 0) (transfer ??= []).push(...job.transfer);
-      count++;
-      if (abortable) {
-        slot.exclusive = true;
-        break;
+      if (slot.known[task] !== true) {
+        slot.known[task] = true;
+        (box.defs ??= []).push(task, job.ref.module, job.ref.name);
       }
-      if (count - sent >= batchCap) {
-        this.#send(slot, jobs, defs, transfer, count - sent);
-        sent = count;
-        jobs = [];
-        defs = null;
-        transfer = undefined;
+      if (abortable) job.holder = slot;
+      if (box.count === 1) box.seq = slot.nextSeq;
+      slot.inflight.push(job);
+      slot.seqs.push(slot.nextSeq);
+      slot.nextSeq = nextSeq(slot.nextSeq);
+      slot.sent++;
+      box.room--;
+      if (abortable) slot.exclusive = true;
+      if (box.count >= batchCap || abortable || box.room === 0) this.#send(box);
+      if (abortable || box.room === 0) boxes.splice(k, 1);
+      else k++;
+    }
+    for (const box of boxes) if (box.count > 0) this.#send(box);
+  }
+
+  /**
+   * Work stealing, for thread workers. Jobs are pipelined (a worker holds
+   * several) because a message per job would cost more than a tiny task;
+   * the price is that a job can wait behind a long one on a busy worker while
+   * another worker is idle. So a worker left with nothing to do takes back,
+   * from the worker holding the most, every job it has not started, and they
+   * are dealt again; the robbed worker gets no new job until it reports
+   * (what it runs takes longer than the measured average). A taken job was
+   * never started: it is not charged as a retry, its timeout (none: timed jobs
+   * are never pipelined) restarts when dealt, and the trace shows the worker
+   * that ran it. Process workers share no memory for the claim, so their
+   * jobs are not taken back; a process holds at most `maxDepth` of them.
+   */
+  #steal(): void {
+    let idle = false;
+    let victim: Slot | undefined;
+    for (const slot of this.#slots) {
+      if (slot.exiting) continue;
+      if (slot.inflight.length === 0) idle = true;
+      else if (slot.inflight.length > 1 && (victim === undefined || slot.inflight.length > victim.inflight.length)) {
+        victim = slot;
       }
     }
-    if (count > sent) this.#send(slot, jobs, defs, transfer, count - sent);
+    if (!idle || victim === undefined) return;
+    const taken = takeBackUnstarted(victim);
+    if (taken.length === 0) return;
+    for (let i = taken.length - 1; i >= 0; i--) this.requeueJob(taken[i] as Job);
   }
 
   #taskIndex(ref: TaskRef): number {
@@ -215,15 +256,22 @@ export abstract class WorkerPool extends BaseExecutor {
     return index;
   }
 
-  /** Posts the last `n` jobs of `slot.inflight`; on a clone error, one by one so only the bad ones fail. */
-  #send(slot: Slot, jobs: unknown[], defs: unknown[] | null, transfer: TransferListItem[] | undefined, n: number): void {
+  /** Posts `box`'s message; on a clone error, its jobs one by one so only the bad ones fail. */
+  #send(box: Outbox): void {
+    const slot = box.slot;
+    const { jobs, defs, transfer, count, seq } = box;
+    box.reset();
     try {
-      slot.transport.post({ t: "run", defs, jobs }, transfer);
+      slot.transport.post({ t: "run", defs, jobs, seq }, transfer);
       return;
     } catch (error) {
       if (defs !== null) for (let i = 0; i < defs.length; i += 3) slot.known[defs[i] as number] = false;
       const batch: Job[] = [];
-      for (let i = 0; i < n; i++) batch.unshift(slot.inflight.pop() as Job);
+      const seqs: number[] = [];
+      for (let i = 0; i < count; i++) {
+        batch.unshift(slot.inflight.pop() as Job);
+        seqs.unshift(slot.seqs.pop() as number);
+      }
       for (let i = 0; i < batch.length; i++) {
         const job = batch[i] as Job;
         const at = i * JOB_FIELDS;
@@ -231,20 +279,14 @@ export abstract class WorkerPool extends BaseExecutor {
         const one = [job.id, task, jobs[at + 2], jobs[at + 3]];
         const oneDefs = slot.known[task] === true ? null : [task, job.ref.module, job.ref.name];
         try {
-          slot.transport.post({ t: "run", defs: oneDefs, jobs: one }, job.transfer);
+          slot.transport.post({ t: "run", defs: oneDefs, jobs: one, seq: seqs[i] as number }, job.transfer);
           slot.known[task] = true;
           slot.inflight.push(job);
+          slot.seqs.push(seqs[i] as number);
         } catch (oneError) {
           slot.sent--;
           if ((jobs[at + 2] as number) & FLAG_ABORTABLE) slot.exclusive = false;
-          const message = (oneError as Error)?.message ?? String(oneError);
-          this.settleJob(
-            job,
-            false,
-            new TypeError(`Cannot send task '${job.ref.name}' to a worker as its arguments cannot be cloned: ${message}`, {
-              cause: oneError ?? error,
-            }),
-          );
+          this.settleJob(job, false, cloneError(job, oneError ?? error));
         }
       }
       if (slot.inflight.length === 0) this.#idle(slot);
@@ -255,8 +297,11 @@ export abstract class WorkerPool extends BaseExecutor {
 
   #spawn(): void {
     const slot = new Slot();
-    const sab = this.sharesMemory ? new SharedArrayBuffer(16) : null;
-    if (sab !== null) slot.view = new Float64Array(sab);
+    const sab = this.sharesMemory ? new SharedArrayBuffer(SLOT_BYTES) : null;
+    if (sab !== null) {
+      slot.view = new Float64Array(sab, 0, 2);
+      slot.claims = new Int32Array(sab);
+    }
     slot.transport = this.spawnWorker({
       message: (message) => this.#receive(slot, message),
       error: (error) => {
@@ -308,6 +353,7 @@ export abstract class WorkerPool extends BaseExecutor {
         this.#protocolError(slot, `sent a result for job ${describe(r[i])} it does not hold`);
         return;
       }
+      slot.seqs.shift();
       const status = r[i + 1] as number;
       let start = 0;
       let end = 0;
@@ -342,6 +388,8 @@ export abstract class WorkerPool extends BaseExecutor {
       }
     }
     slot.busyMs += message.busy;
+    if (message.next !== undefined) slot.startedId = message.next;
+    if (r.length > 0 || inflight.length === 0) slot.robbed = false;
     if (ran > 0) {
       const avg = message.busy / ran;
       this.#est = this.#est >= 0 ? this.#est * 0.7 + avg * 0.3 : avg;
@@ -387,6 +435,7 @@ export abstract class WorkerPool extends BaseExecutor {
   }
 
   #initFailed(slot: Slot, error: Error): void {
+    slot.seqs.drain();
     for (const job of slot.inflight.drain()) {
       this.settleJob(
         job,
@@ -404,6 +453,7 @@ export abstract class WorkerPool extends BaseExecutor {
     if (index >= 0) this.#slots.splice(index, 1);
     this.#clearTimers(slot);
     const jobs = slot.inflight.drain();
+    slot.seqs.drain();
     if (jobs.length > 0) this.#lost(slot, jobs, code, signal);
     slot.exited.resolve();
     if (!this.#stopping && this.queuedJobs > 0) this.schedule();
@@ -411,7 +461,7 @@ export abstract class WorkerPool extends BaseExecutor {
 
   /** Sorts out the jobs a dead worker held (see the module doc). */
   #lost(slot: Slot, jobs: Job[], code: number | null, signal: string | null): void {
-    const { running, finished } = blame(slot, jobs);
+    const { running, finished } = blame(slot, jobs, signal);
     for (let i = 0; i < jobs.length; i++) {
       const job = jobs[i] as Job;
       if (job.state === SETTLED) continue;

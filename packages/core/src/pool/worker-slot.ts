@@ -10,8 +10,17 @@ import type { TransferListItem } from "node:worker_threads";
 import { WorkerCrashedError } from "../internal/errors.js";
 import { Deque } from "../internal/deque.js";
 import { deferred } from "../internal/deferred.js";
-import type { Job } from "../executor/job.js";
-import { type FromWorker, SLOT_FINISHED, SLOT_JOB, type ToWorker } from "./protocol.js";
+import { type Job, KIND_CALL } from "../executor/job.js";
+import {
+  CLAIM_REVOKED,
+  type FromWorker,
+  SEQ_MASK,
+  SLOT_CLAIM,
+  SLOT_FINISHED,
+  SLOT_JOB,
+  SLOT_REVOKED,
+  type ToWorker,
+} from "./protocol.js";
 
 /** A started worker, as the pool sees it. */
 export interface WorkerTransport {
@@ -34,8 +43,18 @@ export class Slot {
   transport!: WorkerTransport;
   id = "worker";
   readonly inflight = new Deque<Job>(64);
+  /** Sequence number of each job of `inflight`, in the same order. */
+  readonly seqs = new Deque<number>(64);
+  /** Sequence number of the next job sent. */
+  nextSeq = 1;
   readonly known: boolean[] = [];
   view: Float64Array | undefined;
+  /** Int32 view of the same shared slot, for claims (see SLOT_CLAIM); threads only. */
+  claims: Int32Array | undefined;
+  /** Process workers: id of the job the worker said it started (0: none). */
+  startedId = 0;
+  /** Jobs were taken back from this worker: it is busy for longer than measured, send it nothing until it reports. */
+  robbed = false;
   sent = 0;
   tasks = 0;
   busyMs = 0;
@@ -56,16 +75,62 @@ export class Slot {
  * that one had ended (its result was lost). Jobs before `running` ended with
  * their results lost; jobs after it never started.
  */
-export function blame(slot: Slot, jobs: readonly Job[]): { running: number; finished: boolean } {
+export function blame(slot: Slot, jobs: readonly Job[], signal: string | null): { running: number; finished: boolean } {
   const view = slot.view;
-  // A process posts each result as its job ends: its first unreported job is the running one.
-  if (view === undefined) return { running: 0, finished: false };
-  const id = view[SLOT_JOB];
+  // A process says which job it starts (DoneMessage.next); it posts each
+  // result as its job ends, so no job before that one is unreported.
+  const id = view === undefined ? slot.startedId : view[SLOT_JOB];
   let running = jobs.findIndex((job) => job.id === id);
-  // A worker that died before running anything (its initializer exited, say)
-  // would die again: blame the first job rather than loop forever.
-  if (running < 0 && slot.tasks === 0) running = 0;
-  return { running, finished: running >= 0 && view[SLOT_FINISHED] === 1 };
+  // A worker that exited by itself before running anything (its initializer
+  // called process.exit, say) would do it again: blame the first job rather
+  // than loop forever. One killed from outside (a signal) while booting or
+  // idle ran nothing: its jobs go back to the queue uncharged.
+  if (running < 0 && slot.tasks === 0 && signal === null) running = 0;
+  return { running, finished: running >= 0 && view !== undefined && view[SLOT_FINISHED] === 1 };
+}
+
+/**
+ * Takes back the jobs a thread worker holds and has not started (work
+ * stealing): they leave `slot.inflight` and are returned, in order, for the
+ * queue. The worker's claim of each job and this take-back are one
+ * compare-and-swap on the same shared cell, so a job is either started by the
+ * worker or taken back, never both, never neither: the worker skips taken
+ * jobs without reporting them when it sees the revoked claim.
+ */
+export function takeBackUnstarted(slot: Slot): Job[] {
+  const claims = slot.claims;
+  if (claims === undefined || slot.exiting || slot.inflight.length === 0) return [];
+  for (;;) {
+    const claimed = Atomics.load(claims, SLOT_CLAIM);
+    // The worker has not yet seen the last take-back: it will, before its next job.
+    if (claimed === CLAIM_REVOKED) return [];
+    // Jobs after the claimed one (all of them when it was already reported) have not started.
+    let first = 0;
+    for (let i = slot.seqs.length - 1; i >= 0; i--) {
+      if (slot.seqs.at(i) === claimed) {
+        first = i + 1;
+        break;
+      }
+    }
+    const n = slot.inflight.length - first;
+    if (n <= 0) return [];
+    Atomics.store(claims, SLOT_REVOKED, slot.seqs.peekBack() as number);
+    if (Atomics.compareExchange(claims, SLOT_CLAIM, claimed, CLAIM_REVOKED) !== claimed) continue;
+    const taken: Job[] = new Array(n);
+    for (let i = n - 1; i >= 0; i--) {
+      taken[i] = slot.inflight.pop() as Job;
+      slot.seqs.pop();
+    }
+    slot.sent -= n;
+    // Still running one: it is busy for longer than measured.
+    slot.robbed = slot.inflight.length > 0;
+    return taken;
+  }
+}
+
+/** The sequence number after `seq`. */
+export function nextSeq(seq: number): number {
+  return (seq + 1) & SEQ_MASK;
 }
 
 /** The error of a job lost with its worker. */
@@ -79,9 +144,24 @@ export function crashError(
   const how = signal !== null ? `was killed by signal ${signal}` : `exited with code ${code}`;
   const cause = slot.error;
   const because = cause instanceof Error ? `: ${cause.message}` : "";
+  // A chunk names its items, so the caller knows which part of the map was lost.
+  const last = job.first + job.count - 1;
+  const items = job.kind === KIND_CALL ? "" : last === job.first ? ` (item ${last})` : ` (items ${job.first}–${last})`;
   return new WorkerCrashedError(
-    `Worker ${slot.id} ${how} ${when} task '${job.ref.name}'${because}`,
+    `Worker ${slot.id} ${how} ${when} task '${job.ref.name}'${items}${because}`,
     { exitCode: code, signal },
     cause === undefined ? undefined : { cause },
   );
+}
+
+/** The error of a job whose arguments cannot be sent to a worker. */
+export function cloneError(job: Job, error: unknown): TypeError {
+  const detached = job.transfer?.find((item) => item instanceof ArrayBuffer && (item as { detached?: boolean }).detached === true);
+  const message =
+    detached !== undefined
+      ? "a buffer in its 'transfer' list was already moved (to an earlier task): a buffer can be transferred once"
+      : ((error as Error)?.message ?? String(error));
+  return new TypeError(`Cannot send task '${job.ref.name}' to a worker as its arguments cannot be cloned: ${message}`, {
+    cause: error,
+  });
 }

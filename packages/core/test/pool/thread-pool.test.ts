@@ -24,6 +24,19 @@ describe("ThreadPool", () => {
     assert.equal(buffer.byteLength, 0, "the buffer was detached from the caller");
   });
 
+  it("one transfer buffer given to several tasks moves to the first; the others are rejected saying so", async () => {
+    await using pool = new ThreadPool({ workers: 2 });
+    const buffer = new ArrayBuffer(64);
+    const [first, second] = await Promise.allSettled([
+      pool.run(t.byteLength, [buffer], { transfer: [buffer] }),
+      pool.run(t.byteLength, [buffer], { transfer: [buffer] }),
+    ]);
+    assert.deepEqual(first, { status: "fulfilled", value: 64 });
+    assert.equal(second?.status, "rejected");
+    assert.ok((second as PromiseRejectedResult).reason instanceof TypeError);
+    assert.match((second as PromiseRejectedResult).reason.message, /already moved .* a buffer can be transferred once/);
+  });
+
   it("refuses a non-object resourceLimits", () => {
     assert.throws(() => new ThreadPool({ resourceLimits: 5 as never }), { name: "TypeError", message: /'resourceLimits'/ });
   });

@@ -23,6 +23,12 @@ export interface Capabilities {
    * at once. Default false.
    */
   remote?: boolean;
+  /**
+   * Each call gets its own copy of its arguments (see `isolation.ts`).
+   * Default: true for isolated and remote executors, false otherwise
+   * (InlineExecutor shares them, as a direct call does).
+   */
+  copiesArguments?: boolean;
 }
 
 export type Factory = (options?: WorkerPoolOptions & { resourceLimits?: object }) => Executor;
