@@ -11,7 +11,7 @@ import { ChannelExecutor } from "./channel-executor.js";
 
 const source = readFileSync(new URL("../../../test/executor/channel-executor.ts", import.meta.url), "utf8");
 
-executorConformance("ChannelExecutor", { isolated: false, sharedMemory: false, workerOptions: false }, (options) => {
+executorConformance("ChannelExecutor", { isolated: false, sharedMemory: false, workerOptions: false, copiesArguments: true }, (options) => {
   return new ChannelExecutor({ workers: options?.workers, trace: options?.trace });
 });
 
