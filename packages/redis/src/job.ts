@@ -13,7 +13,16 @@
  * @module
  */
 import { type TaskFn, TimeoutError } from "juggle-core";
-import { callWithLazySignal, deserializeError, isSerializedError, resolveTask, type SignalSource, serializeError } from "juggle-core/executor";
+import {
+  callWithLazySignal,
+  clearLongTimeout,
+  deserializeError,
+  isSerializedError,
+  resolveTask,
+  type SignalSource,
+  serializeError,
+  setLongTimeout,
+} from "juggle-core/executor";
 import { DEFAULT_MAX_PAYLOAD_BYTES, decode, encode, encodeResults, type ResultRecord } from "./payload.js";
 
 /** The data of one job, as stored in Redis (short keys: it is stored per job). */
@@ -239,7 +248,7 @@ async function run(
     if (isThenable(value)) value = await value;
     return encodeResults({ r: [value], w: worker, s: startedAt, e: performance.timeOrigin + performance.now() }, maxBytes);
   }
-  let timer: NodeJS.Timeout | undefined;
+  let timer: ReturnType<typeof setLongTimeout> | undefined;
   const work = runItems(fn, argLists, controller);
   try {
     let results: unknown[];
@@ -248,7 +257,7 @@ async function run(
     } else {
       const limit = data.t;
       const expired = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
+        timer = setLongTimeout(() => {
           const error = new TimeoutError(`Task '${data.n}' timed out after ${limit} ms`);
           controller.abort(error);
           reject(error);
@@ -262,6 +271,6 @@ async function run(
     const result: JobResult = { r: results, w: worker, s: startedAt, e: performance.timeOrigin + performance.now() };
     return encodeResults(result, maxBytes);
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
+    if (timer !== undefined) clearLongTimeout(timer);
   }
 }

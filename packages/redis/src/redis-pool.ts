@@ -181,7 +181,7 @@ export class RedisPool extends BaseExecutor {
       queue: name("queue", DEFAULT_QUEUE),
       prefix: name("prefix", DEFAULT_PREFIX),
       chunksize: checkChunksize(ACTION, o.chunksize),
-      timeout: o.timeout === undefined ? undefined : checkMilliseconds(ACTION, "timeout", o.timeout, { positive: true }),
+      timeout: noLimit(o.timeout === undefined ? undefined : checkMilliseconds(ACTION, "timeout", o.timeout, { positive: true, allowInfinity: true })),
       attempts: checkInteger(ACTION, "retries", o.retries ?? 0) + 1,
       backoff: checkBackoff(o.backoff),
       maxPayloadBytes: checkInteger(ACTION, "maxPayloadBytes", o.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, { min: 64 }),
@@ -469,3 +469,8 @@ export class RedisPool extends BaseExecutor {
 }
 
 function noop(): void {}
+
+/** `Infinity` (no time limit) is the same as no `timeout` at all. */
+function noLimit(ms: number | undefined): number | undefined {
+  return ms === Number.POSITIVE_INFINITY ? undefined : ms;
+}

@@ -42,6 +42,7 @@
 import { CancelledError, ExecutorClosedError, TimeoutError } from "../internal/errors.js";
 import { Deque } from "../internal/deque.js";
 import { deferred } from "../internal/deferred.js";
+import { clearLongTimeout, setLongTimeout } from "../internal/long-timer.js";
 import { listenAbort } from "../internal/signal.js";
 import { checkMilliseconds, checkOptions, checkSignal, describe } from "../internal/validate.js";
 import type { TraceRecorder } from "../trace/recorder.js";
@@ -181,7 +182,7 @@ export abstract class BaseExecutor implements Executor {
       this.#queuedCalls -= job.count;
       this.#runningCalls += job.count;
       const o = job.extra;
-      if (o !== undefined && o.timeout > 0) o.timer = setTimeout(this.#onTimeout, o.timeout, job);
+      if (o !== undefined && o.timeout > 0) o.timer = setLongTimeout(this.#onTimeout, o.timeout, job);
       return job;
     }
     return undefined;
@@ -202,7 +203,7 @@ export abstract class BaseExecutor implements Executor {
     if (job.state !== RUNNING) return;
     const o = job.extra;
     if (o?.timer !== undefined) {
-      clearTimeout(o.timer);
+      clearLongTimeout(o.timer);
       o.timer = undefined;
     }
     job.state = QUEUED;
@@ -226,7 +227,7 @@ export abstract class BaseExecutor implements Executor {
     job.state = SETTLED;
     const o = job.extra;
     if (o !== undefined) {
-      if (o.timer !== undefined) clearTimeout(o.timer);
+      if (o.timer !== undefined) clearLongTimeout(o.timer);
       if (o.signal !== undefined) this.#unwatch(job, o.signal);
     }
     const count = job.count;
@@ -303,7 +304,8 @@ export abstract class BaseExecutor implements Executor {
         const o = checkOptions<RunOptions>(`run task '${task.name}'`, options);
         signal = checkSignal(`run task '${task.name}'`, o.signal);
         if (o.timeout !== undefined) {
-          timeout = checkMilliseconds(`run task '${task.name}'`, "timeout", o.timeout, { positive: true });
+          timeout = checkMilliseconds(`run task '${task.name}'`, "timeout", o.timeout, { positive: true, allowInfinity: true });
+          if (timeout === Number.POSITIVE_INFINITY) timeout = 0; // no limit
         }
         if (o.transfer !== undefined && !Array.isArray(o.transfer)) {
           throw new TypeError(

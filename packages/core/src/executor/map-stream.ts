@@ -126,7 +126,8 @@ export class MapStream implements AsyncIterableIterator<unknown> {
     const chunksize = checkChunksize(this.#action, o.chunksize);
     this.#signal = checkSignal(this.#action, o.signal);
     if (o.timeout !== undefined) {
-      this.#timeout = checkMilliseconds(this.#action, "timeout", o.timeout, { positive: true });
+      const ms = checkMilliseconds(this.#action, "timeout", o.timeout, { positive: true, allowInfinity: true });
+      this.#timeout = ms === Number.POSITIVE_INFINITY ? 0 : ms; // Infinity: no limit
     }
     if (items === null || typeof items !== "object") {
       throw new TypeError(`Cannot ${this.#action} as 'items' must be iterable: received ${describe(items)}`);

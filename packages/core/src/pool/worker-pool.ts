@@ -26,6 +26,7 @@
  */
 import type { TransferListItem } from "node:worker_threads";
 import { deserializeError, serializeError } from "../internal/errors.js";
+import { clearLongTimeout, setLongTimeout } from "../internal/long-timer.js";
 import { decodeShared, encodeShared } from "../internal/shareable.js";
 import { describe } from "../internal/validate.js";
 import { BaseExecutor } from "../executor/base-executor.js";
@@ -160,7 +161,7 @@ export abstract class WorkerPool extends BaseExecutor {
       if (abortable && (slot.inflight.length > 0 || count > 0)) break;
       const job = this.takeJob() as Job;
       if (slot.idleTimer !== undefined) {
-        clearTimeout(slot.idleTimer);
+        clearLongTimeout(slot.idleTimer);
         slot.idleTimer = undefined;
       }
       if (abortable) job.holder = slot;
@@ -320,7 +321,7 @@ export abstract class WorkerPool extends BaseExecutor {
         slot.tasks += job.count;
       }
       if (slot.graceTimer !== undefined && inflight.length === 0) {
-        clearTimeout(slot.graceTimer);
+        clearLongTimeout(slot.graceTimer);
         slot.graceTimer = undefined;
       }
       if (job.state === SETTLED) continue;
@@ -355,7 +356,7 @@ export abstract class WorkerPool extends BaseExecutor {
     if (slot.exiting) return;
     if (slot.sent >= this.#maxTasks) this.#retireSlot(slot);
     else if (this.#idleTimeout !== Number.POSITIVE_INFINITY && slot.idleTimer === undefined) {
-      slot.idleTimer = setTimeout(this.#retire, this.#idleTimeout, slot);
+      slot.idleTimer = setLongTimeout(this.#retire, this.#idleTimeout, slot);
     }
   }
 
@@ -381,8 +382,8 @@ export abstract class WorkerPool extends BaseExecutor {
   }
 
   #clearTimers(slot: Slot): void {
-    if (slot.idleTimer !== undefined) clearTimeout(slot.idleTimer);
-    if (slot.graceTimer !== undefined) clearTimeout(slot.graceTimer);
+    if (slot.idleTimer !== undefined) clearLongTimeout(slot.idleTimer);
+    if (slot.graceTimer !== undefined) clearLongTimeout(slot.graceTimer);
     slot.idleTimer = slot.graceTimer = undefined;
   }
 
@@ -439,7 +440,7 @@ export abstract class WorkerPool extends BaseExecutor {
       this.#kill(slot);
       return;
     }
-    if (slot.graceTimer === undefined) slot.graceTimer = setTimeout(this.#graceOver, this.#abortGrace, slot);
+    if (slot.graceTimer === undefined) slot.graceTimer = setLongTimeout(this.#graceOver, this.#abortGrace, slot);
   }
 
   protected *runningJobs(): Iterable<Job> {

@@ -10,6 +10,7 @@ import type { TransferListItem } from "node:worker_threads";
 import { WorkerCrashedError } from "../internal/errors.js";
 import { Deque } from "../internal/deque.js";
 import { deferred } from "../internal/deferred.js";
+import type { LongTimeout } from "../internal/long-timer.js";
 import type { Job } from "../executor/job.js";
 import { type FromWorker, SLOT_FINISHED, SLOT_JOB, type ToWorker } from "./protocol.js";
 
@@ -45,8 +46,8 @@ export class Slot {
   /** Retiring or being killed on purpose. */
   exiting = false;
   error: unknown = undefined;
-  idleTimer: ReturnType<typeof setTimeout> | undefined = undefined;
-  graceTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  idleTimer: LongTimeout | undefined = undefined;
+  graceTimer: LongTimeout | undefined = undefined;
   readonly exited = deferred<void>();
 }
 
