@@ -15,7 +15,15 @@ import { join } from "node:path";
 import { deferred } from "../internal/deferred.js";
 import { JuggleError } from "../internal/errors.js";
 import { checkInteger, checkOptions } from "../internal/validate.js";
-import { FrameReader, frame, type ManagerAddress, ManagerClient, type Reply, type Request } from "./manager-client.js";
+import {
+  FrameReader,
+  frame,
+  type ManagerAddress,
+  ManagerClient,
+  PRE_AUTH_LIMIT,
+  type Reply,
+  type Request,
+} from "./manager-client.js";
 import { ManagerEvent, ManagerLock, ManagerQueue, ManagerValue, makeProxy, type ProxyState } from "./manager-proxies.js";
 import { type Conn, dispatch, type ObjectKind, type Served, ServedEvent, ServedLock, ServedQueue, ServedValue } from "./manager-server.js";
 
@@ -114,7 +122,9 @@ export class Manager {
     this.#sockets.add(socket);
     socket.setNoDelay(true);
     let conn: Conn | undefined;
-    const reader = new FrameReader();
+    // Until the key is shown, a peer may send one small frame: anything
+    // larger closes the connection before it is buffered.
+    const reader = new FrameReader(PRE_AUTH_LIMIT);
     socket.on("data", (chunk: Buffer) => {
       try {
         reader.push(chunk, (message) => {
@@ -122,6 +132,7 @@ export class Manager {
             if (!this.#checkKey(message)) throw new Error("bad auth key");
             conn = { waits: new Map(), reply: (reply) => void (socket.destroyed || socket.write(frame(reply))) };
             this.#conns.add(conn);
+            reader.limit = Number.POSITIVE_INFINITY;
             return;
           }
           this.#onMessage(conn, message);
