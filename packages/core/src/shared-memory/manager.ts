@@ -8,10 +8,8 @@
  * @module
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { chmodSync, unlinkSync } from "node:fs";
+import { chmodSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { deferred } from "../internal/deferred.js";
 import { JuggleError } from "../internal/errors.js";
 import { checkInteger, checkOptions } from "../internal/validate.js";
@@ -24,6 +22,7 @@ import {
   type Reply,
   type Request,
 } from "./manager-client.js";
+import { claimSocketPath, releaseSocketPath, sweepStaleSockets } from "./manager-socket.js";
 import { ManagerEvent, ManagerLock, ManagerQueue, ManagerValue, makeProxy, type ProxyState } from "./manager-proxies.js";
 import { type Conn, dispatch, type ObjectKind, type Served, ServedEvent, ServedLock, ServedQueue, ServedValue } from "./manager-server.js";
 
@@ -32,8 +31,6 @@ export interface ManagerOptions {
   /** `"unix"` (default except on Windows): a socket file in `os.tmpdir()`; `"tcp"`: 127.0.0.1 on a free port. */
   transport?: "unix" | "tcp";
 }
-
-let counter = 0;
 
 /**
  * A server, owned by this process, for objects that child processes share:
@@ -100,7 +97,8 @@ export class Manager {
     server.once("error", listening.reject);
     let address: ManagerAddress;
     if (transport === "unix") {
-      const path = join(tmpdir(), `juggle-manager-${process.pid}-${++counter}-${randomBytes(4).toString("hex")}.sock`);
+      await sweepStaleSockets();
+      const path = claimSocketPath();
       server.listen({ path, readableAll: false, writableAll: false }, () => listening.resolve());
       address = { path };
     } else {
@@ -225,13 +223,7 @@ export class Manager {
       for (const conn of [...this.#conns]) this.#drop(conn);
       this.#objects.clear();
       await closed;
-      if ("path" in this.address) {
-        try {
-          unlinkSync(this.address.path);
-        } catch {
-          // Already removed by the server's close.
-        }
-      }
+      if ("path" in this.address) releaseSocketPath(this.address.path);
     })();
     return this.#shutdown;
   }
