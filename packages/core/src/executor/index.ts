@@ -19,6 +19,6 @@ export { checkChunksize, defaultChunksize } from "./chunksize.js";
 export { callChunk, callWithLazySignal, callWithSignal, resolveTask, type SignalSource } from "./task.js";
 export { isThenable, runPayload } from "./run-payload.js";
 export { deserializeError, isSerializedError, type SerializedError, serializeError } from "../internal/errors.js";
-export { checkInteger, checkMilliseconds, checkOptions, describe } from "../internal/validate.js";
+export { checkInteger, checkMilliseconds, checkOptions, describe, given } from "../internal/validate.js";
 /** Timers for any finite delay (Node clamps `setTimeout` beyond 2^31 − 1 ms to 1 ms): use them for every user-given duration. */
 export { clearLongTimeout, type LongTimeout, setLongTimeout, TIMER_MAX } from "../internal/long-timer.js";

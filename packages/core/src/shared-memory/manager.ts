@@ -12,7 +12,7 @@ import { chmodSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { deferred } from "../internal/deferred.js";
 import { JuggleError } from "../internal/errors.js";
-import { checkInteger, checkOptions } from "../internal/validate.js";
+import { checkInteger, checkOptions, given } from "../internal/validate.js";
 import {
   FrameReader,
   frame,
@@ -87,7 +87,7 @@ export class Manager {
    */
   static async start(options?: ManagerOptions): Promise<Manager> {
     const o = checkOptions<ManagerOptions>("start Manager", options);
-    const transport = o.transport ?? (process.platform === "win32" ? "tcp" : "unix");
+    const transport = given(o.transport, process.platform === "win32" ? "tcp" : "unix");
     if (transport !== "unix" && transport !== "tcp") {
       throw new TypeError(`Cannot start Manager as 'transport' must be "unix" or "tcp": received ${String(transport)}`);
     }
@@ -192,7 +192,7 @@ export class Manager {
    */
   queue<T = unknown>(options?: { maxsize?: number }): ManagerQueue<T> {
     const o = checkOptions<{ maxsize?: number }>("create manager Queue", options);
-    const maxsize = checkInteger("create manager Queue", "maxsize", o.maxsize ?? 0, { allowInfinity: true });
+    const maxsize = checkInteger("create manager Queue", "maxsize", given(o.maxsize, 0), { allowInfinity: true });
     return this.#create("queue", new ServedQueue(maxsize === 0 ? Number.POSITIVE_INFINITY : maxsize));
   }
 
