@@ -99,3 +99,13 @@ test("connectTimeout beyond 2^31 − 1 ms is not handed to ioredis (Node would f
   assert.equal(connectionSpec("create RedisPool", "redis://127.0.0.1:1", 1000).options.connectTimeout, 1000);
   assert.throws(() => connectionSpec("create RedisPool", "redis://127.0.0.1:1", Number.NaN), RangeError);
 });
+
+test("RedisPool refuses null options instead of reading them as the default", () => {
+  for (const option of ["connectTimeout", "retries", "maxPayloadBytes", "reconcileInterval", "resultTtl"]) {
+    assert.throws(
+      () => new RedisPool({ connection: "redis://127.0.0.1:1", [option]: null }),
+      (error: Error) => (error instanceof TypeError || error instanceof RangeError) && error.message.includes(`'${option}'`),
+      option,
+    );
+  }
+});
