@@ -13,7 +13,7 @@
 import type { ConnectionOptions } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
 import { JuggleError } from "juggle-core";
-import { checkMilliseconds, describe, registerErrorClass } from "juggle-core/executor";
+import { checkMilliseconds, clearLongTimeout, describe, registerErrorClass, setLongTimeout, TIMER_MAX } from "juggle-core/executor";
 
 /**
  * Where Redis is: a URL (`redis://[:password@]host:port/db`, `rediss://` for
@@ -59,13 +59,15 @@ registerErrorClass(RedisUnreachableError);
 export interface ConnectionSpec {
   url: string | undefined;
   options: RedisOptions;
+  /** How long the first connection may take, in ms (`Infinity`: no limit). */
+  connectTimeout: number;
   /** For messages: the URL without its password, or host:port. */
   label: string;
 }
 
 /** Checks and normalises a {@link RedisConnection}. */
 export function connectionSpec(action: string, connection: unknown, connectTimeout: number): ConnectionSpec {
-  checkMilliseconds(action, "connectTimeout", connectTimeout, { positive: true });
+  checkMilliseconds(action, "connectTimeout", connectTimeout, { positive: true, allowInfinity: true });
   let url: string | undefined;
   let rest: RedisOptions = {};
   if (typeof connection === "string") {
@@ -93,8 +95,11 @@ export function connectionSpec(action: string, connection: unknown, connectTimeo
       throw new TypeError(`Cannot ${action} as 'connection' must be a redis:// or rediss:// URL: received ${describe(url)}`);
     }
   }
-  const options: RedisOptions = { connectTimeout, ...rest };
-  return { url, options, label: label(url, options) };
+  // ioredis arms one plain timer, which Node would clamp to 1 ms beyond
+  // TIMER_MAX: longer limits (and none) are left to our own chained timer.
+  const options: RedisOptions = { connectTimeout: connectTimeout > TIMER_MAX ? 0 : connectTimeout, ...rest };
+  const limit = typeof rest.connectTimeout === "number" && rest.connectTimeout > 0 ? rest.connectTimeout : connectTimeout;
+  return { url, options, connectTimeout: limit, label: label(url, options) };
 }
 
 function label(url: string | undefined, options: RedisOptions): string {
@@ -125,7 +130,7 @@ export function createClient(spec: ConnectionSpec, extra: RedisOptions = {}): Re
  * within about `connectTimeout` ms when Redis cannot be reached.
  */
 export async function probe(spec: ConnectionSpec, action: string): Promise<void> {
-  const timeout = spec.options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
+  const timeout = spec.connectTimeout;
   const client = createClient(spec, {
     lazyConnect: true,
     retryStrategy: () => null,
@@ -138,7 +143,7 @@ export async function probe(spec: ConnectionSpec, action: string): Promise<void>
   client.on("error", (error: Error) => {
     lastError = error;
   });
-  let timer: NodeJS.Timeout | undefined;
+  let timer: ReturnType<typeof setLongTimeout> | undefined;
   try {
     await Promise.race([
       (async () => {
@@ -146,7 +151,7 @@ export async function probe(spec: ConnectionSpec, action: string): Promise<void>
         await client.ping();
       })(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeout} ms`)), timeout + 500);
+        timer = setLongTimeout(() => reject(new Error(`no answer within ${timeout} ms`)), timeout + 500);
       }),
     ]);
   } catch (error) {
@@ -158,7 +163,7 @@ export async function probe(spec: ConnectionSpec, action: string): Promise<void>
       { cause },
     );
   } finally {
-    clearTimeout(timer);
+    clearLongTimeout(timer);
     client.disconnect();
   }
 }

@@ -15,6 +15,7 @@
 import { JuggleError, type TaskFn, TimeoutError } from "juggle-core";
 import {
   callWithLazySignal,
+  clearLongTimeout,
   deserializeError,
   isSerializedError,
   isThenable,
@@ -22,6 +23,7 @@ import {
   resolveTask,
   type SignalSource,
   serializeError,
+  setLongTimeout,
 } from "juggle-core/executor";
 import type { KeyLimitsData } from "./key-limits.js";
 import { DEFAULT_MAX_PAYLOAD_BYTES, decode, encode, encodeResults, type ResultRecord } from "./payload.js";
@@ -256,7 +258,7 @@ async function run(
     if (isThenable(value)) value = await value;
     return encodeResults({ r: [value], w: worker, s: startedAt, e: performance.timeOrigin + performance.now() }, maxBytes);
   }
-  let timer: NodeJS.Timeout | undefined;
+  let timer: ReturnType<typeof setLongTimeout> | undefined;
   const work = runItems(fn, argLists, controller);
   try {
     let results: unknown[];
@@ -265,7 +267,7 @@ async function run(
     } else {
       const limit = data.t;
       const expired = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
+        timer = setLongTimeout(() => {
           const error = new TimeoutError(`Task '${data.n}' timed out after ${limit} ms`);
           controller.abort(error);
           reject(error);
@@ -279,6 +281,6 @@ async function run(
     const result: JobResult = { r: results, w: worker, s: startedAt, e: performance.timeOrigin + performance.now() };
     return encodeResults(result, maxBytes);
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
+    if (timer !== undefined) clearLongTimeout(timer);
   }
 }

@@ -12,17 +12,7 @@
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { ExecutorClosedError, type MapOptions, type RunOptions, type TaskFn, type TaskRef, type TraceRecorder, type WorkerStats } from "juggle-core";
-import {
-  BaseExecutor,
-  checkChunksize,
-  checkInteger,
-  checkMilliseconds,
-  checkOptions,
-  describe,
-  type Job,
-  KIND_CALL,
-  KIND_MAP,
-} from "juggle-core/executor";
+import { BaseExecutor, checkChunksize, checkInteger, checkMilliseconds, checkOptions, describe, given, type Job, KIND_CALL, KIND_MAP } from "juggle-core/executor";
 import { connectionSpec, createClient, DEFAULT_CONNECT_TIMEOUT, probe, type RedisConnection } from "./connection.js";
 import type { JobData, JobResult } from "./job.js";
 import { keyedArgs, keyedMap, type RedisMapOptions, type RedisRunOptions, refuseKey } from "./keyed-calls.js";
@@ -176,7 +166,7 @@ export class RedisPool extends BaseExecutor {
   constructor(options: RedisPoolOptions) {
     const o = checkOptions<RedisPoolOptions>(ACTION, options);
     super("RedisPool", { trace: o.trace });
-    this.#spec = connectionSpec(ACTION, o.connection, o.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT);
+    this.#spec = connectionSpec(ACTION, o.connection, given(o.connectTimeout, DEFAULT_CONNECT_TIMEOUT));
     const name = (key: "queue" | "prefix", fallback: string): string => {
       const v = o[key] ?? fallback;
       if (typeof v !== "string" || v.length === 0 || v.includes(":")) {
@@ -188,12 +178,12 @@ export class RedisPool extends BaseExecutor {
       queue: name("queue", DEFAULT_QUEUE),
       prefix: name("prefix", DEFAULT_PREFIX),
       chunksize: checkChunksize(ACTION, o.chunksize),
-      timeout: o.timeout === undefined ? undefined : checkMilliseconds(ACTION, "timeout", o.timeout, { positive: true }),
-      attempts: checkInteger(ACTION, "retries", o.retries ?? 0) + 1,
+      timeout: noLimit(o.timeout === undefined ? undefined : checkMilliseconds(ACTION, "timeout", o.timeout, { positive: true, allowInfinity: true })),
+      attempts: checkInteger(ACTION, "retries", given(o.retries, 0)) + 1,
       backoff: checkBackoff(o.backoff),
-      maxPayloadBytes: checkInteger(ACTION, "maxPayloadBytes", o.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, { min: 64 }),
-      reconcileInterval: checkMilliseconds(ACTION, "reconcileInterval", o.reconcileInterval ?? 1000, { min: 10 }),
-      resultTtl: checkInteger(ACTION, "resultTtl", o.resultTtl ?? DEFAULT_RESULT_TTL_SECONDS, { min: 1 }),
+      maxPayloadBytes: checkInteger(ACTION, "maxPayloadBytes", given(o.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES), { min: 64 }),
+      reconcileInterval: checkMilliseconds(ACTION, "reconcileInterval", given(o.reconcileInterval, 1000), { min: 10 }),
+      resultTtl: checkInteger(ACTION, "resultTtl", given(o.resultTtl, DEFAULT_RESULT_TTL_SECONDS), { min: 1 }),
       keys: checkKeyLimits(ACTION, o.keys),
     };
   }
@@ -498,3 +488,8 @@ export class RedisPool extends BaseExecutor {
 }
 
 function noop(): void {}
+
+/** `Infinity` (no time limit) is the same as no `timeout` at all. */
+function noLimit(ms: number | undefined): number | undefined {
+  return ms === Number.POSITIVE_INFINITY ? undefined : ms;
+}

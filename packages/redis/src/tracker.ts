@@ -32,6 +32,7 @@
 import { QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
 import { JuggleError } from "juggle-core";
+import { clearLongTimeout, type LongTimeout, setLongTimeout } from "juggle-core/executor";
 import { bullConnection, type ConnectionSpec } from "./connection.js";
 import { type FailureSite, fromFailure } from "./job.js";
 
@@ -71,7 +72,7 @@ export class JobTracker {
   #toRemove: string[] = [];
   #removeTimer: NodeJS.Timeout | undefined;
   #removing: Promise<void> = Promise.resolve();
-  #reconcileTimer: NodeJS.Timeout | undefined;
+  #reconcileTimer: LongTimeout | undefined;
   #reconciling = false;
   #closed = false;
   readonly #interval: number;
@@ -124,8 +125,12 @@ export class JobTracker {
       tracker.#deliver(jobId, { ok: false, ...fromFailure(failedReason, jobId) });
     });
     await events.waitUntilReady();
-    tracker.#reconcileTimer = setInterval(() => tracker.#reconcile(onError), reconcileInterval);
-    tracker.#reconcileTimer.unref();
+    // A chain of long timers rather than setInterval, which Node clamps to 1 ms beyond 2^31 − 1 ms.
+    const tick = (): void => {
+      tracker.#reconcileTimer = setLongTimeout(tick, reconcileInterval).unref();
+      void tracker.#reconcile(onError);
+    };
+    tracker.#reconcileTimer = setLongTimeout(tick, reconcileInterval).unref();
     return tracker;
   }
 
@@ -252,7 +257,8 @@ export class JobTracker {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#reconcileTimer);
+    clearLongTimeout(this.#reconcileTimer);
+    this.#reconcileTimer = undefined;
     this.#flushRemovals();
     await this.#removing;
     await this.#events.close();

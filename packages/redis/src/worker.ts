@@ -6,7 +6,7 @@
  */
 import { hostname } from "node:os";
 import { DelayedError, type Job, Worker } from "bullmq";
-import { checkInteger, checkMilliseconds, checkOptions, checkTypeStripping, describe, moduleUrl } from "juggle-core/executor";
+import { checkInteger, checkMilliseconds, checkOptions, checkTypeStripping, describe, given, moduleUrl } from "juggle-core/executor";
 import type { Redis } from "ioredis";
 import { CancelledError, ThreadPool, task } from "juggle-core";
 import { bullConnection, connectionSpec, createClient, DEFAULT_CONNECT_TIMEOUT, probe, type RedisConnection } from "./connection.js";
@@ -112,19 +112,19 @@ export class RedisWorker implements AsyncDisposable {
   static async start(options: RedisWorkerOptions): Promise<RedisWorker> {
     const action = "start worker";
     const o = checkOptions<RedisWorkerOptions>(action, options);
-    const spec = connectionSpec(action, o.connection, o.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT);
+    const spec = connectionSpec(action, o.connection, given(o.connectTimeout, DEFAULT_CONNECT_TIMEOUT));
     if (!Array.isArray(o.tasks) || o.tasks.length === 0) {
       throw new TypeError(`Cannot ${action} as 'tasks' must be a non-empty array of module paths or URLs: received ${describe(o.tasks)}`);
     }
     // Paths relative to the working directory, as on the command line.
     const modules = o.tasks.map((m) => moduleUrl(action, m, { name: "tasks", relativeTo: process.cwd() }));
-    const concurrency = checkInteger(action, "concurrency", o.concurrency ?? 1, { min: 1 });
-    const threads = checkInteger(action, "threads", o.threads ?? 0);
-    const lockDuration = checkMilliseconds(action, "lockDuration", o.lockDuration ?? DEFAULT_LOCK_DURATION, { min: 100 });
-    const stalledInterval = checkMilliseconds(action, "stalledInterval", o.stalledInterval ?? DEFAULT_STALLED_INTERVAL, {
+    const concurrency = checkInteger(action, "concurrency", given(o.concurrency, 1), { min: 1 });
+    const threads = checkInteger(action, "threads", given(o.threads, 0));
+    const lockDuration = checkMilliseconds(action, "lockDuration", given(o.lockDuration, DEFAULT_LOCK_DURATION), { min: 100 });
+    const stalledInterval = checkMilliseconds(action, "stalledInterval", given(o.stalledInterval, DEFAULT_STALLED_INTERVAL), {
       min: 100,
     });
-    const maxStalledCount = checkInteger(action, "maxStalledCount", o.maxStalledCount ?? DEFAULT_MAX_STALLED_COUNT);
+    const maxStalledCount = checkInteger(action, "maxStalledCount", given(o.maxStalledCount, DEFAULT_MAX_STALLED_COUNT));
     const name = o.name ?? `${hostname()}:${process.pid}`;
     const log = o.log;
     const logJobs = o.logJobs ?? log !== undefined;

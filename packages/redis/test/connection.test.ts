@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { connectionSpec } from "../src/connection.js";
 import { RedisPool, RedisUnreachableError } from "../src/index.js";
 import { fromFailure, matchModule, toFailure } from "../src/job.js";
 import { decode, decodeResults, encode, encodeArguments, encodeResults } from "../src/payload.js";
@@ -86,4 +87,25 @@ test("a worker runs only its own task modules, matched by URL or by file name", 
   assert.equal(matchModule("file:///srv/app/dist/tasks.js", mine), mine[0]);
   assert.equal(matchModule("file:///home/dev/app/dist/tasks.js", mine), mine[0]);
   assert.throws(() => matchModule("file:///tmp/evil.js", mine), /this worker only runs/);
+});
+
+test("connectTimeout beyond 2^31 − 1 ms is not handed to ioredis (Node would fire its timer after 1 ms); Infinity is no limit", () => {
+  const month = 30 * 24 * 3600 * 1000;
+  const long = connectionSpec("create RedisPool", "redis://127.0.0.1:1", month);
+  assert.equal(long.connectTimeout, month);
+  assert.equal(long.options.connectTimeout, 0, "ioredis's own one-timer limit is off: our chained timer bounds the probe");
+  const none = connectionSpec("create RedisPool", "redis://127.0.0.1:1", Number.POSITIVE_INFINITY);
+  assert.equal(none.options.connectTimeout, 0);
+  assert.equal(connectionSpec("create RedisPool", "redis://127.0.0.1:1", 1000).options.connectTimeout, 1000);
+  assert.throws(() => connectionSpec("create RedisPool", "redis://127.0.0.1:1", Number.NaN), RangeError);
+});
+
+test("RedisPool refuses null options instead of reading them as the default", () => {
+  for (const option of ["connectTimeout", "retries", "maxPayloadBytes", "reconcileInterval", "resultTtl"]) {
+    assert.throws(
+      () => new RedisPool({ connection: "redis://127.0.0.1:1", [option]: null }),
+      (error: Error) => (error instanceof TypeError || error instanceof RangeError) && error.message.includes(`'${option}'`),
+      option,
+    );
+  }
 });

@@ -7,6 +7,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { ExecutorClosedError } from "../internal/errors.js";
 import { Deque } from "../internal/deque.js";
 import { type Deferred, deferred } from "../internal/deferred.js";
+import { clearLongTimeout, type LongTimeout, setLongTimeout } from "../internal/long-timer.js";
 import { listenAbort, ownedController } from "../internal/signal.js";
 import { checkFunction, checkInteger, checkMilliseconds, checkOptions, checkSignal, describe } from "../internal/validate.js";
 
@@ -83,7 +84,7 @@ export class Batcher<I, R> implements AsyncDisposable {
   readonly #run = AsyncLocalStorage.snapshot();
   readonly #unlisten: () => void;
   #open: Entry<I, R>[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: LongTimeout | undefined;
   readonly #ready = new Deque<Batch<I, R>>();
   readonly #running = new Set<Batch<I, R>>();
   #closed = false;
@@ -146,7 +147,7 @@ export class Batcher<I, R> implements AsyncDisposable {
       this.#open.push(entry);
       if (this.#open.length >= this.#size) this.#seal();
       else if (this.#open.length === 1 && this.#delay !== Number.POSITIVE_INFINITY) {
-        this.#timer = setTimeout(() => this.#seal(), this.#delay);
+        this.#timer = setLongTimeout(() => this.#seal(), this.#delay);
       }
     });
   }
@@ -178,7 +179,7 @@ export class Batcher<I, R> implements AsyncDisposable {
   }
 
   #seal(): void {
-    clearTimeout(this.#timer);
+    clearLongTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#open.length === 0) return;
     this.#ready.push({ entries: this.#open, done: undefined });
@@ -249,7 +250,7 @@ export class Batcher<I, R> implements AsyncDisposable {
     if (index !== -1) {
       this.#open.splice(index, 1);
       if (this.#open.length === 0) {
-        clearTimeout(this.#timer);
+        clearLongTimeout(this.#timer);
         this.#timer = undefined;
       }
     }
@@ -259,7 +260,7 @@ export class Batcher<I, R> implements AsyncDisposable {
   #abort(reason: unknown): void {
     this.#closed = true;
     this.#controller.abort(reason);
-    clearTimeout(this.#timer);
+    clearLongTimeout(this.#timer);
     this.#timer = undefined;
     const batches = [{ entries: this.#open, done: undefined }, ...this.#ready.drain(), ...this.#running];
     this.#open = [];

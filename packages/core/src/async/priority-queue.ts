@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { checkFunction } from "../internal/validate.js";
+import { checkFunction, given } from "../internal/validate.js";
 import { BinaryHeap, type Compare, pythonCompare } from "./heap.js";
 import { Queue, type QueueOptions, type QueueStore } from "./queue.js";
 
@@ -57,7 +57,7 @@ export class PriorityQueue<T> extends Queue<T> {
   }
 
   protected override createStore(options: PriorityQueueOptions<T>): QueueStore<T> {
-    const compare = options.compare ?? (pythonCompare as Compare<T>);
+    const compare = given(options.compare, pythonCompare as Compare<T>);
     checkFunction("create PriorityQueue", "compare", compare);
     const heap = new BinaryHeap<T>(compare);
     return heap;

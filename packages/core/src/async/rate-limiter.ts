@@ -16,7 +16,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Deque } from "../internal/deque.js";
-import { checkFunction, checkInteger, checkMilliseconds, checkOptions, checkSignal, describe } from "../internal/validate.js";
+import { checkFunction, checkInteger, checkMilliseconds, checkOptions, checkSignal, describe, given } from "../internal/validate.js";
 import { WaiterList } from "../internal/waiters.js";
 import { RESOLVED, type Waiter } from "./waiter.js";
 
@@ -120,7 +120,7 @@ export class RateLimiter {
     const opts = checkOptions<RateLimiterOptions>(action, options);
     this.#limit = checkInteger(action, "limit", opts.limit, { min: 1 });
     this.#interval = checkMilliseconds(action, "interval", opts.interval, { positive: true });
-    const algorithm = opts.algorithm ?? "sliding-window";
+    const algorithm = given(opts.algorithm, "sliding-window");
     if (algorithm !== "sliding-window" && algorithm !== "token-bucket") {
       throw new TypeError(
         `Cannot ${action} as 'algorithm' must be "token-bucket" or "sliding-window": received ${describe(algorithm)}`,

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { checkFunction, checkInteger, checkMilliseconds, checkOptions, checkSignal, describe } from "../internal/validate.js";
+import { checkFunction, checkInteger, checkMilliseconds, checkOptions, checkSignal, describe, given } from "../internal/validate.js";
 import { sleep } from "./sleep.js";
 
 /** Options of {@link retry}. */
@@ -79,7 +79,7 @@ export async function retry<T>(
   if (opts.jitter !== undefined && typeof opts.jitter !== "boolean") {
     throw new TypeError(`Cannot ${action} as 'jitter' must be a boolean: received ${describe(opts.jitter)}`);
   }
-  const jitter = opts.jitter ?? true;
+  const jitter = given(opts.jitter, true);
   if (opts.retryIf !== undefined) checkFunction(action, "retryIf", opts.retryIf);
   const signal = checkSignal(action, opts.signal);
   for (let attempt = 1; ; attempt++) {

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { clearLongTimeout, setLongTimeout } from "../internal/long-timer.js";
 import { listenAbort } from "../internal/signal.js";
 import { checkMilliseconds, checkOptions, checkSignal } from "../internal/validate.js";
 
@@ -41,12 +42,12 @@ export function sleep(ms: number, options?: SleepOptions): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise<void>((resolve, reject) => {
     let unlisten: () => void = noop;
-    const timer = setTimeout(() => {
+    const timer = setLongTimeout(() => {
       unlisten();
       resolve();
     }, ms);
     unlisten = listenAbort(signal, (reason) => {
-      clearTimeout(timer);
+      clearLongTimeout(timer);
       reject(reason);
     });
   });

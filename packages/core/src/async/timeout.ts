@@ -4,6 +4,7 @@
  * @module
  */
 import { TimeoutError } from "../internal/errors.js";
+import { clearLongTimeout, type LongTimeout, setLongTimeout } from "../internal/long-timer.js";
 import { listenAbort, ownedController } from "../internal/signal.js";
 import { isThenable } from "../internal/thenable.js";
 import { checkMilliseconds, checkOptions, checkSignal, describe } from "../internal/validate.js";
@@ -61,18 +62,18 @@ export function timeout<T>(ms: number, work: Work<T>, options?: TimeoutOptions):
   const controller = ownedController();
   return new Promise<Awaited<T>>((resolve, reject) => {
     let done = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: LongTimeout | undefined;
     let unlisten: () => void = noop;
     const stop = (reason: unknown): void => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      clearLongTimeout(timer);
       unlisten();
       controller.abort(reason);
       reject(reason);
     };
     if (ms !== Number.POSITIVE_INFINITY) {
-      timer = setTimeout(() => stop(new TimeoutError(`Timed out after ${ms} ms`)), ms);
+      timer = setLongTimeout(() => stop(new TimeoutError(`Timed out after ${ms} ms`)), ms);
     }
     unlisten = listenAbort(signal, stop);
 
@@ -87,7 +88,7 @@ export function timeout<T>(ms: number, work: Work<T>, options?: TimeoutOptions):
       (value) => {
         if (done) return;
         done = true;
-        clearTimeout(timer);
+        clearLongTimeout(timer);
         unlisten();
         resolve(value as Awaited<T>);
       },
@@ -96,7 +97,7 @@ export function timeout<T>(ms: number, work: Work<T>, options?: TimeoutOptions):
         // that rejection is expected and handled here.
         if (done) return;
         done = true;
-        clearTimeout(timer);
+        clearLongTimeout(timer);
         unlisten();
         reject(error);
       },

@@ -4,7 +4,7 @@
  * @module
  */
 import { listenAbort } from "../internal/signal.js";
-import { checkMilliseconds, checkOptions, checkSignal, describe } from "../internal/validate.js";
+import { checkMilliseconds, checkOptions, checkSignal, describe, given } from "../internal/validate.js";
 import { sleep } from "./sleep.js";
 
 /**
@@ -70,7 +70,7 @@ export async function wait<F extends Waitable>(futures: Iterable<F>, options?: W
   const action = "wait";
   const items = checkFutures(action, futures);
   const opts = checkOptions<WaitForOptions>(action, options);
-  const returnWhen = opts.returnWhen ?? "ALL_COMPLETED";
+  const returnWhen = given(opts.returnWhen, "ALL_COMPLETED");
   if (!RETURN_WHEN.includes(returnWhen)) {
     throw new TypeError(`Cannot ${action} as 'returnWhen' must be one of ${RETURN_WHEN.join(", ")}: received ${describe(returnWhen)}`);
   }

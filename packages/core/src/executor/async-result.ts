@@ -4,6 +4,7 @@
  * @module
  */
 import { JuggleError, TimeoutError } from "../internal/errors.js";
+import { clearLongTimeout, setLongTimeout } from "../internal/long-timer.js";
 import { checkFunction, checkMilliseconds, checkOptions } from "../internal/validate.js";
 import type { ApplyOptions, AsyncResult, Executor, RunOptions } from "./executor.js";
 import type { TaskFn, TaskRef } from "./task.js";
@@ -34,16 +35,16 @@ class PoolAsyncResult<R> implements AsyncResult<R> {
 
   get(timeout?: number): Promise<R> {
     if (timeout === undefined) return this.#promise;
-    const ms = checkMilliseconds("get result", "timeout", timeout);
+    const ms = checkMilliseconds("get result", "timeout", timeout, { allowInfinity: true });
     return new Promise<R>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new TimeoutError(`Timed out after ${ms} ms waiting for the result`)), ms);
+      const timer = setLongTimeout(() => reject(new TimeoutError(`Timed out after ${ms} ms waiting for the result`)), ms);
       this.#promise.then(
         (value) => {
-          clearTimeout(timer);
+          clearLongTimeout(timer);
           resolve(value);
         },
         (error: unknown) => {
-          clearTimeout(timer);
+          clearLongTimeout(timer);
           reject(error);
         },
       );
@@ -56,11 +57,11 @@ class PoolAsyncResult<R> implements AsyncResult<R> {
       () => {},
     );
     if (timeout === undefined) return settled;
-    const ms = checkMilliseconds("wait for result", "timeout", timeout);
+    const ms = checkMilliseconds("wait for result", "timeout", timeout, { allowInfinity: true });
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
+      const timer = setLongTimeout(resolve, ms);
       void settled.then(() => {
-        clearTimeout(timer);
+        clearLongTimeout(timer);
         resolve();
       });
     });

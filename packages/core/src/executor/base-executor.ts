@@ -42,6 +42,7 @@
  */
 import { CancelledError, ExecutorClosedError, TimeoutError } from "../internal/errors.js";
 import { deferred } from "../internal/deferred.js";
+import { clearLongTimeout, setLongTimeout } from "../internal/long-timer.js";
 import { checkMilliseconds, checkOptions, checkSignal, describe } from "../internal/validate.js";
 import type { TraceRecorder } from "../trace/recorder.js";
 import { applyAsync } from "./async-result.js";
@@ -169,7 +170,7 @@ export abstract class BaseExecutor implements Executor {
   protected takeJob(): Job | undefined {
     const job = this.#jobs.take();
     const o = job?.extra;
-    if (o !== undefined && o.timeout > 0) o.timer = setTimeout(this.#onTimeout, o.timeout, job as Job);
+    if (o !== undefined && o.timeout > 0) o.timer = setLongTimeout(this.#onTimeout, o.timeout, job as Job);
     return job;
   }
 
@@ -183,7 +184,7 @@ export abstract class BaseExecutor implements Executor {
     if (job.state !== RUNNING) return;
     const o = job.extra;
     if (o?.timer !== undefined) {
-      clearTimeout(o.timer);
+      clearLongTimeout(o.timer);
       o.timer = undefined;
     }
     if (job.extra !== undefined) job.extra.holder = undefined;
@@ -202,7 +203,7 @@ export abstract class BaseExecutor implements Executor {
     if (this.#jobs.settle(job, ok) === SETTLED) return false;
     const o = job.extra;
     if (o !== undefined) {
-      if (o.timer !== undefined) clearTimeout(o.timer);
+      if (o.timer !== undefined) clearLongTimeout(o.timer);
       if (o.signal !== undefined) this.#signals.unwatch(job, o.signal);
     }
     if (startedAt > 0) job.ms = endedAt - startedAt;
@@ -274,7 +275,8 @@ export abstract class BaseExecutor implements Executor {
         const o = checkOptions<RunOptions>(`run task '${task.name}'`, options);
         signal = checkSignal(`run task '${task.name}'`, o.signal);
         if (o.timeout !== undefined) {
-          timeout = checkMilliseconds(`run task '${task.name}'`, "timeout", o.timeout, { positive: true });
+          timeout = checkMilliseconds(`run task '${task.name}'`, "timeout", o.timeout, { positive: true, allowInfinity: true });
+          if (timeout === Number.POSITIVE_INFINITY) timeout = 0; // no limit
         }
         if (o.transfer !== undefined && !Array.isArray(o.transfer)) {
           throw new TypeError(

@@ -15,7 +15,7 @@ import type { TaskFn, TaskRef } from "./task.js";
 export interface RunOptions {
   /** Cancels the task: a queued task is removed, a running one sees its `taskSignal()` abort. */
   signal?: AbortSignal;
-  /** Milliseconds the task may run before it is rejected with `TimeoutError`. */
+  /** Milliseconds the task may run before it is rejected with `TimeoutError` (any finite value; `Infinity`: no limit). */
   timeout?: number;
   /** Objects moved to the worker instead of copied (local pools only). */
   transfer?: readonly TransferListItem[];
@@ -31,7 +31,7 @@ export interface MapOptions {
   chunksize?: number | "auto";
   /** Cancels the whole call: queued chunks are removed, running ones aborted. */
   signal?: AbortSignal;
-  /** Milliseconds each chunk may run. */
+  /** Milliseconds each chunk may run (`Infinity`: no limit). */
   timeout?: number;
   /**
    * Most items submitted ahead of the consumer: pulled from `items` and whose

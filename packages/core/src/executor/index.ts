@@ -37,4 +37,6 @@ export {
 } from "../internal/errors.js";
 // Checking a backend's own options in the house style.
 export { checkChunksize } from "./chunksize.js";
-export { checkInteger, checkMilliseconds, checkOptions, describe, type IntegerBounds } from "../internal/validate.js";
+export { checkInteger, checkMilliseconds, checkOptions, describe, given, type IntegerBounds } from "../internal/validate.js";
+/** Timers for any finite delay (Node clamps `setTimeout` beyond 2^31 − 1 ms to 1 ms): use them for every user-given duration. */
+export { clearLongTimeout, type LongTimeout, setLongTimeout, TIMER_MAX } from "../internal/long-timer.js";

@@ -10,6 +10,7 @@
  * @module
  */
 import type { TransferListItem } from "node:worker_threads";
+import type { LongTimeout } from "../internal/long-timer.js";
 import type { TaskRef } from "./task.js";
 
 /** `payload` is the argument list of one call. */
@@ -33,7 +34,7 @@ export interface JobExtra {
   timeout: number;
   transfer: readonly TransferListItem[] | undefined;
   /** The executor's timer for `timeout`. */
-  timer: ReturnType<typeof setTimeout> | undefined;
+  timer: LongTimeout | undefined;
   queuedAt: number;
   ms: number;
   attempts: number;

@@ -53,7 +53,8 @@ export function setUpMap(
   const o = checkOptions<MapOptions>(action, options);
   const chunksize = checkChunksize(action, o.chunksize);
   const signal = checkSignal(action, o.signal);
-  const timeout = o.timeout === undefined ? 0 : checkMilliseconds(action, "timeout", o.timeout, { positive: true });
+  const ms = o.timeout === undefined ? 0 : checkMilliseconds(action, "timeout", o.timeout, { positive: true, allowInfinity: true });
+  const timeout = ms === Number.POSITIVE_INFINITY ? 0 : ms; // Infinity: no limit
   const buffersize =
     o.buffersize === undefined ? Number.POSITIVE_INFINITY : checkInteger(action, "buffersize", o.buffersize, { min: 1 });
   if (items === null || typeof items !== "object") {

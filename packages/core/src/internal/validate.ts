@@ -111,3 +111,13 @@ export function checkOptions<T extends object>(action: string, value: unknown): 
   }
   return value as Partial<T>;
 }
+
+/**
+ * An option's value, or `fallback` when it is `undefined` (left out). The
+ * one rule for defaults: only a missing option takes its default; `null` is
+ * a value like any other, refused by the check that follows (`??` would
+ * silently read it as "default").
+ */
+export function given<T>(value: T | undefined, fallback: NoInfer<T>): T {
+  return value === undefined ? fallback : value;
+}

@@ -6,7 +6,7 @@
  * @module
  */
 import { availableParallelism } from "node:os";
-import { checkInteger, checkMilliseconds, checkOptions, describe } from "../internal/validate.js";
+import { checkInteger, checkMilliseconds, checkOptions, describe, given } from "../internal/validate.js";
 import type { BaseExecutorOptions } from "../executor/base-executor.js";
 import { checkTaskRef, type TaskRef } from "../executor/task.js";
 
@@ -59,17 +59,17 @@ export function normalizePoolOptions<T extends WorkerPoolOptions>(label: string,
   }
   return {
     ...o,
-    workers: checkInteger(action, "workers", o.workers ?? availableParallelism(), { min: 1, max: 1024 }),
+    workers: checkInteger(action, "workers", given(o.workers, availableParallelism()), { min: 1, max: 1024 }),
     initializer,
     initargs: o.initargs ?? [],
-    maxTasksPerChild: checkInteger(action, "maxTasksPerChild", o.maxTasksPerChild ?? Number.POSITIVE_INFINITY, {
+    maxTasksPerChild: checkInteger(action, "maxTasksPerChild", given(o.maxTasksPerChild, Number.POSITIVE_INFINITY), {
       min: 1,
       allowInfinity: true,
     }),
-    idleTimeout: checkMilliseconds(action, "idleTimeout", o.idleTimeout ?? Number.POSITIVE_INFINITY, {
+    idleTimeout: checkMilliseconds(action, "idleTimeout", given(o.idleTimeout, Number.POSITIVE_INFINITY), {
       allowInfinity: true,
     }),
-    retries: checkInteger(action, "retries", o.retries ?? 0),
-    abortGrace: checkMilliseconds(action, "abortGrace", o.abortGrace ?? 1000),
+    retries: checkInteger(action, "retries", given(o.retries, 0)),
+    abortGrace: checkMilliseconds(action, "abortGrace", given(o.abortGrace, 1000)),
   };
 }

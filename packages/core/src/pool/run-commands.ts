@@ -13,7 +13,7 @@ import { Deque } from "../internal/deque.js";
 import { deferred } from "../internal/deferred.js";
 import { CancelledError } from "../internal/errors.js";
 import { listenAbort } from "../internal/signal.js";
-import { checkInteger, checkSignal, describe } from "../internal/validate.js";
+import { checkInteger, checkSignal, describe, given } from "../internal/validate.js";
 import {
   type CommandOptions,
   type CommandResult,
@@ -78,7 +78,7 @@ function prepare(action: string, commands: unknown, options: RunCommandsOptions<
   if (commands === null || typeof (commands as Iterable<unknown>)?.[Symbol.iterator] !== "function") {
     throw new TypeError(`Cannot ${action} as 'commands' must be an iterable of commands: received ${describe(commands)}`);
   }
-  const concurrency = checkInteger(action, "concurrency", options.concurrency ?? availableParallelism(), {
+  const concurrency = checkInteger(action, "concurrency", given(options.concurrency, availableParallelism()), {
     min: 1,
     allowInfinity: true,
   });

@@ -11,6 +11,7 @@
 import { deferred } from "../internal/deferred.js";
 import { type SerializedError, deserializeError, serializeError } from "../internal/errors.js";
 import { JuggleError } from "../internal/errors.js";
+import { clearLongTimeout, setLongTimeout } from "../internal/long-timer.js";
 import { decodeShared, encodeShared } from "../internal/shareable.js";
 import { listenAbort, throwIfAborted } from "../internal/signal.js";
 import { checkMilliseconds, checkSignal, describe } from "../internal/validate.js";
@@ -230,13 +231,13 @@ export abstract class Runnable<T extends TaskRef = TaskRef> {
     // worker referenced while anyone joins it.
     if (this.#daemon && this.#joiners++ === 0) this.keepAlive(true);
     const done = deferred<void>();
-    const timer = timeout === undefined || timeout === Number.POSITIVE_INFINITY ? undefined : setTimeout(done.resolve, timeout);
+    const timer = timeout === undefined || timeout === Number.POSITIVE_INFINITY ? undefined : setLongTimeout(done.resolve, timeout);
     const unlisten = listenAbort(signal, done.reject);
     this.#finished.promise.then(done.resolve, done.reject);
     try {
       await done.promise;
     } finally {
-      clearTimeout(timer);
+      clearLongTimeout(timer);
       unlisten();
       if (this.#daemon && --this.#joiners === 0 && this.#state === "started") this.keepAlive(false);
     }

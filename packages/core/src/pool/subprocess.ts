@@ -13,6 +13,7 @@ import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
 import { deferred } from "../internal/deferred.js";
 import { JuggleError, registerErrorClass, TimeoutError } from "../internal/errors.js";
+import { clearLongTimeout, type LongTimeout, setLongTimeout } from "../internal/long-timer.js";
 import { listenAbort } from "../internal/signal.js";
 import { checkMilliseconds, checkSignal, describe } from "../internal/validate.js";
 
@@ -254,7 +255,7 @@ export function startCommand(spec: NormalizedCommand, hooks: CommandHooks = {}):
   }
 
   let stopReason: { reason: unknown } | undefined;
-  let killTimer: NodeJS.Timeout | undefined;
+  let killTimer: LongTimeout | undefined;
   let settled = false;
   const joined = (parts: (string | Buffer)[]): string | Buffer =>
     spec.buffer ? Buffer.concat(parts as Buffer[]) : (parts as string[]).join("");
@@ -264,7 +265,7 @@ export function startCommand(spec: NormalizedCommand, hooks: CommandHooks = {}):
     stopReason = { reason };
     if (child.exitCode === null && child.signalCode === null) {
       child.kill(spec.killSignal);
-      killTimer = setTimeout(() => child.kill("SIGKILL"), spec.killGrace);
+      killTimer = setLongTimeout(() => child.kill("SIGKILL"), spec.killGrace);
     } else {
       // The command has exited but something it started still holds its
       // output open: stop reading.
@@ -275,12 +276,12 @@ export function startCommand(spec: NormalizedCommand, hooks: CommandHooks = {}):
   const timer =
     spec.timeout === undefined
       ? undefined
-      : setTimeout(() => stop(new TimeoutError(`Command ${JSON.stringify(spec.command)} timed out after ${spec.timeout} ms`)), spec.timeout);
+      : setLongTimeout(() => stop(new TimeoutError(`Command ${JSON.stringify(spec.command)} timed out after ${spec.timeout} ms`)), spec.timeout);
   const unlisten = listenAbort(spec.signal, stop);
   const cleanup = (): void => {
     settled = true;
-    clearTimeout(timer);
-    clearTimeout(killTimer);
+    clearLongTimeout(timer);
+    clearLongTimeout(killTimer);
     unlisten();
   };
 

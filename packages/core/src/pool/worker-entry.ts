@@ -21,6 +21,7 @@ import { deserializeError, serializeError } from "../internal/errors.js";
 import { Deque } from "../internal/deque.js";
 import { decodeShared, encodeShared } from "../internal/shareable.js";
 import { describe } from "../internal/validate.js";
+import { dieWithParent } from "./orphan-watchdog.js";
 import {
   FLAG_ABORTABLE,
   FLAG_ONE,
@@ -376,11 +377,11 @@ if (parentPort !== null) {
   process.on("uncaughtExceptionMonitor", () => flush());
 }
 else if (typeof process.send === "function") {
-  process.on("message", dispatch as (m: unknown) => void);
+  process.on("message", dieWithParent(dispatch) as (m: unknown) => void);
   // Pool workers are daemonic, as in Python: one whose parent is gone (even
   // killed with SIGKILL, when no exit handler of the parent runs) stops
   // rather than run its task on as an orphan whose result nobody can read.
-  // (A task that never yields to the event loop still runs to its end.)
+  // A task that never yields is stopped by the watchdog thread instead.
   process.on("disconnect", () => process.exit(1));
   // A thread's uncaught error reaches the pool through the Worker's `error`
   // event; a process has no such channel, so it sends the error, then exits.

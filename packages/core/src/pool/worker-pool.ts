@@ -29,6 +29,7 @@
  * @module
  */
 import { deserializeError, serializeError } from "../internal/errors.js";
+import { clearLongTimeout, setLongTimeout } from "../internal/long-timer.js";
 import { decodeShared, encodeShared } from "../internal/shareable.js";
 import { describe } from "../internal/validate.js";
 import { BaseExecutor } from "../executor/base-executor.js";
@@ -182,7 +183,7 @@ export abstract class WorkerPool extends BaseExecutor {
       const job = this.takeJob() as Job;
       if (job.transfer !== undefined && box.count > 0) this.#send(box);
       if (slot.idleTimer !== undefined) {
-        clearTimeout(slot.idleTimer);
+        clearLongTimeout(slot.idleTimer);
         slot.idleTimer = undefined;
       }
       const task = this.#taskIndex(job.ref);
@@ -366,7 +367,7 @@ export abstract class WorkerPool extends BaseExecutor {
         slot.tasks += job.count;
       }
       if (slot.graceTimer !== undefined && inflight.length === 0) {
-        clearTimeout(slot.graceTimer);
+        clearLongTimeout(slot.graceTimer);
         slot.graceTimer = undefined;
       }
       if (job.state === SETTLED) continue;
@@ -403,7 +404,7 @@ export abstract class WorkerPool extends BaseExecutor {
     if (slot.exiting) return;
     if (slot.sent >= this.#maxTasks) this.#retireSlot(slot);
     else if (this.#idleTimeout !== Number.POSITIVE_INFINITY && slot.idleTimer === undefined) {
-      slot.idleTimer = setTimeout(this.#retire, this.#idleTimeout, slot);
+      slot.idleTimer = setLongTimeout(this.#retire, this.#idleTimeout, slot);
     }
   }
 
@@ -429,8 +430,8 @@ export abstract class WorkerPool extends BaseExecutor {
   }
 
   #clearTimers(slot: Slot): void {
-    if (slot.idleTimer !== undefined) clearTimeout(slot.idleTimer);
-    if (slot.graceTimer !== undefined) clearTimeout(slot.graceTimer);
+    if (slot.idleTimer !== undefined) clearLongTimeout(slot.idleTimer);
+    if (slot.graceTimer !== undefined) clearLongTimeout(slot.graceTimer);
     slot.idleTimer = slot.graceTimer = undefined;
   }
 
@@ -489,7 +490,7 @@ export abstract class WorkerPool extends BaseExecutor {
       this.#kill(slot);
       return;
     }
-    if (slot.graceTimer === undefined) slot.graceTimer = setTimeout(this.#graceOver, this.#abortGrace, slot);
+    if (slot.graceTimer === undefined) slot.graceTimer = setLongTimeout(this.#graceOver, this.#abortGrace, slot);
   }
 
   protected *runningJobs(): Iterable<Job> {

@@ -10,6 +10,7 @@ import type { TransferListItem } from "node:worker_threads";
 import { WorkerCrashedError } from "../internal/errors.js";
 import { Deque } from "../internal/deque.js";
 import { deferred } from "../internal/deferred.js";
+import type { LongTimeout } from "../internal/long-timer.js";
 import { type Job, KIND_CALL } from "../executor/job.js";
 import {
   CLAIM_REVOKED,
@@ -64,8 +65,8 @@ export class Slot {
   /** Retiring or being killed on purpose. */
   exiting = false;
   error: unknown = undefined;
-  idleTimer: ReturnType<typeof setTimeout> | undefined = undefined;
-  graceTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  idleTimer: LongTimeout | undefined = undefined;
+  graceTimer: LongTimeout | undefined = undefined;
   readonly exited = deferred<void>();
 }
 

@@ -39,31 +39,62 @@ export function frame(message: unknown): Buffer {
   return Buffer.concat([head, body]);
 }
 
-/** Splits a byte stream into messages. */
+/**
+ * Splits a byte stream into messages.
+ *
+ * A frame's chunks are kept as they come and joined once, when the frame is
+ * complete: joining on every chunk would copy a large frame again for each
+ * of its chunks (quadratic). A frame announcing more than `limit` bytes is
+ * refused before any of it is buffered: the manager reads at most
+ * {@link PRE_AUTH_LIMIT} bytes from a peer that has not shown the key.
+ */
 export class FrameReader {
   #chunks: Buffer[] = [];
   #length = 0;
+  /** Size of the frame being read, once its header is in; -1 before. */
+  #size = -1;
+  /** Largest frame body accepted, in bytes. */
+  limit: number;
 
-  /** Feeds bytes; calls `onMessage` for each complete frame. */
+  constructor(limit = Number.POSITIVE_INFINITY) {
+    this.limit = limit;
+  }
+
+  /**
+   * Feeds bytes; calls `onMessage` for each complete frame.
+   *
+   * @throws {RangeError} When a frame announces more than `limit` bytes (the connection should be closed).
+   */
   push(chunk: Buffer, onMessage: (message: unknown) => void): void {
     this.#chunks.push(chunk);
     this.#length += chunk.length;
-    for (;;) {
-      if (this.#length < 4) return;
-      let buf = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks);
-      const size = buf.readUInt32BE(0);
-      if (buf.length < 4 + size) {
-        this.#chunks = [buf];
-        return;
+    while (this.#length >= 4) {
+      if (this.#size < 0) {
+        if ((this.#chunks[0] as Buffer).length < 4) this.#chunks = [Buffer.concat(this.#chunks, this.#length)];
+        this.#size = (this.#chunks[0] as Buffer).readUInt32BE(0);
+        if (this.#size > this.limit) {
+          throw new RangeError(`Cannot read manager frame as it announces ${this.#size} bytes, more than ${this.limit}`);
+        }
       }
-      const message = deserialize(buf.subarray(4, 4 + size));
-      buf = buf.subarray(4 + size);
-      this.#chunks = buf.length > 0 ? [buf] : [];
-      this.#length = buf.length;
+      const end = 4 + this.#size;
+      if (this.#length < end) return;
+      const buf = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks, this.#length);
+      const message = deserialize(buf.subarray(4, end));
+      const rest = buf.subarray(end);
+      this.#chunks = rest.length > 0 ? [rest] : [];
+      this.#length = rest.length;
+      this.#size = -1;
       onMessage(message);
     }
   }
 }
+
+/**
+ * Largest frame the manager reads before the peer has shown its key (the
+ * `hello` frame is under 100 bytes). Python's manager reads at most 256 bytes
+ * before it checks the key.
+ */
+export const PRE_AUTH_LIMIT = 256;
 
 /** Where a manager listens: a Unix socket path or a loopback port. */
 export type ManagerAddress = { path: string } | { host: "127.0.0.1"; port: number };

@@ -12,6 +12,7 @@
  */
 import { Deque } from "../internal/deque.js";
 import { CancelledError, JuggleError, QueueShutDown, serializeError } from "../internal/errors.js";
+import { clearLongTimeout, type LongTimeout, setLongTimeout } from "../internal/long-timer.js";
 import { type WaiterNode, WaiterList } from "../internal/waiters.js";
 import type { Reply, Request } from "./manager-client.js";
 
@@ -25,7 +26,7 @@ export interface Conn {
 interface Waiter {
   conn: Conn;
   id: number;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  timer: LongTimeout | undefined;
   item?: unknown;
 }
 
@@ -43,7 +44,7 @@ function fail(conn: Conn, id: number, error: unknown): void {
 function park(list: WaiterList<Waiter>, w: Waiter, timeout: unknown, onTimeout: () => void): void {
   const node: WaiterNode<Waiter> = list.push(w);
   if (typeof timeout === "number" && timeout !== Number.POSITIVE_INFINITY) {
-    w.timer = setTimeout(() => {
+    w.timer = setLongTimeout(() => {
       list.remove(node);
       w.conn.waits.delete(w.id);
       onTimeout();
@@ -51,7 +52,7 @@ function park(list: WaiterList<Waiter>, w: Waiter, timeout: unknown, onTimeout: 
   }
   w.conn.waits.set(w.id, () => {
     list.remove(node);
-    clearTimeout(w.timer);
+    clearLongTimeout(w.timer);
     fail(w.conn, w.id, new CancelledError("Cancelled by the caller"));
   });
 }
@@ -60,7 +61,7 @@ function park(list: WaiterList<Waiter>, w: Waiter, timeout: unknown, onTimeout: 
 function unpark(list: WaiterList<Waiter>): Waiter | undefined {
   const w = list.shift();
   if (w !== undefined) {
-    clearTimeout(w.timer);
+    clearLongTimeout(w.timer);
     w.conn.waits.delete(w.id);
   }
   return w;
@@ -173,7 +174,7 @@ export class ServedQueue implements Served {
   drop(conn: Conn): void {
     for (const list of [this.#getters, this.#putters]) {
       for (const w of list.drain()) {
-        if (w.conn === conn) clearTimeout(w.timer);
+        if (w.conn === conn) clearLongTimeout(w.timer);
         else list.push(w);
       }
     }
@@ -214,7 +215,7 @@ export class ServedLock implements Served {
 
   drop(conn: Conn): void {
     for (const w of this.#waiters.drain()) {
-      if (w.conn === conn) clearTimeout(w.timer);
+      if (w.conn === conn) clearLongTimeout(w.timer);
       else this.#waiters.push(w);
     }
     // A process that died holding the lock would otherwise deadlock the rest.
@@ -248,7 +249,7 @@ export class ServedEvent implements Served {
 
   drop(conn: Conn): void {
     for (const w of this.#waiters.drain()) {
-      if (w.conn === conn) clearTimeout(w.timer);
+      if (w.conn === conn) clearLongTimeout(w.timer);
       else this.#waiters.push(w);
     }
   }

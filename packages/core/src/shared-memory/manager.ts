@@ -8,14 +8,21 @@
  * @module
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { chmodSync, unlinkSync } from "node:fs";
+import { chmodSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { deferred } from "../internal/deferred.js";
 import { JuggleError } from "../internal/errors.js";
-import { checkInteger, checkOptions } from "../internal/validate.js";
-import { FrameReader, frame, type ManagerAddress, ManagerClient, type Reply, type Request } from "./manager-client.js";
+import { checkInteger, checkOptions, given } from "../internal/validate.js";
+import {
+  FrameReader,
+  frame,
+  type ManagerAddress,
+  ManagerClient,
+  PRE_AUTH_LIMIT,
+  type Reply,
+  type Request,
+} from "./manager-client.js";
+import { claimSocketPath, releaseSocketPath, sweepStaleSockets } from "./manager-socket.js";
 import { ManagerEvent, ManagerLock, ManagerQueue, ManagerValue, makeProxy, type ProxyState } from "./manager-proxies.js";
 import { type Conn, dispatch, type ObjectKind, type Served, ServedEvent, ServedLock, ServedQueue, ServedValue } from "./manager-server.js";
 
@@ -24,8 +31,6 @@ export interface ManagerOptions {
   /** `"unix"` (default except on Windows): a socket file in `os.tmpdir()`; `"tcp"`: 127.0.0.1 on a free port. */
   transport?: "unix" | "tcp";
 }
-
-let counter = 0;
 
 /**
  * A server, owned by this process, for objects that child processes share:
@@ -82,7 +87,7 @@ export class Manager {
    */
   static async start(options?: ManagerOptions): Promise<Manager> {
     const o = checkOptions<ManagerOptions>("start Manager", options);
-    const transport = o.transport ?? (process.platform === "win32" ? "tcp" : "unix");
+    const transport = given(o.transport, process.platform === "win32" ? "tcp" : "unix");
     if (transport !== "unix" && transport !== "tcp") {
       throw new TypeError(`Cannot start Manager as 'transport' must be "unix" or "tcp": received ${String(transport)}`);
     }
@@ -92,7 +97,8 @@ export class Manager {
     server.once("error", listening.reject);
     let address: ManagerAddress;
     if (transport === "unix") {
-      const path = join(tmpdir(), `juggle-manager-${process.pid}-${++counter}-${randomBytes(4).toString("hex")}.sock`);
+      await sweepStaleSockets();
+      const path = claimSocketPath();
       server.listen({ path, readableAll: false, writableAll: false }, () => listening.resolve());
       address = { path };
     } else {
@@ -114,7 +120,9 @@ export class Manager {
     this.#sockets.add(socket);
     socket.setNoDelay(true);
     let conn: Conn | undefined;
-    const reader = new FrameReader();
+    // Until the key is shown, a peer may send one small frame: anything
+    // larger closes the connection before it is buffered.
+    const reader = new FrameReader(PRE_AUTH_LIMIT);
     socket.on("data", (chunk: Buffer) => {
       try {
         reader.push(chunk, (message) => {
@@ -122,6 +130,7 @@ export class Manager {
             if (!this.#checkKey(message)) throw new Error("bad auth key");
             conn = { waits: new Map(), reply: (reply) => void (socket.destroyed || socket.write(frame(reply))) };
             this.#conns.add(conn);
+            reader.limit = Number.POSITIVE_INFINITY;
             return;
           }
           this.#onMessage(conn, message);
@@ -183,7 +192,7 @@ export class Manager {
    */
   queue<T = unknown>(options?: { maxsize?: number }): ManagerQueue<T> {
     const o = checkOptions<{ maxsize?: number }>("create manager Queue", options);
-    const maxsize = checkInteger("create manager Queue", "maxsize", o.maxsize ?? 0, { allowInfinity: true });
+    const maxsize = checkInteger("create manager Queue", "maxsize", given(o.maxsize, 0), { allowInfinity: true });
     return this.#create("queue", new ServedQueue(maxsize === 0 ? Number.POSITIVE_INFINITY : maxsize));
   }
 
@@ -214,13 +223,7 @@ export class Manager {
       for (const conn of [...this.#conns]) this.#drop(conn);
       this.#objects.clear();
       await closed;
-      if ("path" in this.address) {
-        try {
-          unlinkSync(this.address.path);
-        } catch {
-          // Already removed by the server's close.
-        }
-      }
+      if ("path" in this.address) releaseSocketPath(this.address.path);
     })();
     return this.#shutdown;
   }

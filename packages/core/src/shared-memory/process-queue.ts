@@ -7,7 +7,7 @@
  */
 import { QueueShutDown } from "../internal/errors.js";
 import { registerReviver, type SharedDescriptor, shareable } from "../internal/shareable.js";
-import { checkInteger, checkMilliseconds, checkOptions, checkSignal, describe } from "../internal/validate.js";
+import { checkInteger, checkMilliseconds, checkOptions, checkSignal, describe, given } from "../internal/validate.js";
 import { clientFor, type QueueClient } from "./process-queue-client.js";
 import { type QueueAddress, QueueOwner } from "./process-queue-owner.js";
 import { decodeItem, encodeItem } from "./process-queue-wire.js";
@@ -114,7 +114,7 @@ export class ProcessQueue<T = unknown> {
       return;
     }
     const o = checkOptions<ProcessQueueOptions>("create ProcessQueue", options);
-    this.#prefetch = checkInteger("create ProcessQueue", "prefetch", o.prefetch ?? 64, { max: 1 << 20 });
+    this.#prefetch = checkInteger("create ProcessQueue", "prefetch", given(o.prefetch, 64), { max: 1 << 20 });
     this.#owner = new QueueOwner();
   }
 

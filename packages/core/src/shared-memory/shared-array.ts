@@ -37,7 +37,17 @@ function allocate<T extends ValueType>(action: string, type: T, init: number | I
     values = Array.from(init as Iterable<ValueOf<T>>);
     length = values.length;
   }
-  const sab = new SharedArrayBuffer(header + length * Ctor.BYTES_PER_ELEMENT);
+  const bytes = header + length * Ctor.BYTES_PER_ELEMENT;
+  let sab: SharedArrayBuffer;
+  try {
+    sab = new SharedArrayBuffer(bytes);
+  } catch (cause) {
+    // V8 says only "Array buffer allocation failed": name what was asked.
+    throw new RangeError(
+      `Cannot ${action} as 'length' ${length} of ${type} (${bytes} bytes) could not be allocated: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
   const array = new Ctor(sab, header, length) as unknown as ArrayOf<T>;
   if (values) (array as unknown as { set(v: ArrayLike<unknown>): void }).set(values);
   return array;

@@ -32,7 +32,7 @@
  */
 import { QueueShutDown, TimeoutError } from "../internal/errors.js";
 import { registerReviver, type SharedDescriptor, shareable } from "../internal/shareable.js";
-import { checkInteger, checkOptions } from "../internal/validate.js";
+import { checkInteger, checkOptions, given } from "../internal/validate.js";
 import { type Encoded, measure, read, write } from "./queue-codec.js";
 import { assertCanBlock, checkWait, parseWait, type SyncWaitOptions, type WaitOptions, waitAsync, waitSync } from "./wait.js";
 
@@ -46,6 +46,8 @@ const PUT_WAITING = 64;
 const GET_SEQ = 65;
 const CAPACITY = 96;
 const MESSAGE_SIZE = 97;
+/** Messages the queue holds at most (`capacity`); the ring has the next power of two of slots. */
+const LIMIT = 98;
 const HEADER_BYTES = 512;
 const SLOT_HEADER = 8;
 /**
@@ -67,7 +69,7 @@ function dist(a: number, b: number): number {
 
 /** Options of `new SharedQueue()`. */
 export interface SharedQueueOptions {
-  /** Slots (rounded up to a power of two, at least 2). Default 1024. */
+  /** Messages the queue holds at most (1 to 2^24). Default 1024. */
   capacity?: number;
   /** Largest message in bytes (rounded up to a multiple of 8). Default 1024. */
   messageSize?: number;
@@ -112,6 +114,8 @@ export class SharedQueue<T = unknown> {
   readonly #f64: Float64Array;
   readonly #buf: Buffer;
   readonly #mask: number;
+  /** `capacity`: fewer than the slots when it is not a power of two (or is 1). */
+  readonly #limit: number;
   readonly #messageSize: number;
   /** Slot stride in Int32 units. */
   readonly #stride: number;
@@ -127,10 +131,12 @@ export class SharedQueue<T = unknown> {
   constructor(options?: SharedQueueOptions, buffer?: SharedArrayBuffer) {
     if (buffer === undefined) {
       const o = checkOptions<SharedQueueOptions>("create SharedQueue", options);
-      const requested = checkInteger("create SharedQueue", "capacity", o.capacity ?? 1024, { min: 1, max: 1 << 24 });
-      const size = checkInteger("create SharedQueue", "messageSize", o.messageSize ?? 1024, { min: 1, max: 1 << 27 });
+      const requested = checkInteger("create SharedQueue", "capacity", given(o.capacity, 1024), { min: 1, max: 1 << 24 });
+      const size = checkInteger("create SharedQueue", "messageSize", given(o.messageSize, 1024), { min: 1, max: 1 << 27 });
       // Two slots at least: with one, "free for the next lap" and
-      // "published" would be the same sequence number.
+      // "published" would be the same sequence number. A power of two of
+      // them (the ring indexes with a mask); `LIMIT` keeps the queue to the
+      // capacity asked for.
       let capacity = 2;
       while (capacity < requested) capacity *= 2;
       const messageSize = Math.ceil(size / 8) * 8;
@@ -138,6 +144,7 @@ export class SharedQueue<T = unknown> {
       const i32 = new Int32Array(buffer);
       i32[CAPACITY] = capacity;
       i32[MESSAGE_SIZE] = messageSize;
+      i32[LIMIT] = requested;
       const stride = (SLOT_HEADER + messageSize) >> 2;
       for (let p = 0; p < capacity; p++) i32[(HEADER_BYTES >> 2) + p * stride] = p;
     }
@@ -146,13 +153,14 @@ export class SharedQueue<T = unknown> {
     this.#f64 = new Float64Array(buffer);
     this.#buf = Buffer.from(buffer);
     this.#mask = (this.#i32[CAPACITY] as number) - 1;
+    this.#limit = this.#i32[LIMIT] as number;
     this.#messageSize = this.#i32[MESSAGE_SIZE] as number;
     this.#stride = (SLOT_HEADER + this.#messageSize) >> 2;
   }
 
-  /** Number of slots. */
+  /** Messages the queue holds at most (the `capacity` asked for). */
   get capacity(): number {
-    return this.#mask + 1;
+    return this.#limit;
   }
 
   /** Largest message in bytes. */
@@ -163,7 +171,7 @@ export class SharedQueue<T = unknown> {
   /** Messages in the queue now (a snapshot; may include ones being written or read). */
   get size(): number {
     const n = dist(Atomics.load(this.#i32, TAIL) & POS, Atomics.load(this.#i32, HEAD));
-    return Math.max(0, Math.min(n, this.#mask + 1));
+    return Math.max(0, Math.min(n, this.#limit));
   }
 
   /** Whether `close()` was called. */
@@ -194,6 +202,10 @@ export class SharedQueue<T = unknown> {
       slot = this.#slot(pos);
       const dif = dist(Atomics.load(i32, slot), pos);
       if (dif === 0) {
+        // Fewer messages allowed than slots: full at `limit`. HEAD only
+        // grows, so a stale read can only make this refuse, never overfill
+        // (the claim below succeeds only if TAIL is still `pos`).
+        if (this.#limit <= this.#mask && dist(pos, Atomics.load(i32, HEAD)) >= this.#limit) return FULL;
         const seen = Atomics.compareExchange(i32, TAIL, pos, (pos + 1) & POS);
         if (seen === pos) break;
         pos = seen;

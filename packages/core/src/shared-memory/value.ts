@@ -11,6 +11,7 @@
  */
 import { registerReviver, type SharedDescriptor, shareable } from "../internal/shareable.js";
 import { describe } from "../internal/validate.js";
+import { checkFits } from "./fits.js";
 import { Lock } from "./lock.js";
 
 const KEY = "juggle/shared-memory:Value";
@@ -103,7 +104,10 @@ export class Value<T extends ValueType = "float64"> {
         1,
       );
     }
-    if (buffer === undefined && initial !== undefined) this.store(initial);
+    if (buffer === undefined && initial !== undefined) {
+      this.#check("create Value", initial);
+      this.store(initial);
+    }
   }
 
   #check(action: string, v: unknown): void {
@@ -113,6 +117,7 @@ export class Value<T extends ValueType = "float64"> {
         `Cannot ${action} as the value of a ${this.type} Value must be a ${big ? "bigint" : "number"}: received ${describe(v)}`,
       );
     }
+    checkFits(action, `the value of a ${this.type} Value`, this.type, v as number | bigint);
   }
 
   #toBits(v: number): number | bigint {

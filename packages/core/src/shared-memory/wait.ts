@@ -18,6 +18,7 @@
  */
 import { isMainThread } from "node:worker_threads";
 import { JuggleError } from "../internal/errors.js";
+import { clearLongTimeout, setLongTimeout } from "../internal/long-timer.js";
 import { listenAbort } from "../internal/signal.js";
 import { checkMilliseconds, checkOptions, checkSignal } from "../internal/validate.js";
 
@@ -127,15 +128,15 @@ export function waitAsync(
     const settle = (result: WaitResult): void => {
       stale = true;
       off();
-      clearTimeout(timer);
+      clearLongTimeout(timer);
       resolve(result);
     };
     const timer = finite
-      ? setTimeout(() => settle(Atomics.load(i32, index) === expected ? "timed-out" : "not-equal"), ms)
+      ? setLongTimeout(() => settle(Atomics.load(i32, index) === expected ? "timed-out" : "not-equal"), ms)
       : undefined;
     const off = listenAbort(signal, (reason) => {
       stale = true;
-      clearTimeout(timer);
+      clearLongTimeout(timer);
       reject(reason);
     });
     const onResult = (result: "ok" | "timed-out"): void => {

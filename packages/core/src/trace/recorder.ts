@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { checkInteger, checkOptions } from "../internal/validate.js";
+import { checkInteger, checkOptions, given } from "../internal/validate.js";
 
 /** One task's life. */
 export interface TraceEvent {
@@ -68,7 +68,7 @@ export class TraceRecorder {
 
   constructor(options?: TraceRecorderOptions) {
     const o = checkOptions<TraceRecorderOptions>("create TraceRecorder", options);
-    this.#limit = checkInteger("create TraceRecorder", "limit", o.limit ?? 1_000_000, { min: 1 });
+    this.#limit = checkInteger("create TraceRecorder", "limit", given(o.limit, 1_000_000), { min: 1 });
     this.origin = performance.now();
   }
 

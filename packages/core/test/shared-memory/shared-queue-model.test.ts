@@ -9,8 +9,9 @@ type Op = { op: "put"; value: number | string } | { op: "get" } | { op: "close" 
 function startAt(queue: SharedQueue<unknown>, start: number): void {
   const i32 = new Int32Array(queue.buffer);
   const stride = (8 + queue.messageSize) / 4;
-  const mask = queue.capacity - 1;
-  for (let k = 0; k < queue.capacity; k++) {
+  const slots = i32[96] as number; // the ring's slots: `capacity` rounded up to a power of two
+  const mask = slots - 1;
+  for (let k = 0; k < slots; k++) {
     const pos = (start + k) & 0x7fffffff;
     i32[128 + (pos & mask) * stride] = pos;
   }

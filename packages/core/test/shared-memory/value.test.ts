@@ -36,7 +36,7 @@ describe("Value", () => {
     assert.throws(() => new Value("int128" as never), { name: "TypeError", message: /'type' must be one of int8, .*: received "int128"/ });
     assert.throws(() => new Value("bigint64", 1 as never), {
       name: "TypeError",
-      message: "Cannot store Value as the value of a bigint64 Value must be a bigint: received 1",
+      message: "Cannot create Value as the value of a bigint64 Value must be a bigint: received 1",
     });
   });
 

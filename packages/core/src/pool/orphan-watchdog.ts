@@ -1,0 +1,68 @@
+/**
+ * Makes a child process die with its parent even while its main thread is
+ * busy.
+ *
+ * A pool worker whose parent is gone stops on the IPC channel's `disconnect`
+ * event, but that event needs the main thread's event loop: a task in a tight
+ * synchronous loop never lets it run, and after a `SIGKILL` of the parent
+ * (which runs no exit handler) the worker would be reparented and keep a core
+ * busy forever. A small worker thread is not blocked by the main thread: it
+ * checks every {@link WATCH_PERIOD} ms whether the process's parent changed
+ * (the kernel reparents an orphan to PID 1 or a subreaper) and, if so, kills
+ * its own process with `SIGKILL` (a result nobody can read is not worth
+ * finishing, and a blocked main thread could not run a gentler handler).
+ *
+ * The thread is unref'd: it never keeps the process alive. It costs one
+ * thread and a small isolate per child process; Linux and macOS report the
+ * new parent, Windows does not reparent (there the `disconnect` event and the
+ * parent's own `kill` on exit remain).
+ *
+ * @internal
+ * @module
+ */
+import { Worker } from "node:worker_threads";
+
+/** How often the watchdog looks at the parent's pid, in ms. */
+export const WATCH_PERIOD = 200;
+
+// Plain CommonJS, evaluated in the thread: no file to resolve, nothing to load.
+const WATCHDOG = `
+const { parentPort, workerData } = require("node:worker_threads");
+const { parent, period } = workerData;
+setInterval(() => {
+  if (process.ppid !== parent) process.kill(process.pid, "SIGKILL");
+}, period);
+parentPort.postMessage("watching");
+`;
+
+/**
+ * Starts the watchdog thread of this child process and returns `handle`
+ * gated on it: messages that arrive before the thread watches are kept, in
+ * order, and handled once it does (or once it failed to start). A new
+ * thread only runs its script after the main thread has turned its event
+ * loop, so a task started at once and spinning would keep the watchdog from
+ * ever starting; the first task waits for it instead (one thread start,
+ * overlapping the process's own boot).
+ *
+ * @param handle The child's message dispatcher.
+ * @returns The dispatcher to register on `process.on("message")`.
+ */
+export function dieWithParent<M>(handle: (message: M) => void): (message: M) => void {
+  let held: M[] | undefined = [];
+  const release = (): void => {
+    const messages = held;
+    held = undefined;
+    for (const message of messages ?? []) handle(message);
+  };
+  const watchdog = new Worker(WATCHDOG, { eval: true, workerData: { parent: process.ppid, period: WATCH_PERIOD } });
+  watchdog.once("message", release);
+  // Never an unhandled 'error' in the main thread: without its watchdog the
+  // process still stops on 'disconnect' whenever its task yields.
+  watchdog.once("error", release);
+  watchdog.once("exit", release);
+  watchdog.unref();
+  return (message) => {
+    if (held === undefined) handle(message);
+    else held.push(message);
+  };
+}
