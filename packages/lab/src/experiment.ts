@@ -107,7 +107,8 @@ interface ChartBase {
 export interface BarChart extends ChartBase {
   kind: "bar";
   labels: string[];
-  series: { label: string; values: (number | null)[] }[];
+  /** `errors[i]`: the [min, max] of the runs behind `values[i]`, drawn as an error bar. */
+  series: { label: string; values: (number | null)[]; errors?: ([min: number, max: number] | null)[] }[];
   /** Horizontal bars. */
   horizontal?: boolean;
   stacked?: boolean;
@@ -117,7 +118,8 @@ export interface BarChart extends ChartBase {
 /** Lines over a numeric x axis (a sweep, or values over time). */
 export interface LineChart extends ChartBase {
   kind: "line";
-  series: { label: string; points: [x: number, y: number][] }[];
+  /** `ranges[i]`: the [min, max] of the runs behind `points[i]`, drawn as an error bar. */
+  series: { label: string; points: [x: number, y: number][]; ranges?: ([min: number, max: number] | null)[] }[];
   logX?: boolean;
   logY?: boolean;
   /** Fixed y range, e.g. `[0, 100]` for CPU utilisation. */
