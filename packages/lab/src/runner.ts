@@ -14,6 +14,12 @@ import type { Progress } from "./progress.js";
 import { renderReport } from "./report/html.js";
 import { type ServerThread, startServerThread } from "./server-thread.js";
 
+/** Shown beside every result of a `--quick` run, in the terminal and the report. */
+export const QUICK_NOTE = "quick: not for conclusions";
+
+/** The schema version `results.json` is written with (see {@link LabResults.version}). */
+export const RESULTS_VERSION = 2;
+
 /** One experiment's record in `results.json`. */
 export interface ExperimentRecord {
   name: string;
@@ -36,7 +42,12 @@ export interface ExperimentRecord {
 
 /** The content of `results.json`. */
 export interface LabResults {
-  version: 1;
+  /**
+   * Schema version of this file. 2: repeated runs (chart series carry
+   * `errors`/`ranges`, tables show median (min–max)), delay-log entries carry
+   * their `status`. 1: single runs.
+   */
+  version: typeof RESULTS_VERSION;
   createdAt: string;
   quick: boolean;
   machine: MachineInfo;
@@ -99,7 +110,7 @@ export async function runLab(options: RunLabOptions): Promise<LabResults> {
   const signal = options.signal ?? new AbortController().signal;
   const machine = describeMachine();
   const results: LabResults = {
-    version: 1,
+    version: RESULTS_VERSION,
     createdAt: new Date().toISOString(),
     quick: options.quick,
     machine,
@@ -157,7 +168,7 @@ export async function runLab(options: RunLabOptions): Promise<LabResults> {
       record.durationMs = performance.now() - started;
       results.experiments.push(record);
       if (record.result !== undefined) {
-        print(`\n${experiment.title} (${experiment.name}, ${(record.durationMs / 1000).toFixed(1)} s)`);
+        print(`\n${experiment.title} (${experiment.name}, ${(record.durationMs / 1000).toFixed(1)} s)${options.quick ? `  [${QUICK_NOTE}]` : ""}`);
         for (const table of record.result.tables) print(`\n${formatTable(table)}`);
         print(`\n${record.result.summary}`);
       } else {

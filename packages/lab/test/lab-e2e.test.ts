@@ -46,7 +46,7 @@ describe("juggle lab end to end", () => {
     const { code, stdout, stderr } = await juggle(["lab", "--quick", "--out", out], 110_000);
     assert.equal(code, 0, `exit ${code}\n${stdout}\n${stderr}`);
     const results = JSON.parse(await readFile(join(out, "results.json"), "utf8")) as LabResults;
-    assert.equal(results.version, 1);
+    assert.equal(results.version, 2);
     assert.equal(results.quick, true);
     assert.deepEqual(
       results.experiments.map((e) => e.name),
@@ -81,7 +81,7 @@ describe("juggle lab end to end", () => {
       60_000,
     );
     assert.equal(code, 0, stderr);
-    assert.match(stdout, /Crawl: 12 requests × 5 ms \(serial: 3\)/);
+    assert.match(stdout, /Crawl: 12 requests × 5 ms, \d+ in flight \(serial: 3,/);
     assert.doesNotMatch(stdout, /Concurrency sweep/);
     assert.doesNotMatch(stdout, /Report: /);
   });

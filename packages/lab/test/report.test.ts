@@ -27,7 +27,7 @@ const charts: ChartSpec[] = [
 
 function results(): LabResults {
   return {
-    version: 1,
+    version: 2,
     createdAt: "2026-01-01T00:00:00.000Z",
     quick: true,
     machine: describeMachine(),

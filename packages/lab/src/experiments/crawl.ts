@@ -9,7 +9,7 @@
  * @module
  */
 import type { TraceRecorder } from "juggle-core";
-import { CLIENT_LABEL } from "../crawl-client.js";
+import { CLIENT_LABEL, CrawlClient } from "../crawl-client.js";
 import {
   type CrawlRun,
   type CrawlSpec,
@@ -96,6 +96,12 @@ export default defineExperiment({
   async run(ctx) {
     const f = ctx.flags;
     const server = await ctx.delayServer();
+    // One unmeasured request first: undici compiles its HTTP parser on first
+    // use (tens of ms), which would otherwise land on whichever row runs first.
+    // Python imports and initialises its client before timing, too.
+    const warm = new CrawlClient(server.url);
+    await warm.get("/add?name=warm-up&delay=0");
+    await warm.close();
 
     const measure = async (v: Variant, requests: number, concurrency: number, trace: TraceRecorder | undefined, label: string): Promise<Measured> => {
       const effs: number[] = [];
@@ -168,10 +174,10 @@ export default defineExperiment({
 
     const tables: ResultTable[] = [
       {
-        title: `Crawl: ${f.requests} requests x ${f.delay} ms, ${f.concurrency} in flight (serial: ${f.serialRequests}, pools: ${f.poolRequests})`,
+        title: `Crawl: ${f.requests} requests × ${f.delay} ms, ${f.concurrency} in flight (serial: ${f.serialRequests}, pools: ${f.poolRequests})`,
         columns: ["variant", "requests", "in flight", "runtime s", "efficiency %", "connections", "answered"],
         rows,
-        caption: `Median of ${f.repeats} run(s), (min–max). Ideal = ceil(requests / in flight) x delay; efficiency = ideal / runtime. Every variant uses the same client: ${CLIENT_LABEL}. Connections = sockets the server accepted in the last run.`,
+        caption: `Median of ${f.repeats} run(s), (min–max). Ideal = ceil(requests / in flight) × delay; efficiency = ideal / runtime. Every variant uses the same client: ${CLIENT_LABEL}. Connections = sockets the server accepted in the last run.`,
       },
     ];
     const charts: ChartSpec[] = [];
@@ -196,7 +202,7 @@ export default defineExperiment({
     charts.push(...chronologies);
     if (sweep.length > 0) {
       tables.push({
-        title: `Concurrency sweep (${f.requests} requests x ${f.delay} ms): efficiency %`,
+        title: `Concurrency sweep (${f.requests} requests × ${f.delay} ms): efficiency %`,
         columns: ["in flight", "ideal s", ...sweepVariants.map((v) => v.label)],
         rows: sweep.map((s) => [s.c, r3(idealMs(f.requests, s.c, f.delay) / 1000), ...sweepVariants.map((v) => formatSpread((s.by.get(v.key) as Measured).eff, 1, 100))]),
         caption: `Median of ${f.repeats} run(s), (min–max); one connection per request in flight.`,
@@ -206,7 +212,7 @@ export default defineExperiment({
         kind: "line",
         title: "Finding the right number of concurrent requests",
         figure: "HPP Figure 8-3",
-        caption: `Runtime against requests in flight (log scale), with the ideal ceil(N / c) x delay. juggle's map was fastest at ${fastest.c} in flight (${r3((fastest.by.get("map") as Measured).ms.median / 1000)} s).`,
+        caption: `Runtime against requests in flight (log scale), with the ideal ceil(N / c) × delay. juggle's map was fastest at ${fastest.c} in flight (${r3((fastest.by.get("map") as Measured).ms.median / 1000)} s).`,
         xLabel: "requests in flight",
         yLabel: "runtime (s)",
         logX: true,
@@ -264,7 +270,7 @@ export default defineExperiment({
 
     const mapEff = byKey.get("map")?.eff.median;
     return {
-      summary: `Serial requests take requests x delay; every concurrent variant overlaps the waits and comes close to the ideal ceil(N / c) x delay — juggle's map reached ${mapEff === undefined ? "-" : pct(mapEff)} of it at ${f.concurrency} in flight, with the same HTTP client as every other row.`,
+      summary: `Serial requests take requests × delay; every concurrent variant overlaps the waits and comes close to the ideal ceil(N / c) × delay — juggle's map reached ${mapEff === undefined ? "-" : pct(mapEff)} of it at ${f.concurrency} in flight, with the same HTTP client as every other row.`,
       headline,
       tables,
       charts,

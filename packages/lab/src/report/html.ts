@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { ChartSpec, ResultTable } from "../experiment.js";
 import { machineLine } from "../machine.js";
-import type { ExperimentRecord, LabResults } from "../runner.js";
+import { type ExperimentRecord, type LabResults, QUICK_NOTE } from "../runner.js";
 import { clientScript } from "./client.js";
 
 let chartJs: string | undefined;
@@ -147,8 +147,8 @@ export async function renderReport(results: LabResults): Promise<string> {
 <title>juggle lab report</title><style>${css}</style></head>
 <body>
 <h1>juggle lab report</h1>
-<p class="meta">${escapeHtml(results.createdAt)}${results.quick ? " · quick sizes (smoke test: numbers are rough)" : ""} · ${escapeHtml(machineLine(m))}</p>
-<p>Each experiment reproduces one from the seeds (<em>High Performance Python</em> chapters 8 and 9 and the blog posts on threads, processes and asyncio), measured on this machine with juggle's own executors. The summary comes first; each section then shows the charts, what they show and what to conclude, the tables, and where the result differs from the book.</p>
+<p class="meta">${escapeHtml(results.createdAt)}${results.quick ? ` · <strong class="quick">${QUICK_NOTE}</strong> (quick sizes: a smoke test, numbers are rough)` : ""} · ${escapeHtml(machineLine(m))}</p>
+<p>Each experiment reproduces one from <em>High Performance Python</em> (chapters 8 and 9) and the blog posts on threads, processes and asyncio (the roadmap article, "How many snakes do you need?", "Non-sequential Python"), measured on this machine with juggle's own executors. The summary comes first; each section then shows the charts, what they show and what to conclude, the tables, and where the result differs from the book.</p>
 <h3>Machine</h3><table class="machine">${machineRows}</table>
 <h3>Summary</h3>${summaryTable(results)}
 ${sections}
