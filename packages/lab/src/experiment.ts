@@ -224,7 +224,7 @@ export interface Experiment<S extends FlagSchema = FlagSchema> {
  *   name: "hello",
  *   title: "Hello",
  *   description: "says hello n times",
- *   source: "seed 001",
+ *   source: "Non-sequential Python",
  *   flags: { n: { type: "integer", default: 3, quick: 1, min: 1, description: "greetings" } },
  *   async run({ flags }) {
  *     return { summary: "It greets.", headline: [], charts: [], tables: [
