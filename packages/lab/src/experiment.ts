@@ -13,6 +13,7 @@
 import type { TraceRecorder } from "juggle-core";
 import type { DelayLog } from "./delay-server.js";
 import type { MachineInfo } from "./machine.js";
+import type { PythonInfo } from "./python.js";
 import type { Progress } from "./progress.js";
 
 // ---------------------------------------------------------------------------
@@ -197,6 +198,8 @@ export interface RunContext<F = Record<string, unknown>> {
   trace(name: string): TraceRecorder;
   /** The machine the lab runs on. */
   machine: MachineInfo;
+  /** The `python3` that runs the Python side; `undefined` when absent or `--no-python`. */
+  python?: PythonInfo;
 }
 
 /** An experiment of the lab. Declare one with {@link defineExperiment}. */

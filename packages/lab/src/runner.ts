@@ -6,11 +6,13 @@
  * @module
  */
 import { mkdir, writeFile } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { TraceRecorder } from "juggle-core";
 import type { DelayServerHandle, Experiment, ExperimentResult, ResultTable } from "./experiment.js";
 import { describeMachine, type MachineInfo } from "./machine.js";
 import type { Progress } from "./progress.js";
+import type { PythonInfo } from "./python.js";
 import { renderReport } from "./report/html.js";
 import { type ServerThread, startServerThread } from "./server-thread.js";
 
@@ -67,6 +69,8 @@ export interface RunLabOptions {
   /** Report folder; `null` writes nothing. */
   out: string | null;
   progress: Progress;
+  /** The `python3` for the Python side; absent: juggle's side alone. */
+  python?: PythonInfo;
   /** Where result tables go. Default: stdout. */
   print?: (text: string) => void;
   signal?: AbortSignal;
@@ -108,7 +112,7 @@ function safeName(text: string): string {
 export async function runLab(options: RunLabOptions): Promise<LabResults> {
   const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
   const signal = options.signal ?? new AbortController().signal;
-  const machine = describeMachine();
+  const machine = describeMachine(options.python);
   const results: LabResults = {
     version: RESULTS_VERSION,
     createdAt: new Date().toISOString(),
@@ -151,6 +155,7 @@ export async function runLab(options: RunLabOptions): Promise<LabResults> {
           delayServer,
           progress: options.progress,
           machine,
+          python: options.python,
           trace(name) {
             const recorder = new TraceRecorder();
             let file = `${safeName(experiment.name)}-${safeName(name)}.trace.json`;
@@ -178,6 +183,7 @@ export async function runLab(options: RunLabOptions): Promise<LabResults> {
   } finally {
     options.progress.stop();
     await server?.close();
+    machine.loadAverage.end = loadavg()[0] ?? 0;
   }
   if (options.out !== null) {
     await mkdir(options.out, { recursive: true });

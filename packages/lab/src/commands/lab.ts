@@ -8,6 +8,7 @@ import type { Experiment } from "../experiment.js";
 import { experimentNames, loadAll, loadExperiment } from "../experiments/registry.js";
 import { parseCommandLine, resolveFlags, schemaHelp, schemaOptions, UsageError } from "../flags.js";
 import { autoProgress } from "../progress.js";
+import { findPython } from "../python.js";
 import { type PlannedRun, runLab } from "../runner.js";
 
 const globalOptions = {
@@ -16,6 +17,8 @@ const globalOptions = {
   out: { type: "string" },
   // `--no-report` (parseArgs' negation of `--report`).
   report: { type: "boolean" },
+  // `--no-python` (parseArgs' negation of `--python`).
+  python: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -24,6 +27,7 @@ const globalHelp = `Options:
   --quick           run small sizes (a smoke test: seconds, rough numbers)
   --out <dir>       report folder (default juggle-report)
   --no-report       print the tables only; write no files
+  --no-python       skip the Python side (run when python3 is on PATH)
   -h, --help        this help`;
 
 /** Help for `juggle lab`. */
@@ -120,7 +124,15 @@ async function runCommand(argv: string[]): Promise<number> {
   process.on("SIGINT", onSignal);
   try {
     const started = performance.now();
-    const results = await runLab({ runs, quick, out, progress: autoProgress(), signal: controller.signal });
+    const python = values.python === false ? undefined : findPython();
+    console.log(
+      values.python === false
+        ? "Python side: skipped (--no-python)"
+        : python === undefined
+          ? "Python side: skipped, no python3 on PATH (install Python 3 to see Python beside juggle)"
+          : `Python side: python3 ${python.version} runs each experiment's Python counterpart (--no-python skips it)`,
+    );
+    const results = await runLab({ runs, quick, out, python, progress: autoProgress(), signal: controller.signal });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     console.log(`\n${results.experiments.length} experiment${results.experiments.length === 1 ? "" : "s"} in ${seconds} s`);
     if (out !== null) console.log(`Report: ${out}/index.html (results.json and traces beside it)`);

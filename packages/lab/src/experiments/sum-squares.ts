@@ -14,6 +14,8 @@ import { type ChartSpec, defineExperiment, type ExperimentResult } from "../expe
 import type { Progress } from "../progress.js";
 import { sumOfSquares, sumOfSquaresAsync } from "../tasks/cpu.js";
 import { measurementProblem } from "../measurement-check.js";
+import { type PythonInfo, runPython } from "../python.js";
+import { type Spread, spread } from "../spread.js";
 import { cpu, median, openPool, type PoolModel, round } from "./cpu-bench.js";
 
 export interface SumSquaresOptions {
@@ -51,9 +53,45 @@ export interface SumSquaresRun {
 export interface SumSquaresResult {
   options: Omit<SumSquaresOptions, "progress">;
   runs: SumSquaresRun[];
+  /** The Python side, when python3 ran it (smaller sizes: compare per-term rates). */
+  python?: PythonSumSquares;
 }
 
-function closedForm(n: number): bigint {
+/** Python's runs of the same four approaches (`python/sum_squares.py`). */
+export interface PythonSumSquares {
+  version: string;
+  size: number;
+  count: number;
+  runs: { approach: SumSquaresApproach; workers: number; ms: Spread; correct: boolean }[];
+}
+
+/**
+ * Runs `python/sum_squares.py` at its own sizes and checks its sums against the closed form.
+ *
+ * Python: the roadmap article's own programs.
+ */
+export async function runPythonSumSquares(
+  python: PythonInfo,
+  options: { size: number; count: number; workers: number; repeats: number },
+  signal?: AbortSignal,
+): Promise<PythonSumSquares> {
+  const answer = await runPython<{ runs: { approach: SumSquaresApproach; workers: number; ms: number[]; sums: string[] }[] }>(python, "sum_squares", options, signal);
+  const expected = Array.from({ length: options.count }, (_, x) => closedForm(options.size + x).toString());
+  return {
+    version: python.version,
+    size: options.size,
+    count: options.count,
+    runs: answer.runs.map((r) => ({ approach: r.approach, workers: r.workers, ms: spread(r.ms), correct: r.sums.length === expected.length && r.sums.every((s, i) => s === expected[i]) })),
+  };
+}
+
+/** Terms summed by one run: sum of the numbers (each number n sums n terms). */
+function terms(size: number, count: number): number {
+  return count * size + (count * (count - 1)) / 2;
+}
+
+/** n(n-1)(2n-1)/6, exact. */
+export function closedForm(n: number): bigint {
   const b = BigInt(n);
   return b === 0n ? 0n : ((b - 1n) * b * (2n * b - 1n)) / 6n;
 }
@@ -178,7 +216,7 @@ export function sumSquaresReport(result: SumSquaresResult, cores: number): Exper
   for (const run of runs) if (run.problem !== undefined) notes.unshift(`Measurement problem, ${run.approach}: ${run.problem}.`);
   const wrong = runs.filter((r) => !r.correct);
   if (wrong.length > 0) notes.push(`Wrong sums from: ${wrong.map((r) => r.approach).join(", ")}!`);
-  return {
+  const report: ExperimentResult = {
     summary:
       `Against no concurrency, threads ran ${speedup(threads)} and processes ${speedup(processes)} as fast on ${cores} cores, ` +
       `async ${speedup(runs.find((r) => r.approach === "async"))}: async interleaves waiting and adds no CPU; only ` +
@@ -209,6 +247,52 @@ export function sumSquaresReport(result: SumSquaresResult, cores: number): Exper
     charts: [chart],
     notes,
   };
+  if (result.python !== undefined) addPython(report, result, result.python);
+  return report;
+}
+
+/** The side-by-side table and chart: nanoseconds per term summed, juggle and Python, and their ratio. */
+function addPython(report: ExperimentResult, result: SumSquaresResult, py: PythonSumSquares): void {
+  const jsTerms = terms(result.options.size, result.options.count);
+  const pyTerms = terms(py.size, py.count);
+  const ns = (ms: number, n: number): number => round((ms * 1e6) / n, 2);
+  const rows = result.runs.map((r) => {
+    const p = py.runs.find((x) => x.approach === r.approach);
+    const jsNs = ns(r.ms, jsTerms);
+    const pyNs = p === undefined ? null : ns(p.ms.median, pyTerms);
+    return { approach: r.approach, jsNs, pyNs, pyRange: p === undefined ? null : [ns(p.ms.min, pyTerms), ns(p.ms.max, pyTerms)] as [number, number], correct: p?.correct ?? false };
+  });
+  report.tables.push({
+    title: `juggle and Python ${py.version} side by side: ns per term summed`,
+    columns: ["approach", "juggle ns/term", "Python ns/term", "Python / juggle", "Python sums exact"],
+    rows: rows.map((r) => [r.approach, r.jsNs, r.pyNs, r.pyNs === null ? null : `${round(r.pyNs / r.jsNs, 1)}x`, r.correct ? "yes" : "NO"]),
+    caption:
+      `Sizes differ (CPython runs this loop tens of times slower than V8): juggle summed ${result.options.count} numbers from ` +
+      `${result.options.size.toLocaleString("en-US")}, Python ${py.count} from ${py.size.toLocaleString("en-US")}, so the rates per term are compared. ` +
+      `Python medians of ${py.runs[0]?.ms.runs.length ?? 0} run(s), measured live on this machine.`,
+  });
+  report.charts.push({
+    kind: "bar",
+    title: "Sum of squares: juggle and Python, ns per term",
+    caption: `Time per term summed by approach (log scale, lower is better), juggle and Python ${py.version} measured in this run. ${pythonSentence(rows)}`,
+    labels: rows.map((r) => r.approach),
+    series: [
+      { label: "juggle", values: rows.map((r) => r.jsNs) },
+      { label: `Python ${py.version}`, values: rows.map((r) => r.pyNs), errors: rows.map((r) => r.pyRange) },
+    ],
+    yLabel: "ns per term",
+    logY: true,
+  });
+  if (rows.some((r) => !r.correct)) report.notes?.push("The Python side's sums did not all match n(n-1)(2n-1)/6!");
+}
+
+/** Which Python approach was fastest against serial Python, from the data. */
+function pythonSentence(rows: { approach: string; pyNs: number | null }[]): string {
+  const serial = rows.find((r) => r.approach === "no concurrency")?.pyNs;
+  const threads = rows.find((r) => r.approach === "threads")?.pyNs;
+  const processes = rows.find((r) => r.approach === "processes")?.pyNs;
+  if (serial == null || threads == null || processes == null) return "";
+  return `In Python, threads ran ${round(serial / threads, 2)}x and processes ${round(serial / processes, 2)}x as fast as no concurrency.`;
 }
 
 export default defineExperiment({
@@ -220,6 +304,8 @@ export default defineExperiment({
     size: { type: "integer", min: 0, max: 2 ** 26 - 1000, default: 60_000_000, quick: 100_000, description: "first number (the article: 5,000,000; larger so a serial run lasts well over a second)" },
     count: { type: "integer", min: 1, max: 1000, default: 30, quick: 4, description: "how many numbers (the article: 20)" },
     repeats: { type: "integer", min: 1, max: 100, default: 3, quick: 1, description: "runs of each approach (median and min-max shown)" },
+    pythonSize: { type: "integer", min: 0, max: 2 ** 26, default: 1_000_000, quick: 20_000, description: "first number of the Python side (CPython is far slower: rates per term are compared)" },
+    pythonCount: { type: "integer", min: 1, max: 1000, default: 20, quick: 4, description: "how many numbers the Python side sums" },
     workers: { type: "integer", min: 0, max: 64, default: 0, quick: 2, description: "workers of the pools (0: the number of cores)" },
   },
   async run(ctx) {
@@ -233,6 +319,14 @@ export default defineExperiment({
       cores,
       progress: ctx.progress,
     });
+    if (ctx.python !== undefined && !ctx.signal.aborted) {
+      const task = ctx.progress.task("sum-squares: Python side", 1);
+      try {
+        result.python = await runPythonSumSquares(ctx.python, { size: flags.pythonSize, count: flags.pythonCount, workers: flags.workers === 0 ? cores : flags.workers, repeats: flags.repeats }, ctx.signal);
+      } finally {
+        task.done();
+      }
+    }
     return sumSquaresReport(result, cores);
   },
 });

@@ -138,6 +138,8 @@ export async function renderReport(results: LabResults): Promise<string> {
     ["cores", String(m.cores)],
     ["memory", `${m.memoryGiB} GiB`],
     ["Node.js", `${m.node} (V8 ${m.v8})`],
+    ["Python", m.python ?? "not run (no python3 on PATH, or --no-python)"],
+    ["load average (1 min)", m.loadAverage === undefined ? "not recorded" : `${m.loadAverage.start.toFixed(2)} at the start, ${m.loadAverage.end.toFixed(2)} at the end`],
     ["OS", m.os],
   ]
     .map(([k, v]) => `<tr><th>${escapeHtml(k as string)}</th><td>${escapeHtml(v as string)}</td></tr>`)

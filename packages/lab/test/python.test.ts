@@ -1,0 +1,31 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { runPythonSumSquares, runSumSquares, sumSquaresReport } from "../src/experiments/sum-squares.js";
+import { findPython, runPython } from "../src/python.js";
+
+const python = findPython();
+
+describe("the Python side", { skip: python === undefined ? "no python3 on PATH" : false }, () => {
+  it("sum_squares.py computes the same sums as juggle's, for every approach", async () => {
+    const py = await runPythonSumSquares(python as NonNullable<typeof python>, { size: 30_000, count: 3, workers: 2, repeats: 1 });
+    assert.deepEqual(py.runs.map((r) => r.approach), ["no concurrency", "threads", "processes", "async"]);
+    assert.ok(py.runs.every((r) => r.correct), JSON.stringify(py.runs));
+    // juggle's side on the same numbers gives the same exact sums (both checked against the closed form).
+    const js = await runSumSquares({ size: 30_000, count: 3, workers: 1 });
+    assert.ok(js.runs.every((r) => r.correct));
+    const report = sumSquaresReport({ ...js, python: py }, 2);
+    const table = report.tables.find((t) => t.title.includes("side by side"));
+    assert.ok(table);
+    assert.ok(table.rows.every((r) => typeof r[1] === "number" && typeof r[2] === "number" && r[4] === "yes"));
+  });
+
+  it("a failing program is one error naming it", async () => {
+    await assert.rejects(runPython(python as NonNullable<typeof python>, "sum_squares", { nonsense: true }), /sum_squares\.py exited with code 1: KeyError/);
+  });
+});
+
+describe("findPython", () => {
+  it("answers undefined for a command that does not exist", () => {
+    assert.equal(findPython("python3-that-does-not-exist"), undefined);
+  });
+});
