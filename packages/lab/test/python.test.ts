@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { runPythonSumSquares, runSumSquares, sumSquaresReport } from "../src/experiments/sum-squares.js";
+import { DelayServer } from "../src/delay-server.js";
 import { findPython, runPython } from "../src/python.js";
 
 const python = findPython();
@@ -17,6 +18,23 @@ describe("the Python side", { skip: python === undefined ? "no python3 on PATH" 
     const table = report.tables.find((t) => t.title.includes("side by side"));
     assert.ok(table);
     assert.ok(table.rows.every((r) => typeof r[1] === "number" && typeof r[2] === "number" && r[4] === "yes"));
+  });
+
+  it("crawl.py fetches every request from the delay server, at most 'concurrency' at once, as juggle's crawl does", async () => {
+    await using server = await DelayServer.start();
+    const answer = await runPython<{ runs: { ms: number; answered: number }[] }>(python as NonNullable<typeof python>, "crawl", {
+      origin: server.url,
+      requests: 12,
+      delay: 10,
+      concurrency: 4,
+      repeats: 1,
+      name: "py",
+    });
+    assert.equal(answer.runs[0]?.answered, 12);
+    const served = server.log.filter((e) => e.name.startsWith("py-") && e.completedAt !== null);
+    assert.deepEqual(served.map((e) => Number(e.name.slice(3))).sort((a, b) => a - b), Array.from({ length: 12 }, (_, i) => i));
+    // Keep-alive, one connection per request in flight.
+    assert.ok(server.accepted <= 4, `${server.accepted} connections`);
   });
 
   it("a failing program is one error naming it", async () => {

@@ -25,7 +25,26 @@ import {
 import type { DelayLog } from "../delay-server.js";
 import { type ChartSpec, defineExperiment, type ResultTable, type SummaryRow } from "../experiment.js";
 import { formatSpread, type Spread, spread } from "../spread.js";
+import { type PythonInfo, runPython } from "../python.js";
 import { chronologyCaption, whereTimeWent } from "./crawl-captions.js";
+
+/** The Python side's client, as the report labels it. */
+const PYTHON_CLIENT = "Python's asyncio with a hand-written HTTP/1.1 GET on asyncio streams (the standard library has no async HTTP client), one connection per request in flight";
+
+/** Runs `python/crawl.py` (HPP Example 8-8 on the standard library) and summarises its runs. */
+async function pythonCrawl(
+  python: PythonInfo,
+  input: { origin: string; requests: number; delay: number; concurrency: number; repeats: number },
+  signal: AbortSignal,
+): Promise<{ eff: Spread; ms: Spread; answered: number }> {
+  const answer = await runPython<{ runs: { ms: number; answered: number }[] }>(python, "crawl", { ...input, name: "python" }, signal);
+  const ideal = idealMs(input.requests, input.concurrency, input.delay);
+  return {
+    eff: spread(answer.runs.map((r) => ideal / r.ms)),
+    ms: spread(answer.runs.map((r) => r.ms)),
+    answered: Math.min(...answer.runs.map((r) => r.answered)),
+  };
+}
 
 interface Variant {
   key: string;
@@ -144,6 +163,7 @@ export default defineExperiment({
     };
 
     const rows: ResultTable["rows"] = [];
+    let pythonRow: { label: string; eff: Spread; ms: Spread; answered: number } | undefined;
     const chronologies: ChartSpec[] = [];
     const byKey = new Map<string, Measured>();
     for (const v of variants) {
@@ -162,6 +182,14 @@ export default defineExperiment({
       });
     }
 
+    // Python's asyncio crawler (HPP Example 8-8) against the same server, at the same sizes.
+    if (ctx.python !== undefined && !ctx.signal.aborted) {
+      const py = await pythonCrawl(ctx.python, { origin: server.url, requests: f.requests, delay: f.delay, concurrency: f.concurrency, repeats: f.repeats }, ctx.signal);
+      await server.reset();
+      pythonRow = { label: `Python ${ctx.python.version} asyncio`, eff: py.eff, ms: py.ms, answered: py.answered };
+      rows.push([pythonRow.label, f.requests, f.concurrency, formatSpread(py.ms, 3, 1 / 1000), formatSpread(py.eff, 1, 100), "-", py.answered === f.requests ? "yes" : `${py.answered}/${f.requests}`]);
+    }
+
     // Concurrency sweep (Figure 8-3): juggle's map and the anchor at each level.
     const sweepVariants = variants.filter((v) => v.key === "map" || v.key === "plimit");
     const sweep: { c: number; by: Map<string, Measured> }[] = [];
@@ -177,7 +205,9 @@ export default defineExperiment({
         title: `Crawl: ${f.requests} requests × ${f.delay} ms, ${f.concurrency} in flight (serial: ${f.serialRequests}, pools: ${f.poolRequests})`,
         columns: ["variant", "requests", "in flight", "runtime s", "efficiency %", "connections", "answered"],
         rows,
-        caption: `Median of ${f.repeats} run(s), (min–max). Ideal = ceil(requests / in flight) × delay; efficiency = ideal / runtime. Every variant uses the same client: ${CLIENT_LABEL}. Connections = sockets the server accepted in the last run.`,
+        caption:
+          `Median of ${f.repeats} run(s), (min–max). Ideal = ceil(requests / in flight) × delay; efficiency = ideal / runtime. Every juggle variant and p-limit use the same client: ${CLIENT_LABEL}. Connections = sockets the server accepted in the last run.` +
+          (pythonRow === undefined ? " Python side: not run (no python3 on PATH, or --no-python)." : ` The Python row is ${PYTHON_CLIENT}, measured live against the same server.`),
       },
     ];
     const charts: ChartSpec[] = [];
@@ -186,15 +216,18 @@ export default defineExperiment({
       kind: "bar",
       title: "Efficiency against the ideal",
       caption: `Ideal time / measured time per variant, median of ${f.repeats} run(s) with min–max (100% = no time lost beyond the server's delay). Highest: ${best(measuredKeys, byKey)}. Every variant uses ${CLIENT_LABEL}.`,
-      labels: measuredKeys.map((v) => v.label),
+      labels: [...measuredKeys.map((v) => v.label), ...(pythonRow === undefined ? [] : [pythonRow.label])],
       series: [
         {
           label: "efficiency %",
-          values: measuredKeys.map((v) => r2((byKey.get(v.key) as Measured).eff.median * 100)),
-          errors: measuredKeys.map((v) => {
-            const e = (byKey.get(v.key) as Measured).eff;
-            return [r2(e.min * 100), r2(e.max * 100)];
-          }),
+          values: [...measuredKeys.map((v) => r2((byKey.get(v.key) as Measured).eff.median * 100)), ...(pythonRow === undefined ? [] : [r2(pythonRow.eff.median * 100)])],
+          errors: [
+            ...measuredKeys.map((v): [number, number] => {
+              const e = (byKey.get(v.key) as Measured).eff;
+              return [r2(e.min * 100), r2(e.max * 100)];
+            }),
+            ...(pythonRow === undefined ? [] : [[r2(pythonRow.eff.min * 100), r2(pythonRow.eff.max * 100)] as [number, number]]),
+          ],
         },
       ],
       yLabel: "% of ideal",
@@ -269,6 +302,9 @@ export default defineExperiment({
     }
 
     const mapEff = byKey.get("map")?.eff.median;
+    if (pythonRow !== undefined && mapEff !== undefined) {
+      headline.push({ label: `Python asyncio at ${f.concurrency} in flight`, value: pct(pythonRow.eff.median), detail: `of ideal, measured live; juggle map / Python: ${(mapEff / pythonRow.eff.median).toFixed(2)}x` });
+    }
     return {
       summary: `Serial requests take requests × delay; every concurrent variant overlaps the waits and comes close to the ideal ceil(N / c) × delay — juggle's map reached ${mapEff === undefined ? "-" : pct(mapEff)} of it at ${f.concurrency} in flight, with the same HTTP client as every other row.`,
       headline,
