@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { piReport, runPi, runPythonPi } from "../src/experiments/pi.js";
 import { runPythonSumSquares, runSumSquares, sumSquaresReport } from "../src/experiments/sum-squares.js";
 import { DelayServer } from "../src/delay-server.js";
 import { findPython, runPython } from "../src/python.js";
@@ -35,6 +36,22 @@ describe("the Python side", { skip: python === undefined ? "no python3 on PATH" 
     assert.deepEqual(served.map((e) => Number(e.name.slice(3))).sort((a, b) => a - b), Array.from({ length: 12 }, (_, i) => i));
     // Keep-alive, one connection per request in flight.
     assert.ok(server.accepted <= 4, `${server.accepted} connections`);
+  });
+
+  it("pi.py estimates pi like juggle's runs do, the same darts on threads and processes", async () => {
+    const darts = 200_000;
+    const py = await runPythonPi(python as NonNullable<typeof python>, { darts, maxWorkers: 2, repeats: 1, seed: 7 });
+    assert.deepEqual(py.runs.map((r) => `${r.model}${r.workers}`), ["serial1", "threads1", "threads2", "processes1", "processes2"]);
+    // 4·sqrt(p(1-p)/n) ≈ 0.0037 for 200,000 darts: 0.03 is 8 standard errors (the tolerance of juggle's own pi test).
+    for (const run of py.runs) assert.ok(Math.abs((4 * run.inside) / darts - Math.PI) < 0.03, `${run.model} ${run.workers}: ${run.inside}`);
+    const inside = (model: string, workers: number) => py.runs.find((r) => r.model === model && r.workers === workers)?.inside;
+    assert.equal(inside("serial", 1), inside("threads", 1));
+    assert.equal(inside("threads", 2), inside("processes", 2));
+    const js = await runPi({ darts, maxWorkers: 2, kernels: ["loop"], models: ["serial", "threads"], seed: 7, sampleMs: 20 });
+    const report = piReport({ ...js, python: py }, 2);
+    const table = report.tables.find((t) => t.title.includes("side by side"));
+    assert.ok(table && table.rows.length === 3 && table.rows.every((r) => typeof r[2] === "number"));
+    assert.ok(report.charts.some((c) => c.title === "Monte Carlo pi: speed-up, juggle and Python"));
   });
 
   it("a failing program is one error naming it", async () => {

@@ -12,6 +12,8 @@ import { type ChartSpec, defineExperiment, type ExperimentResult, type ResultTab
 import type { Progress } from "../progress.js";
 import { chunkSeed, piLoop, piTyped } from "../tasks/cpu.js";
 import { measurementProblem } from "../measurement-check.js";
+import { type PythonInfo, runPython } from "../python.js";
+import { type Spread, spread } from "../spread.js";
 import { cpu, median, oneTo, type PoolModel, round, split, withPool } from "./cpu-bench.js";
 
 /** The two kernels: the plain loop (Example 9-1) and the batched typed-array one (Example 9-3, numpy). */
@@ -59,8 +61,80 @@ export interface PiRun {
   timeline: CpuTimeline;
 }
 
+/** Python's runs of the book's program (`python/pi.py`): its own dart count, compared per dart. */
+export interface PythonPi {
+  version: string;
+  darts: number;
+  runs: { model: "serial" | PoolModel; workers: number; ms: Spread; inside: number }[];
+}
+
+/**
+ * Runs `python/pi.py` (HPP Example 9-1 on the standard library) serially and on 1..maxWorkers threads and processes.
+ *
+ * Python: the book's own program.
+ */
+export async function runPythonPi(python: PythonInfo, options: { darts: number; maxWorkers: number; repeats: number; seed: number }, signal?: AbortSignal): Promise<PythonPi> {
+  const answer = await runPython<{ runs: { model: "serial" | PoolModel; workers: number; ms: number[]; inside: number }[] }>(
+    python,
+    "pi",
+    { darts: options.darts, max_workers: options.maxWorkers, repeats: options.repeats, seed: options.seed },
+    signal,
+  );
+  return { version: python.version, darts: options.darts, runs: answer.runs.map((r) => ({ ...r, ms: spread(r.ms) })) };
+}
+
+/** The side-by-side table and speed-up chart of juggle's loop kernel and Python's program. */
+function addPython(report: ExperimentResult, result: PiResult, py: PythonPi, cores: number): void {
+  const js = result.runs.filter((r) => r.kernel === "loop");
+  if (js.length === 0) return;
+  const ns = (ms: number, darts: number): number => round((ms * 1e6) / darts, 1);
+  const pySerial = py.runs.find((r) => r.model === "serial");
+  const rows = js.map((r) => {
+    const p = py.runs.find((x) => x.model === r.model && x.workers === r.workers);
+    const jsNs = ns(r.ms, r.darts);
+    const pyNs = p === undefined ? null : ns(p.ms.median, py.darts);
+    const pySpeedup = p === undefined || pySerial === undefined ? null : round(pySerial.ms.median / p.ms.median, 2);
+    return [label(r), jsNs, pyNs, pyNs === null ? null : `${round(pyNs / jsNs, 1)}x`, r.speedup, pySpeedup] as (string | number | null)[];
+  });
+  report.tables.push({
+    title: `juggle and Python ${py.version} side by side: ns per dart (loop kernel)`,
+    columns: ["run", "juggle ns/dart", "Python ns/dart", "Python / juggle", "juggle speed-up", "Python speed-up"],
+    rows,
+    caption:
+      `Sizes differ (CPython runs this loop tens of times slower than V8): juggle threw ${result.options.darts.toLocaleString("en-US")} darts per run, ` +
+      `Python ${py.darts.toLocaleString("en-US")}, so time per dart is compared. Python medians of ${py.runs[0]?.ms.runs.length ?? 0} run(s), measured live on this machine.`,
+  });
+  const speedups = (model: PoolModel): [number, number][] =>
+    py.runs.filter((r) => r.model === model && pySerial !== undefined).map((r) => [r.workers, round((pySerial as (typeof py.runs)[number]).ms.median / r.ms.median, 2)]);
+  report.charts.splice(2, 0, {
+    kind: "line",
+    title: "Monte Carlo pi: speed-up, juggle and Python",
+    figure: "HPP Figure 9-8",
+    caption: `Speed-up over each language's own serial run, measured in this run (ideal: one core per worker, capped at ${cores}). ${pythonThreadsSentence(speedups("threads"))}`,
+    xLabel: "workers",
+    yLabel: "speed-up (×)",
+    yMin: 0,
+    series: [
+      { label: "juggle threads (loop)", points: js.filter((r) => r.model === "threads").map((r) => [r.workers, r.speedup]) },
+      { label: "juggle processes (loop)", points: js.filter((r) => r.model === "processes").map((r) => [r.workers, r.speedup]) },
+      { label: `Python ${py.version} threads`, points: speedups("threads") },
+      { label: `Python ${py.version} processes`, points: speedups("processes") },
+    ],
+  });
+}
+
+/** What Python's threads did, from the data. */
+function pythonThreadsSentence(points: [number, number][]): string {
+  const best = points.reduce((a, b) => (b[1] > a[1] ? b : a), [0, 0] as [number, number]);
+  return best[1] < 1.2
+    ? `Python's threads never ran much faster than serial (best ${best[1]}x): the GIL lets one thread run bytecode at a time.`
+    : `Python's threads reached ${best[1]}x with ${best[0]} workers.`;
+}
+
 export interface PiResult {
   options: Omit<PiOptions, "progress">;
+  /** The Python side, when python3 ran it. */
+  python?: PythonPi;
   runs: PiRun[];
   /** Counts of two workers seeded identically vs distinctly (the book's numpy pitfall). */
   seeding: { identical: [number, number]; distinct: [number, number] };
@@ -282,6 +356,7 @@ export default defineExperiment({
     darts: { type: "integer", min: 1, default: 250_000_000, quick: 200_000, description: "darts thrown per run (sized so a serial run lasts well over a second)" },
     maxWorkers: { type: "integer", min: 0, max: 64, default: 0, quick: 2, description: "largest worker count (0: the cores + 1)" },
     repeats: { type: "integer", min: 1, max: 100, default: 3, quick: 1, description: "runs of each configuration (median and min-max shown)" },
+    pythonDarts: { type: "integer", min: 1, default: 5_000_000, quick: 50_000, description: "darts per run of the Python side (CPython is far slower: time per dart is compared)" },
     kernel: { type: "string", choices: ["both", "loop", "typed"], default: "both", description: "which kernel(s) to run" },
     seed: { type: "integer", default: 1, description: "seed of the run (each chunk derives its own)" },
     sampleMs: { type: "integer", min: 10, default: 100, quick: 50, description: "CPU sampling interval, ms" },
@@ -300,6 +375,14 @@ export default defineExperiment({
       sampleMs: flags.sampleMs,
       progress: ctx.progress,
     });
+    if (ctx.python !== undefined && !ctx.signal.aborted) {
+      const task = ctx.progress.task("pi: Python side", 1);
+      try {
+        result.python = await runPythonPi(ctx.python, { darts: flags.pythonDarts, maxWorkers: result.options.maxWorkers, repeats: flags.repeats, seed: flags.seed }, ctx.signal);
+      } finally {
+        task.done();
+      }
+    }
     return piReport(result, cores);
   },
 });
@@ -361,7 +444,7 @@ export function piReport(result: PiResult, cores: number): ExperimentResult {
       ? ": CPU-bound JavaScript scales with the cores on both, because worker threads have no GIL."
       : `, short of the ~${at}× expected: at this size the runs are too short (or the machine was busy) for the start-up ` +
         "and messaging costs to vanish; run with more --darts.");
-  return {
+  const report: ExperimentResult = {
     summary,
     headline: [
       { label: `pi: threads ×${at} speed-up`, value: `${threads?.speedup ?? "?"}×`, detail: threads?.problem === undefined ? "book (Python threads): slower than 1" : "measurement problem: see notes" },
@@ -371,4 +454,6 @@ export function piReport(result: PiResult, cores: number): ExperimentResult {
     charts: piCharts(result, cores),
     notes,
   };
+  if (result.python !== undefined) addPython(report, result, result.python, cores);
+  return report;
 }
