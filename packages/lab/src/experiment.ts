@@ -213,6 +213,11 @@ export interface Experiment<S extends FlagSchema = FlagSchema> {
   /** Where it comes from, e.g. `"HPP ch. 8"`. */
   source: string;
   flags: S;
+  /**
+   * Checks the flags before anything runs (optional). A problem is thrown as
+   * a `UsageError` naming the flag: the lab prints its one line and writes no report.
+   */
+  validate?(flags: FlagValues<S>): Promise<void>;
   run(ctx: RunContext<FlagValues<S>>): Promise<ExperimentResult>;
 }
 

@@ -75,6 +75,16 @@ describe("juggle lab end to end", () => {
     assert.equal(await readFile(rebuilt, "utf8"), html);
   });
 
+  it("juggle lab advise with bad --inputs prints one line naming the flag and writes no report", async () => {
+    const out = join(dir, "bad-advise");
+    const task = fileURLToPath(new URL("../src/tasks/cpu.js", import.meta.url));
+    const { code, stderr } = await juggle(["lab", "advise", "--task", task, "--export", "isPrime", "--inputs", "[1,", "--out", out], 30_000);
+    assert.equal(code, 2);
+    assert.equal(stderr.trim().split("\n").length, 1, stderr);
+    assert.match(stderr, /'--inputs' must be valid JSON/);
+    assert.equal(existsSync(out), false);
+  });
+
   it("juggle lab <experiment> takes its flags and --no-report writes nothing", async () => {
     const { code, stdout, stderr } = await juggle(
       ["lab", "crawl", "--quick", "--no-report", "--requests", "12", "--delay", "5", "--no-sweep", "--serial-requests", "3"],

@@ -115,6 +115,8 @@ async function runCommand(argv: string[]): Promise<number> {
     experiment: e,
     flags: e === experiment ? resolveFlags(command, e.flags, values, quick) : resolveFlags(command, e.flags, {}, quick),
   }));
+  // Bad flags (an advise task that does not load, inputs that do not parse) stop here: one line, no report.
+  for (const { experiment: e, flags } of runs) await e.validate?.(flags as never);
   const controller = new AbortController();
   const onSignal = (): void => {
     if (controller.signal.aborted) process.exit(130);
