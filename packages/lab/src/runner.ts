@@ -76,16 +76,48 @@ export interface RunLabOptions {
   signal?: AbortSignal;
 }
 
-/** Renders a table as aligned text. */
+/** Widest a printed table may be, in columns. */
+export const MAX_TABLE_WIDTH = 100;
+
+/**
+ * Renders a table as aligned text, at most {@link MAX_TABLE_WIDTH} columns
+ * wide: the widest text column is cut (ending in "…") until it fits; the
+ * report and `results.json` keep every cell whole. The caption is wrapped.
+ */
 export function formatTable(table: ResultTable): string {
   const cells = [table.columns, ...table.rows.map((row) => row.map((c) => (c === null ? "-" : String(c))))];
   const widths = table.columns.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? "").length)));
+  const total = (): number => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+  while (total() > MAX_TABLE_WIDTH) {
+    const widest = widths.indexOf(Math.max(...widths));
+    const cut = Math.max(8, (widths[widest] as number) - (total() - MAX_TABLE_WIDTH));
+    if (cut >= (widths[widest] as number)) break;
+    widths[widest] = cut;
+    for (const row of cells) {
+      const c = row[widest] ?? "";
+      if (c.length > cut) row[widest] = `${c.slice(0, cut - 1)}…`;
+    }
+  }
   const numeric = table.columns.map((_, i) => table.rows.every((row) => row[i] === null || typeof row[i] === "number"));
   const line = (row: string[]): string =>
     row.map((c, i) => (numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd();
   const rule = widths.map((w) => "-".repeat(w)).join("  ");
   const body = [line(cells[0] as string[]), rule, ...cells.slice(1).map(line)].join("\n");
-  return `${table.title}\n${body}${table.caption ? `\n${table.caption}` : ""}`;
+  return `${table.title}\n${body}${table.caption ? `\n${wrap(table.caption, MAX_TABLE_WIDTH)}` : ""}`;
+}
+
+/** Wraps text at spaces to lines of at most `width` characters. */
+function wrap(text: string, width: number): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  if (line !== "") lines.push(line);
+  return lines.join("\n");
 }
 
 function safeName(text: string): string {
@@ -168,7 +200,8 @@ export async function runLab(options: RunLabOptions): Promise<LabResults> {
           },
         });
       } catch (error) {
-        record.error = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        // Ctrl-C is not a failure of the experiment: one line, no stack.
+        record.error = signal.aborted ? "stopped (Ctrl-C)" : error instanceof Error ? (error.stack ?? error.message) : String(error);
       }
       record.durationMs = performance.now() - started;
       results.experiments.push(record);
@@ -176,8 +209,9 @@ export async function runLab(options: RunLabOptions): Promise<LabResults> {
         print(`\n${experiment.title} (${experiment.name}, ${(record.durationMs / 1000).toFixed(1)} s)${options.quick ? `  [${QUICK_NOTE}]` : ""}`);
         for (const table of record.result.tables) print(`\n${formatTable(table)}`);
         print(`\n${record.result.summary}`);
-      } else {
-        print(`\n${experiment.name} failed: ${record.error}`);
+      } else if (!signal.aborted) {
+        // The message's first line here; the whole stack is in results.json.
+        print(`\n${experiment.name} failed: ${(record.error ?? "").split("\n")[0]}`);
       }
     }
   } finally {

@@ -1,5 +1,5 @@
 /**
- * `juggle example <name>`: runs one of the seeds' examples (compiled to
+ * `juggle example <name>`: runs one of the book's and blog posts' examples (compiled to
  * `dist/examples/<name>.js`) in a child Node process with this terminal's
  * stdin, stdout and stderr; `juggle example --list` lists them with the first
  * line of each one's documentation.
@@ -18,9 +18,9 @@ const examplesDir = new URL("../../examples/", import.meta.url);
 export const help = `Usage: juggle example <name> [arguments...]
        juggle example --list
 
-Runs one of the seeds' examples, rewritten with juggle (bob and alice in five
-styles, seed 002's threads, processes and pools, the event loop of High
-Performance Python ch. 8, seed 000's sessions...). Arguments after the name
+Runs one of the book's and blog posts' examples, rewritten with juggle (bob and alice in five
+styles, "How many snakes do you need?"'s threads, processes and pools, the event loop of High
+Performance Python ch. 8, the roadmap article's sessions...). Arguments after the name
 are passed to the example. docs/guide.md says what each one shows.
 
 Options:

@@ -139,7 +139,7 @@ async function runCommand(argv: string[]): Promise<number> {
     console.log(`\n${results.experiments.length} experiment${results.experiments.length === 1 ? "" : "s"} in ${seconds} s`);
     if (out !== null) console.log(`Report: ${out}/index.html (results.json and traces beside it)`);
     const failed = results.experiments.filter((r) => r.error !== undefined).map((r) => r.name);
-    if (failed.length > 0) console.error(`Failed: ${failed.join(", ")}`);
+    if (failed.length > 0 && !controller.signal.aborted) console.error(`Failed: ${failed.join(", ")}`);
     return failed.length > 0 || controller.signal.aborted ? 1 : 0;
   } finally {
     process.off("SIGINT", onSignal);

@@ -1,5 +1,5 @@
 /**
- * `juggle lab advise`: the seeds' "when to use what", made into a tool.
+ * `juggle lab advise`: the blog posts' "when to use what", made into a tool.
  * Given a task (a module and an export) and sample inputs, it measures how
  * much of each call's wall time is CPU work and how much is waiting, then
  * recommends a model (async, threads, processes — or none), a worker count
@@ -141,7 +141,7 @@ export function recommend(m: Measured): Advice {
     const concurrency = Math.max(2, Math.min(1000, Math.round(perWall / Math.max(perBusy, 0.01))));
     reasons.push(
       "It mostly waits (I/O-bound): one event loop overlaps the waits of many calls, with no threads or processes to start, " +
-        "as seed 000's asyncio row shows (\"use asyncio when you can\").",
+        "as the roadmap article's asyncio row shows (\"use asyncio when you can\").",
       `About ${concurrency} calls in flight keep the main thread busy (wall time / busy time per call); beyond that it ` +
         "limits. Also respect what the other side can take: measure a concurrency sweep (juggle lab crawl) or use AdaptiveLimiter.",
     );
@@ -154,7 +154,7 @@ export function recommend(m: Measured): Advice {
   if (totalCpu < TOO_LITTLE_MS) {
     reasons.push(
       `The whole workload (${m.items} items) is about ${round(totalCpu, 1)} ms of CPU: starting and feeding workers costs ` +
-        "more than it saves. Keep it serial (seed 000: do not use concurrency until you have exhausted the other options).",
+        "more than it saves. Keep it serial (the roadmap article: do not use concurrency until you have exhausted the other options).",
     );
     return { model: "serial", workers: 1, concurrency: null, chunksize: null, reasons };
   }

@@ -1,7 +1,7 @@
 /**
  * `juggle lab locks`: several workers update one shared counter and one
  * shared file (High Performance Python ch. 9, "Synchronizing File and
- * Variable Access"; seed 004's locks). Without a lock, updates are lost;
+ * Variable Access"; the "Concurrent Programming" lesson's locks). Without a lock, updates are lost;
  * with one, none are. The counts are the result.
  *
  * This is a demonstration: how many updates are lost without a lock depends
@@ -256,7 +256,7 @@ export default defineExperiment({
   name: "locks",
   title: "Synchronizing file and variable access",
   description: "a shared counter and a shared file updated by several workers: lost updates without a lock, none with it",
-  source: "HPP ch. 9, seed 004",
+  source: "HPP ch. 9, the Concurrent Programming lesson",
   flags: {
     workers: { type: "integer", min: 2, max: 64, default: 2, description: "workers updating the shared state" },
     increments: { type: "integer", min: 1, default: 500_000, quick: 20_000, description: "counter increments per worker" },
