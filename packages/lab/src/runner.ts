@@ -208,7 +208,7 @@ export async function runLab(options: RunLabOptions): Promise<LabResults> {
       if (record.result !== undefined) {
         print(`\n${experiment.title} (${experiment.name}, ${(record.durationMs / 1000).toFixed(1)} s)${options.quick ? `  [${QUICK_NOTE}]` : ""}`);
         for (const table of record.result.tables) print(`\n${formatTable(table)}`);
-        print(`\n${record.result.summary}`);
+        print(`\n${wrap(record.result.summary, MAX_TABLE_WIDTH)}`);
       } else if (!signal.aborted) {
         // The message's first line here; the whole stack is in results.json.
         print(`\n${experiment.name} failed: ${(record.error ?? "").split("\n")[0]}`);

@@ -61,6 +61,29 @@ describe("juggle lab end to end", () => {
       }
     }
     assert.ok(existsSync(join(out, "crawl-serial.trace.json")));
+    // Every chart has data in every series (no empty series, no chronology without spans).
+    for (const e of results.experiments) {
+      for (const chart of e.result?.charts ?? []) {
+        if (chart.kind === "chronology") {
+          assert.ok(chart.spans.length > 0, `${e.name}: ${chart.title}`);
+          continue;
+        }
+        assert.ok(chart.series.length > 0, `${e.name}: ${chart.title}`);
+        for (const s of chart.series) {
+          const values = "values" in s ? s.values : s.points.map((p) => p[1]);
+          assert.ok(values.some((v) => v !== null && Number.isFinite(v)), `${e.name}: ${chart.title}: series ${s.label} is empty`);
+        }
+      }
+    }
+    // Captions carry the numbers of the data they describe: the crawl's best efficiency, the quick note, the machine.
+    const crawl = results.experiments.find((e) => e.name === "crawl")?.result;
+    const eff = crawl?.charts.find((c) => c.title === "Efficiency against the ideal");
+    assert.ok(eff?.kind === "bar");
+    const values = eff.series[0]?.values as number[];
+    const top = Math.max(...values);
+    assert.match(eff.caption, new RegExp(`Highest: ${eff.labels[values.indexOf(top)]?.replace(/[()]/g, "\\$&")} \\(${top.toFixed(1)}%\\)`));
+    assert.match(stdout, /quick: not for conclusions/);
+    assert.ok(stdout.split("\n").every((line) => [...line].length <= 100), "terminal lines fit 100 columns");
     const html = await readFile(join(out, "index.html"), "utf8");
     assert.match(html, /juggle lab report/);
     // Progress goes to stderr as plain lines (not a terminal); tables to stdout.

@@ -325,7 +325,8 @@ export default defineExperiment({
 /** "map (95.1%)": the variant with the highest median efficiency. */
 function best(vs: Variant[], by: Map<string, Measured>): string {
   const top = vs.reduce((a, b) => ((by.get(b.key) as Measured).eff.median > (by.get(a.key) as Measured).eff.median ? b : a));
-  return `${top.label} (${pct((by.get(top.key) as Measured).eff.median)})`;
+  // The chart's own rounded value, so the caption states what the bar shows.
+  return `${top.label} (${r2((by.get(top.key) as Measured).eff.median * 100).toFixed(1)}%)`;
 }
 
 /** One sentence on the sweep's lowest and highest levels, from the data. */
