@@ -140,8 +140,18 @@ export interface ChronologyChart extends ChartBase {
   spans: { start: number; end: number; ok?: boolean }[];
 }
 
+/**
+ * Small multiples: one figure of small line charts sharing one caption
+ * (CPU utilisation of every run of an experiment, side by side).
+ */
+export interface MultiplesChart extends ChartBase {
+  kind: "multiples";
+  /** The panels, each with its own short title. */
+  panels: LineChart[];
+}
+
 /** A chart for the report, drawn with chart.js. */
-export type ChartSpec = BarChart | LineChart | ChronologyChart;
+export type ChartSpec = BarChart | LineChart | ChronologyChart | MultiplesChart;
 
 /** One row of the report's summary table: the experiment's headline numbers. */
 export interface SummaryRow {

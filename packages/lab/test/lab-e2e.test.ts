@@ -68,10 +68,12 @@ describe("juggle lab end to end", () => {
           assert.ok(chart.spans.length > 0, `${e.name}: ${chart.title}`);
           continue;
         }
-        assert.ok(chart.series.length > 0, `${e.name}: ${chart.title}`);
-        for (const s of chart.series) {
-          const values = "values" in s ? s.values : s.points.map((p) => p[1]);
-          assert.ok(values.some((v) => v !== null && Number.isFinite(v)), `${e.name}: ${chart.title}: series ${s.label} is empty`);
+        for (const panel of chart.kind === "multiples" ? chart.panels : [chart]) {
+          assert.ok(panel.series.length > 0, `${e.name}: ${panel.title}`);
+          for (const s of panel.series) {
+            const values: (number | null)[] = "values" in s ? s.values : s.points.map((p) => p[1]);
+            assert.ok(values.some((v) => v !== null && Number.isFinite(v)), `${e.name}: ${panel.title}: series ${s.label} is empty`);
+          }
         }
       }
     }

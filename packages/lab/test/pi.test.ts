@@ -27,8 +27,10 @@ describe("lab pi", () => {
     assert.equal(result.seeding.identical[0], result.seeding.identical[1]);
     const report = piReport(result, 2);
     assert.equal(report.tables[0]?.rows.length, 10);
-    // Run time, speed-up, and one CPU chart per run.
-    assert.equal(report.charts.length, 2 + 10);
+    // Run time, speed-up, and one figure of CPU panels, one panel per run.
+    assert.equal(report.charts.length, 3);
+    const cpu = report.charts[2];
+    assert.ok(cpu?.kind === "multiples" && cpu.panels.length === 10);
     await assertNoWorkersLeft();
   });
 

@@ -302,27 +302,29 @@ export function piCharts(result: PiResult, cores: number): ChartSpec[] {
     series: speedup,
     yMin: 0,
   });
-  // Figures 9-3 to 9-8: CPU utilisation over time, one chart per run.
-  for (const run of runs) {
-    const cpuCount = run.timeline.cpuCount;
-    charts.push({
+  // Figures 9-3 to 9-8: CPU utilisation over time, one small panel per run, in one figure.
+  charts.push({
+    kind: "multiples",
+    title: "CPU utilisation of every run",
+    figure: "HPP Figures 9-3 to 9-8",
+    caption:
+      `Each panel is one run (the last of its repeats); each line one of the machine's ${runs[0]?.timeline.cpuCount ?? cores} CPUs, sampled every ` +
+      `${runs[0]?.timeline.intervalMs ?? options.sampleMs} ms (the whole machine is sampled, as in the book). ` +
+      runs.map((run) => `${label(run)}: ${busySentence(run.timeline, run.model === "serial" ? 1 : run.workers)}`).join(" "),
+    panels: runs.map((run) => ({
       kind: "line",
-      title: `CPU utilisation: ${label(run)}`,
-      figure: run.model === "serial" ? "HPP Figure 9-3" : run.model === "threads" ? "HPP Figure 9-8" : "HPP Figures 9-3 to 9-6",
-      caption:
-        `Each line is one of the machine's ${cpuCount} CPUs, sampled every ${run.timeline.intervalMs} ms while the run went ` +
-        `(${seconds(run.ms)} s, ${run.cpusBusy} CPUs busy on average; the whole machine is sampled, as in the book). ` +
-        busySentence(run.timeline, run.workers),
+      title: `${label(run)} (${seconds(run.ms)} s)`,
+      caption: busySentence(run.timeline, run.model === "serial" ? 1 : run.workers),
       xLabel: "seconds",
       yLabel: "CPU %",
       yMin: 0,
       yMax: 100,
-      series: Array.from({ length: cpuCount }, (_, c) => ({
+      series: Array.from({ length: run.timeline.cpuCount }, (_, c) => ({
         label: `CPU ${c}`,
         points: run.timeline.samples.map((s) => [round(s.t / 1000, 2), round(s.cpus[c] ?? 0, 0)] as [number, number]),
       })),
-    });
-  }
+    })),
+  });
   return charts;
 }
 
