@@ -128,6 +128,8 @@ export interface LineChart extends ChartBase {
   yMax?: number;
   /** Draw points only (a scatter plot). */
   scatter?: boolean;
+  /** The x axis counts whole things (workers): ticks at integers only. */
+  integerX?: boolean;
 }
 
 /**

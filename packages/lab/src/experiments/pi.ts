@@ -112,6 +112,7 @@ function addPython(report: ExperimentResult, result: PiResult, py: PythonPi, cor
     figure: "HPP Figure 9-8",
     caption: `Speed-up over each language's own serial run, measured in this run (ideal: one core per worker, capped at ${cores}). ${pythonThreadsSentence(speedups("threads"))}`,
     xLabel: "workers",
+    integerX: true,
     yLabel: "speed-up (×)",
     yMin: 0,
     series: [
@@ -280,6 +281,7 @@ export function piCharts(result: PiResult, cores: number): ChartSpec[] {
       "extra workers only share the same cores (the book's hyperthreads gave little for the same reason). " +
       "Unlike the book's Python threads, which ran slower than one thread, juggle's threads scale like processes.",
     xLabel: "workers",
+    integerX: true,
     yLabel: "seconds",
     series,
     yMin: 0,
@@ -298,6 +300,7 @@ export function piCharts(result: PiResult, cores: number): ChartSpec[] {
     title: "Monte Carlo pi: speed-up over the serial loop",
     caption: `Speed-up of each run against the serial run of the same kernel; the ideal is one core per worker, capped at ${cores}.`,
     xLabel: "workers",
+    integerX: true,
     yLabel: "speed-up (×)",
     series: speedup,
     yMin: 0,

@@ -66,7 +66,7 @@ export const clientScript = String.raw`
       options: {
         plugins: { legend: { display: spec.series.length > 1 } },
         scales: {
-          x: axis(spec.xLabel, { type: spec.logX ? "logarithmic" : "linear" }),
+          x: axis(spec.xLabel, { type: spec.logX ? "logarithmic" : "linear", ticks: spec.integerX ? { stepSize: 1, precision: 0 } : {} }),
           y: axis(spec.yLabel, { type: spec.logY ? "logarithmic" : "linear", min: spec.yMin, max: spec.yMax }),
         },
       },
