@@ -1,67 +1,75 @@
-"""High Performance Python's crawler of a slow server, two ways.
+"""HPP chapter 8's asyncio crawler against the juggle delay server, with
+the standard library only: an asyncio.Semaphore keeps `concurrency`
+requests in flight, each a hand-written HTTP/1.1 GET on asyncio streams
+(Python's standard library has no async HTTP client), one connection per
+request in flight, reused for the next request (keep-alive).
 
-`requests` requests of `GET /add?name=…&delay=…` to the lab's delay server:
-- asyncio: a Semaphore lets `concurrency` requests be in flight; the client is
-  asyncio streams, one connection per request (Python's standard library has
-  no asynchronous HTTP client; the book uses aiohttp);
-- threads: a ThreadPoolExecutor with `concurrency` threads, each request on
-  its own http.client connection.
+Reads {"origin", "requests", "delay", "concurrency", "repeats", "name"} as
+JSON on stdin; writes {"runs": [{"ms", "answered"}]} on stdout.
 """
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
-import http.client
-
-from _lab import async_get, emit, get_json, read_params, row, split_url, timed
-
-
-async def crawl_async(host, port, names, delay, concurrency):
-    gate = asyncio.Semaphore(concurrency)
-
-    async def one(name):
-        async with gate:
-            status, _ = await async_get(host, port, f"/add?name={name}&delay={delay}")
-            return status == 200
-
-    return sum(await asyncio.gather(*(one(name) for name in names)))
+import json
+import sys
+import time
+from urllib.parse import urlsplit
 
 
-def crawl_threads(host, port, names, delay, concurrency):
-    def one(name):
-        conn = http.client.HTTPConnection(host, port, timeout=60)
-        try:
-            conn.request("GET", f"/add?name={name}&delay={delay}")
-            res = conn.getresponse()
-            res.read()
-            return res.status == 200
-        finally:
-            conn.close()
+async def read_response(reader):
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    length = 0
+    chunked = False
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.lower() == "content-length":
+            length = int(value.strip())
+        elif name.lower() == "transfer-encoding" and "chunked" in value.lower():
+            chunked = True
+    if chunked:
+        body = b""
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).strip(), 16)
+            body += await reader.readexactly(size + 2)
+            if size == 0:
+                break
+    else:
+        body = await reader.readexactly(length)
+    return status, body
 
-    with ThreadPoolExecutor(concurrency) as pool:
-        return sum(pool.map(one, names))
+
+async def crawl(host, port, name, requests, delay, concurrency):
+    idle = []  # kept-alive connections
+    semaphore = asyncio.Semaphore(concurrency)
+    answered = 0
+
+    async def fetch(i):
+        nonlocal answered
+        async with semaphore:
+            reader, writer = idle.pop() if idle else await asyncio.open_connection(host, port)
+            writer.write(f"GET /add?name={name}-{i}&delay={delay} HTTP/1.1\r\nhost: {host}\r\n\r\n".encode())
+            status, _ = await read_response(reader)
+            idle.append((reader, writer))
+            if status != 200:
+                raise RuntimeError(f"request {i} got status {status}")
+            answered += 1
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(fetch(i) for i in range(requests)))
+    ms = (time.perf_counter() - t0) * 1000
+    for _, writer in idle:
+        writer.close()
+    return {"ms": ms, "answered": answered}
 
 
 def main():
-    p = read_params({"url": "", "requests": 500, "delay": 100, "concurrency": 100, "repeat": 3})
-    if not p["url"]:
-        raise SystemExit("Cannot run crawl as 'url' (the delay server) is missing")
-    host, port = split_url(p["url"])
-    variants = (
-        ("asyncio + Semaphore", "asyncio", lambda names: asyncio.run(crawl_async(host, port, names, p["delay"], p["concurrency"]))),
-        ("ThreadPoolExecutor", "threads", lambda names: crawl_threads(host, port, names, p["delay"], p["concurrency"])),
-    )
-    rows = []
-    for label, tag, crawl in variants:
-        def run():
-            get_json(p["url"], "/reset")
-            names = [f"py-{tag}-{i}" for i in range(p["requests"])]
-            answered = crawl(names)
-            log = get_json(p["url"], "/log")
-            logged = sum(1 for e in log["entries"] if e["name"].startswith(f"py-{tag}-") and e["completedAt"] is not None)
-            return {"answered": answered, "logged": logged, "connections": log["connections"]}
-        times, result = timed(run, p["repeat"])
-        rows.append(row(label, p["concurrency"], p["requests"], "request", times, result))
-    clients = {"asyncio + Semaphore": "asyncio streams", "ThreadPoolExecutor": "http.client"}
-    emit("crawl", p, rows, client="one connection per request: " + ", ".join(f"{k}: {v}" for k, v in clients.items()))
+    args = json.load(sys.stdin)
+    url = urlsplit(args["origin"])
+    runs = [
+        asyncio.run(crawl(url.hostname, url.port, args["name"], args["requests"], args["delay"], args["concurrency"]))
+        for _ in range(args["repeats"])
+    ]
+    json.dump({"runs": runs}, sys.stdout)
 
 
 if __name__ == "__main__":

@@ -1,25 +1,28 @@
-"""High Performance Python's Monte Carlo pi with multiprocessing.
+"""High Performance Python's Monte Carlo pi (Example 9-1) with the standard
+library: darts thrown with random.random in a plain loop, serially, on a
+thread pool and on a process pool of 1..max_workers workers, each chunk with
+its own seed (the book's seeding pitfall avoided).
 
-Throws `darts` darts per run, split evenly over 1..maxWorkers processes
-(random.random in a plain loop, each process seeded from `seed`).
+Reads {"darts", "max_workers", "repeats", "seed"} as JSON on stdin; writes
+{"runs": [{"model", "workers", "ms": [...], "inside"}]} on stdout.
 """
-from multiprocessing import Pool
-import os
+import json
 import random
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-from _lab import emit, read_params, row, timed
 
-
-def in_circle(args):
+def estimate_nbr_points_in_quarter_circle(args):
     darts, seed = args
-    rnd = random.Random(seed).random
-    hits = 0
+    rng = random.Random(seed)
+    inside = 0
     for _ in range(darts):
-        x = rnd()
-        y = rnd()
+        x = rng.random()
+        y = rng.random()
         if x * x + y * y <= 1.0:
-            hits += 1
-    return hits
+            inside += 1
+    return inside
 
 
 def shares(darts, workers, seed):
@@ -28,23 +31,27 @@ def shares(darts, workers, seed):
 
 
 def main():
-    p = read_params({"darts": 5_000_000, "maxWorkers": 0, "seed": 1, "repeat": 3})
-    max_workers = p["maxWorkers"] or 2 * (os.cpu_count() or 1)
-    darts = p["darts"]
-    rows = []
+    args = json.load(sys.stdin)
+    darts, seed = args["darts"], args["seed"]
+    estimate_nbr_points_in_quarter_circle((1000, seed))  # warm-up, as on the JavaScript side
+    runs = []
 
-    def answer(hits):
-        estimate = 4.0 * hits / darts
-        return {"pi": estimate, "hits": hits}
+    def measure(model, workers, fn):
+        times, inside = [], 0
+        for _ in range(args["repeats"]):
+            t0 = time.perf_counter()
+            inside = fn()
+            times.append((time.perf_counter() - t0) * 1000)
+        runs.append({"model": model, "workers": workers, "ms": times, "inside": inside})
 
-    times, result = timed(lambda: answer(in_circle((darts, p["seed"] * 1000))), p["repeat"])
-    rows.append(row("serial", 1, darts, "dart", times, result))
-    for workers in range(1, max_workers + 1):
-        with Pool(workers) as pool:
-            pool.map(in_circle, [(1, 0)] * workers)  # start every worker before timing
-            times, result = timed(lambda: answer(sum(pool.map(in_circle, shares(darts, workers, p["seed"])))), p["repeat"])
-        rows.append(row("processes", workers, darts, "dart", times, result))
-    emit("pi", p, rows)
+    measure("serial", 1, lambda: estimate_nbr_points_in_quarter_circle((darts, seed * 1000)))
+    for kind, model in ((ThreadPoolExecutor, "threads"), (ProcessPoolExecutor, "processes")):
+        for workers in range(1, args["max_workers"] + 1):
+            # The pool is built before the clock starts, as the book builds its Pool before t1.
+            with kind(max_workers=workers) as pool:
+                list(pool.map(estimate_nbr_points_in_quarter_circle, [(1, seed)] * workers))
+                measure(model, workers, lambda: sum(pool.map(estimate_nbr_points_in_quarter_circle, shares(darts, workers, seed))))
+    json.dump({"runs": runs}, sys.stdout)
 
 
 if __name__ == "__main__":

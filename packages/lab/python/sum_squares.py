@@ -1,45 +1,61 @@
-"""The roadmap article's sum of squares: serial, threads, processes.
+"""The roadmap article's CPU-bound table, in Python's standard library:
+cpu_bound(number) = sum(i * i for i in range(number)) over `count` numbers,
+with no concurrency, a thread pool, a process pool and asyncio.
 
-sum(i * i for i in range(n)) for `count` consecutive n from `size`, as a
-plain loop, on a ThreadPoolExecutor (the GIL lets one thread run at a time)
-and on a multiprocessing Pool.
+Reads {"size", "count", "workers", "repeats"} as JSON on stdin; writes
+{"runs": [{"approach", "workers", "ms": [...], "sums": ["..."]}]} on stdout
+(sums as decimal strings: they exceed 2**53).
 """
-from concurrent.futures import ThreadPoolExecutor
-from multiprocessing import Pool
-import os
+import asyncio
+import json
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-from _lab import emit, read_params, row, timed
+
+def cpu_bound(number):
+    return sum(i * i for i in range(number))
 
 
-def sum_of_squares(n):
-    return sum(i * i for i in range(n))
+async def cpu_bound_async(number):
+    return cpu_bound(number)
+
+
+async def gather_all(numbers):
+    return await asyncio.gather(*(cpu_bound_async(n) for n in numbers))
+
+
+def timed(fn):
+    t0 = time.perf_counter()
+    sums = fn()
+    return (time.perf_counter() - t0) * 1000, [str(s) for s in sums]
 
 
 def main():
-    p = read_params({"size": 250_000, "count": 20, "workers": 0, "repeat": 3})
-    workers = p["workers"] or os.cpu_count() or 1
-    numbers = list(range(p["size"], p["size"] + p["count"]))
-    items = sum(numbers)
+    args = json.load(sys.stdin)
+    numbers = [args["size"] + x for x in range(args["count"])]
+    workers = args["workers"]
+    cpu_bound(1000)  # warm-up, as on the JavaScript side
 
-    def answer(sums):
-        return {"total": str(sum(sums)), "sums": [str(s) for s in sums]}
+    def pool_map(kind):
+        # Pool start-up is timed, as the article times `with Pool() as pool:`.
+        with kind(max_workers=workers) as pool:
+            return list(pool.map(cpu_bound, numbers))
 
-    def serial():
-        return answer([sum_of_squares(n) for n in numbers])
-
-    def threads():
-        with ThreadPoolExecutor(workers) as pool:
-            return answer(list(pool.map(sum_of_squares, numbers)))
-
-    def processes():
-        with Pool(workers) as pool:
-            return answer(pool.map(sum_of_squares, numbers))
-
-    rows = []
-    for label, fn, w in (("no concurrency", serial, 1), ("threads", threads, workers), ("processes", processes, workers)):
-        times, result = timed(fn, p["repeat"])
-        rows.append(row(label, w, items, "square", times, result))
-    emit("sum_squares", p, rows)
+    approaches = [
+        ("no concurrency", 1, lambda: [cpu_bound(n) for n in numbers]),
+        ("threads", workers, lambda: pool_map(ThreadPoolExecutor)),
+        ("processes", workers, lambda: pool_map(ProcessPoolExecutor)),
+        ("async", 1, lambda: asyncio.run(gather_all(numbers))),
+    ]
+    runs = []
+    for approach, n, fn in approaches:
+        times, sums = [], []
+        for _ in range(args["repeats"]):
+            ms, sums = timed(fn)
+            times.append(ms)
+        runs.append({"approach": approach, "workers": n, "ms": times, "sums": sums})
+    json.dump({"runs": runs}, sys.stdout)
 
 
 if __name__ == "__main__":

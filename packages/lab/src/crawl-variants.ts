@@ -1,24 +1,17 @@
 /**
  * The crawl's variants: the same N requests to the delay server, fetched
  * serially, with callbacks, with promises behind a semaphore, with juggle's
- * `map`, with the `AdaptiveLimiter`, and (as anchors) with undici + p-limit
- * and global `fetch` + p-limit. Each returns one record per request, with
- * its start and end on one clock, from which the lab draws the book's
- * chronology figures.
+ * `map`, with the `AdaptiveLimiter`, with pools of serial fetchers, and (as
+ * the anchor) with p-limit. Every variant uses the same client
+ * ({@link CrawlClient}, undici's Pool), so rows differ only by concurrency
+ * model. Each returns one record per request, with its start and end on one
+ * clock, from which the lab draws the book's chronology figures.
  *
  * @module
  */
+import { AdaptiveLimiter, type Executor, map, ProcessPool, Semaphore, ThreadPool, type TraceRecorder, tasks } from "juggle-core";
 import pLimit from "p-limit";
-import { Pool } from "undici";
-import { AdaptiveLimiter } from "juggle-core";
-import { map } from "juggle-core";
-import { Semaphore } from "juggle-core";
-import type { Executor } from "juggle-core";
-import { ProcessPool } from "juggle-core";
-import { tasks } from "juggle-core";
-import { ThreadPool } from "juggle-core";
-import type { TraceRecorder } from "juggle-core";
-import { HttpClient, type HttpResponse } from "./http-client.js";
+import { CrawlClient, type HttpResponse } from "./crawl-client.js";
 
 const crawlTasks = tasks<typeof import("./tasks/crawl.js")>(new URL("./tasks/crawl.js", import.meta.url));
 
@@ -42,8 +35,6 @@ export interface CrawlSpec {
   delay: number;
   /** Requests in flight at most. */
   concurrency: number;
-  /** Sockets at most (0: one per request in flight). Beyond it, requests are pipelined. */
-  maxSockets: number;
   /** Called after each answer. */
   onAnswer?: () => void;
   signal?: AbortSignal;
@@ -71,10 +62,9 @@ export function requestPath(spec: CrawlSpec, i: number): string {
   return `/add?name=${encodeURIComponent(spec.name)}-${i}&delay=${spec.delay}&${salt}`;
 }
 
-/** A lab client sized for the spec. */
-export function clientFor(spec: CrawlSpec, concurrency = spec.concurrency): HttpClient {
-  const sockets = spec.maxSockets > 0 ? Math.min(spec.maxSockets, concurrency) : concurrency;
-  return new HttpClient(spec.origin, { connections: sockets, pipelining: Math.ceil(concurrency / sockets) });
+/** The crawl's client, one connection per request in flight. */
+export function clientFor(spec: CrawlSpec, concurrency = spec.concurrency): CrawlClient {
+  return new CrawlClient(spec.origin, { connections: concurrency });
 }
 
 /** Times `body` and collects records through the `fetchOne` it is given. */
@@ -108,12 +98,12 @@ export async function crawlSerial(spec: CrawlSpec): Promise<CrawlRun> {
     });
     return { records, ms, connections: client.connectionsOpened };
   } finally {
-    client.close();
+    await client.close();
   }
 }
 
 /**
- * Callbacks only, "callback hell" style (seed 001): each answer's callback
+ * Callbacks only, "callback hell" style ("Non-sequential Python"): each answer's callback
  * starts the next request, `concurrency` chains at once, and a counter
  * tells when the last one is done.
  */
@@ -126,9 +116,11 @@ export function crawlCallbacks(spec: CrawlSpec): Promise<CrawlRun> {
     let answered = 0;
     let failed = false;
     const finish = (error?: Error): void => {
-      client.close();
-      if (error !== undefined) reject(error);
-      else resolve({ records, ms: performance.now() - t0, connections: client.connectionsOpened });
+      const ms = performance.now() - t0;
+      client.close().then(
+        () => (error !== undefined ? reject(error) : resolve({ records, ms, connections: client.connectionsOpened })),
+        reject,
+      );
     };
     const fetchNext = (): void => {
       if (failed || next >= spec.requests) return;
@@ -162,7 +154,7 @@ export async function crawlSemaphore(spec: CrawlSpec): Promise<CrawlRun> {
     });
     return { records, ms, connections: client.connectionsOpened };
   } finally {
-    client.close();
+    await client.close();
   }
 }
 
@@ -179,7 +171,7 @@ export async function crawlMap(spec: CrawlSpec): Promise<CrawlRun> {
     });
     return { records, ms, connections: client.connectionsOpened };
   } finally {
-    client.close();
+    await client.close();
   }
 }
 
@@ -202,47 +194,28 @@ export async function crawlAdaptive(spec: CrawlSpec): Promise<CrawlRun> {
     });
     return { records, ms, connections: client.connectionsOpened, extra: { finalLimit: limiter.limit, peakInFlight: peak } };
   } finally {
-    client.close();
+    await client.close();
   }
 }
 
-/** Anchor: undici's `Pool` sized to the concurrency (pipelining 1) behind p-limit. */
-export async function crawlUndici(spec: CrawlSpec): Promise<CrawlRun> {
-  const pool = new Pool(spec.origin, { connections: spec.concurrency, pipelining: 1 });
+/** Anchor: p-limit, the usual Node.js limiter, with the same client. */
+export async function crawlPLimit(spec: CrawlSpec): Promise<CrawlRun> {
+  const client = clientFor(spec);
   const limit = pLimit(spec.concurrency);
-  let connections = 0;
-  pool.on("connect", () => connections++);
   try {
     const { records, ms } = await measure(spec, async (fetchOne) => {
-      const get = async (path: string): Promise<HttpResponse> => {
-        const res = await pool.request({ path, method: "GET" });
-        return { status: res.statusCode, body: await res.body.text() };
-      };
-      await Promise.all(indices(spec.requests).map((i) => limit(() => fetchOne(i, get))));
+      await Promise.all(indices(spec.requests).map((i) => limit(() => fetchOne(i, (p) => client.get(p)))));
     });
-    return { records, ms, connections };
+    return { records, ms, connections: client.connectionsOpened };
   } finally {
-    await pool.close();
+    await client.close();
   }
-}
-
-/** Anchor: global `fetch` behind p-limit (Node's default dispatcher). */
-export async function crawlFetch(spec: CrawlSpec): Promise<CrawlRun> {
-  const limit = pLimit(spec.concurrency);
-  const { records, ms } = await measure(spec, async (fetchOne) => {
-    const get = async (path: string): Promise<HttpResponse> => {
-      const res = await fetch(spec.origin + path);
-      return { status: res.status, body: await res.text() };
-    };
-    await Promise.all(indices(spec.requests).map((i) => limit(() => fetchOne(i, get))));
-  });
-  return { records, ms, connections: Number.NaN };
 }
 
 /**
  * A pool of `workers` serial fetchers (threads or processes): each worker
  * runs one request at a time, so `workers` are in flight (Python's
- * `ThreadPool` of blocking fetches, seed 000). The pool is started and its
+ * `ThreadPool` of blocking fetches, as in the roadmap article). The pool is started and its
  * workers have loaded the task module before the clock starts, as the book
  * builds its `Pool` first.
  */

@@ -13,6 +13,7 @@
 import type { TraceRecorder } from "juggle-core";
 import type { DelayLog } from "./delay-server.js";
 import type { MachineInfo } from "./machine.js";
+import type { PythonInfo } from "./python.js";
 import type { Progress } from "./progress.js";
 
 // ---------------------------------------------------------------------------
@@ -107,7 +108,8 @@ interface ChartBase {
 export interface BarChart extends ChartBase {
   kind: "bar";
   labels: string[];
-  series: { label: string; values: (number | null)[] }[];
+  /** `errors[i]`: the [min, max] of the runs behind `values[i]`, drawn as an error bar. */
+  series: { label: string; values: (number | null)[]; errors?: ([min: number, max: number] | null)[] }[];
   /** Horizontal bars. */
   horizontal?: boolean;
   stacked?: boolean;
@@ -117,7 +119,8 @@ export interface BarChart extends ChartBase {
 /** Lines over a numeric x axis (a sweep, or values over time). */
 export interface LineChart extends ChartBase {
   kind: "line";
-  series: { label: string; points: [x: number, y: number][] }[];
+  /** `ranges[i]`: the [min, max] of the runs behind `points[i]`, drawn as an error bar. */
+  series: { label: string; points: [x: number, y: number][]; ranges?: ([min: number, max: number] | null)[] }[];
   logX?: boolean;
   logY?: boolean;
   /** Fixed y range, e.g. `[0, 100]` for CPU utilisation. */
@@ -125,6 +128,8 @@ export interface LineChart extends ChartBase {
   yMax?: number;
   /** Draw points only (a scatter plot). */
   scatter?: boolean;
+  /** The x axis counts whole things (workers): ticks at integers only. */
+  integerX?: boolean;
 }
 
 /**
@@ -137,8 +142,18 @@ export interface ChronologyChart extends ChartBase {
   spans: { start: number; end: number; ok?: boolean }[];
 }
 
+/**
+ * Small multiples: one figure of small line charts sharing one caption
+ * (CPU utilisation of every run of an experiment, side by side).
+ */
+export interface MultiplesChart extends ChartBase {
+  kind: "multiples";
+  /** The panels, each with its own short title. */
+  panels: LineChart[];
+}
+
 /** A chart for the report, drawn with chart.js. */
-export type ChartSpec = BarChart | LineChart | ChronologyChart;
+export type ChartSpec = BarChart | LineChart | ChronologyChart | MultiplesChart;
 
 /** One row of the report's summary table: the experiment's headline numbers. */
 export interface SummaryRow {
@@ -195,6 +210,8 @@ export interface RunContext<F = Record<string, unknown>> {
   trace(name: string): TraceRecorder;
   /** The machine the lab runs on. */
   machine: MachineInfo;
+  /** The `python3` that runs the Python side; `undefined` when absent or `--no-python`. */
+  python?: PythonInfo;
 }
 
 /** An experiment of the lab. Declare one with {@link defineExperiment}. */
@@ -208,6 +225,11 @@ export interface Experiment<S extends FlagSchema = FlagSchema> {
   /** Where it comes from, e.g. `"HPP ch. 8"`. */
   source: string;
   flags: S;
+  /**
+   * Checks the flags before anything runs (optional). A problem is thrown as
+   * a `UsageError` naming the flag: the lab prints its one line and writes no report.
+   */
+  validate?(flags: FlagValues<S>): Promise<void>;
   run(ctx: RunContext<FlagValues<S>>): Promise<ExperimentResult>;
 }
 
@@ -222,7 +244,7 @@ export interface Experiment<S extends FlagSchema = FlagSchema> {
  *   name: "hello",
  *   title: "Hello",
  *   description: "says hello n times",
- *   source: "seed 001",
+ *   source: "Non-sequential Python",
  *   flags: { n: { type: "integer", default: 3, quick: 1, min: 1, description: "greetings" } },
  *   async run({ flags }) {
  *     return { summary: "It greets.", headline: [], charts: [], tables: [

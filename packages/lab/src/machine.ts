@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { arch, availableParallelism, cpus, release, totalmem, type } from "node:os";
+import { arch, availableParallelism, cpus, loadavg, release, totalmem, type } from "node:os";
+import type { PythonInfo } from "./python.js";
 
 /** The machine, as the report shows it. */
 export interface MachineInfo {
@@ -23,10 +24,14 @@ export interface MachineInfo {
   v8: string;
   /** e.g. "Linux 6.1.0 x64". */
   os: string;
+  /** The Python version that ran the Python side, or `null` (absent, or `--no-python`). */
+  python: string | null;
+  /** The 1-minute load average when the lab started and when it ended. */
+  loadAverage: { start: number; end: number };
 }
 
 /** Describes this machine. */
-export function describeMachine(): MachineInfo {
+export function describeMachine(python?: PythonInfo): MachineInfo {
   const list = cpus();
   return {
     cpuModel: list[0]?.model.trim() || "unknown CPU",
@@ -36,6 +41,8 @@ export function describeMachine(): MachineInfo {
     node: process.version,
     v8: process.versions.v8,
     os: `${type()} ${release()} ${arch()}`,
+    python: python?.version ?? null,
+    loadAverage: { start: loadavg()[0] ?? 0, end: loadavg()[0] ?? 0 },
   };
 }
 

@@ -6,14 +6,22 @@
  * @module
  */
 import { mkdir, writeFile } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { TraceRecorder } from "juggle-core";
 import type { DelayServerHandle, Experiment, ExperimentResult, ResultTable } from "./experiment.js";
 import { describeMachine, type MachineInfo } from "./machine.js";
 import type { Progress } from "./progress.js";
 import { addPythonSide } from "./python/python-side.js";
+import type { PythonInfo } from "./python.js";
 import { renderReport } from "./report/html.js";
 import { type ServerThread, startServerThread } from "./server-thread.js";
+
+/** Shown beside every result of a `--quick` run, in the terminal and the report. */
+export const QUICK_NOTE = "quick: not for conclusions";
+
+/** The schema version `results.json` is written with (see {@link LabResults.version}). */
+export const RESULTS_VERSION = 2;
 
 /** One experiment's record in `results.json`. */
 export interface ExperimentRecord {
@@ -37,7 +45,12 @@ export interface ExperimentRecord {
 
 /** The content of `results.json`. */
 export interface LabResults {
-  version: 1;
+  /**
+   * Schema version of this file. 2: repeated runs (chart series carry
+   * `errors`/`ranges`, tables show median (min–max)), delay-log entries carry
+   * their `status`. 1: single runs.
+   */
+  version: typeof RESULTS_VERSION;
   createdAt: string;
   quick: boolean;
   machine: MachineInfo;
@@ -57,23 +70,55 @@ export interface RunLabOptions {
   /** Report folder; `null` writes nothing. */
   out: string | null;
   progress: Progress;
+  /** The `python3` for the Python side; absent: juggle's side alone. */
+  python?: PythonInfo;
   /** Where result tables go. Default: stdout. */
   print?: (text: string) => void;
   signal?: AbortSignal;
-  /** Run each experiment's Python counterpart beside it (`--no-python`: false). Default true. */
-  python?: boolean;
 }
 
-/** Renders a table as aligned text. */
+/** Widest a printed table may be, in columns. */
+export const MAX_TABLE_WIDTH = 100;
+
+/**
+ * Renders a table as aligned text, at most {@link MAX_TABLE_WIDTH} columns
+ * wide: the widest text column is cut (ending in "…") until it fits; the
+ * report and `results.json` keep every cell whole. The caption is wrapped.
+ */
 export function formatTable(table: ResultTable): string {
   const cells = [table.columns, ...table.rows.map((row) => row.map((c) => (c === null ? "-" : String(c))))];
   const widths = table.columns.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? "").length)));
+  const total = (): number => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+  while (total() > MAX_TABLE_WIDTH) {
+    const widest = widths.indexOf(Math.max(...widths));
+    const cut = Math.max(8, (widths[widest] as number) - (total() - MAX_TABLE_WIDTH));
+    if (cut >= (widths[widest] as number)) break;
+    widths[widest] = cut;
+    for (const row of cells) {
+      const c = row[widest] ?? "";
+      if (c.length > cut) row[widest] = `${c.slice(0, cut - 1)}…`;
+    }
+  }
   const numeric = table.columns.map((_, i) => table.rows.every((row) => row[i] === null || typeof row[i] === "number"));
   const line = (row: string[]): string =>
     row.map((c, i) => (numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd();
   const rule = widths.map((w) => "-".repeat(w)).join("  ");
   const body = [line(cells[0] as string[]), rule, ...cells.slice(1).map(line)].join("\n");
-  return `${table.title}\n${body}${table.caption ? `\n${table.caption}` : ""}`;
+  return `${table.title}\n${body}${table.caption ? `\n${wrap(table.caption, MAX_TABLE_WIDTH)}` : ""}`;
+}
+
+/** Wraps text at spaces to lines of at most `width` characters. */
+function wrap(text: string, width: number): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  if (line !== "") lines.push(line);
+  return lines.join("\n");
 }
 
 function safeName(text: string): string {
@@ -100,9 +145,9 @@ function safeName(text: string): string {
 export async function runLab(options: RunLabOptions): Promise<LabResults> {
   const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
   const signal = options.signal ?? new AbortController().signal;
-  const machine = describeMachine();
+  const machine = describeMachine(options.python);
   const results: LabResults = {
-    version: 1,
+    version: RESULTS_VERSION,
     createdAt: new Date().toISOString(),
     quick: options.quick,
     machine,
@@ -143,6 +188,7 @@ export async function runLab(options: RunLabOptions): Promise<LabResults> {
           delayServer,
           progress: options.progress,
           machine,
+          python: options.python,
           trace(name) {
             const recorder = new TraceRecorder();
             let file = `${safeName(experiment.name)}-${safeName(name)}.trace.json`;
@@ -154,27 +200,32 @@ export async function runLab(options: RunLabOptions): Promise<LabResults> {
             return recorder;
           },
         });
-        // The Python side (src/python/): the experiment's Python counterpart, compared beside its result.
-        if (options.python !== false) {
-          const ctx = { quick: options.quick, signal, delayServer, progress: options.progress };
+        // The Python side of the experiments that do not run their own (src/python/): the
+        // experiment's Python counterpart, compared beside its result. crawl, pi and sum-squares
+        // run theirs inside the experiment, in the same tables and charts.
+        if (options.python !== undefined) {
+          const ctx = { quick: options.quick, signal, delayServer, progress: options.progress, python: options.python.command };
           record.result = await addPythonSide(experiment.name, flags, record.result, ctx);
         }
       } catch (error) {
-        record.error = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        // Ctrl-C is not a failure of the experiment: one line, no stack.
+        record.error = signal.aborted ? "stopped (Ctrl-C)" : error instanceof Error ? (error.stack ?? error.message) : String(error);
       }
       record.durationMs = performance.now() - started;
       results.experiments.push(record);
       if (record.result !== undefined) {
-        print(`\n${experiment.title} (${experiment.name}, ${(record.durationMs / 1000).toFixed(1)} s)`);
+        print(`\n${experiment.title} (${experiment.name}, ${(record.durationMs / 1000).toFixed(1)} s)${options.quick ? `  [${QUICK_NOTE}]` : ""}`);
         for (const table of record.result.tables) print(`\n${formatTable(table)}`);
-        print(`\n${record.result.summary}`);
-      } else {
-        print(`\n${experiment.name} failed: ${record.error}`);
+        print(`\n${wrap(record.result.summary, MAX_TABLE_WIDTH)}`);
+      } else if (!signal.aborted) {
+        // The message's first line here; the whole stack is in results.json.
+        print(`\n${experiment.name} failed: ${(record.error ?? "").split("\n")[0]}`);
       }
     }
   } finally {
     options.progress.stop();
     await server?.close();
+    machine.loadAverage.end = loadavg()[0] ?? 0;
   }
   if (options.out !== null) {
     await mkdir(options.out, { recursive: true });

@@ -34,7 +34,7 @@ export interface ServerThread extends DelayServerHandle, AsyncDisposable {
  * @example
  * ```ts
  * await using server = await startServerThread();
- * const client = new HttpClient(server.url, { connections: 10 });
+ * const res = await fetch(`${server.url}/add?name=a&delay=10`);
  * ```
  */
 export async function startServerThread(options: DelayServerOptions = {}): Promise<ServerThread> {

@@ -6,7 +6,11 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import advise, { checkAgainstTrials, parseInputs, recommend, runAdvise, taskModule } from "../src/experiments/advise.js";
 import { cpu } from "../src/experiments/cpu-bench.js";
+import { UsageError } from "../src/flags.js";
 import { assertNoWorkersLeft, quickContext } from "./fixtures/cpu-quick.js";
+
+/** The compiled CPU kernels, a module with an `isPrime` export. */
+const cpuModule = fileURLToPath(new URL("../src/tasks/cpu.js", import.meta.url));
 
 const base = { samples: 10, items: 10_000, cloneMs: 0.001, cores: 2 };
 
@@ -56,6 +60,37 @@ describe("lab advise", () => {
       { model: "processes", workers: 2, chunksize: 1, ms: 90 },
     ]);
     assert.equal(kept.model, "threads");
+  });
+
+  it("never advises async for CPU-bound work, even when async was fastest on a few samples, and fills every field", () => {
+    const advice = recommend({ ...base, wallMs: 100, cpuMs: 100, busyMs: 100 });
+    assert.equal(advice.model, "threads");
+    const after = checkAgainstTrials(advice, [
+      { model: "serial", workers: 1, chunksize: null, ms: 30 },
+      { model: "async", workers: 1, chunksize: null, ms: 20 },
+      { model: "threads", workers: 2, chunksize: 1, ms: 100 },
+      { model: "processes", workers: 2, chunksize: 1, ms: 120 },
+    ]);
+    assert.equal(after.model, "serial");
+    assert.equal(after.workers, 1);
+    assert.match(after.reasons.join(" "), /too little work to pay for a pool/);
+    // Switching to a pool fills its workers and chunk size from the trial.
+    const io = recommend({ ...base, wallMs: 100, cpuMs: 1, busyMs: 1 });
+    assert.equal(io.model, "async");
+    const toPool = checkAgainstTrials(io, [
+      { model: "async", workers: 1, chunksize: null, ms: 100 },
+      { model: "threads", workers: 2, chunksize: 3, ms: 10 },
+    ]);
+    assert.deepEqual([toPool.model, toPool.workers, toPool.chunksize, toPool.concurrency], ["threads", 2, 3, null]);
+  });
+
+  it("refuses bad --task, --export and --inputs in one line naming the flag, before anything runs", async () => {
+    const validate = advise.validate as NonNullable<typeof advise.validate>;
+    const flags = { task: "", export: "", inputs: "", items: 0, verify: true };
+    await assert.rejects(validate({ ...flags, task: "./nope.js", export: "f", inputs: "[1]" }), (e: unknown) => e instanceof UsageError && /'--task' must be a module that loads/.test((e as Error).message) && !(e as Error).message.includes("\n"));
+    await assert.rejects(validate({ ...flags, task: cpuModule, export: "notThere", inputs: "[1]" }), (e: unknown) => e instanceof UsageError && /'--export' must name a function/.test((e as Error).message));
+    await assert.rejects(validate({ ...flags, task: cpuModule, export: "isPrime", inputs: "[1," }), (e: unknown) => e instanceof UsageError && /'--inputs' must be valid JSON/.test((e as Error).message));
+    await validate({ ...flags, task: cpuModule, export: "isPrime", inputs: "[7]" });
   });
 
   it("parses inline JSON, a JSON file, and argument lists; refuses the rest naming the flag", async () => {

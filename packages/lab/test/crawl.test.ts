@@ -10,7 +10,7 @@ import {
   crawlSemaphore,
   crawlSerial,
   crawlThreads,
-  crawlUndici,
+  crawlPLimit,
   type RequestRecord,
 } from "../src/crawl-variants.js";
 import { DelayServer } from "../src/delay-server.js";
@@ -21,7 +21,7 @@ const DELAY = 40;
 const C = 4;
 
 function spec(server: DelayServer, name: string, concurrency: number): CrawlSpec {
-  return { origin: server.url, name, requests: N, delay: DELAY, concurrency, maxSockets: 0 };
+  return { origin: server.url, name, requests: N, delay: DELAY, concurrency };
 }
 
 /** The most records whose [start, end] overlap at one time. */
@@ -67,7 +67,7 @@ describe("crawl variants", () => {
     ["semaphore", crawlSemaphore],
     ["map", crawlMap],
     ["adaptive", crawlAdaptive],
-    ["undici", crawlUndici],
+    ["p-limit", crawlPLimit],
   ] as const) {
     it(`${name}: answers every request with at most 'concurrency' in flight, faster than serial`, async () => {
       await using server = await DelayServer.start();
@@ -101,7 +101,7 @@ describe("crawl variants", () => {
 
   it("stops with the error of a failing request", async () => {
     await using server = await DelayServer.start({ maxDelay: 10 });
-    const bad: CrawlSpec = { origin: server.url, name: "bad", requests: 3, delay: 50, concurrency: 2, maxSockets: 0 };
+    const bad: CrawlSpec = { origin: server.url, name: "bad", requests: 3, delay: 50, concurrency: 2 };
     await assert.rejects(crawlMap(bad), /status 400/);
     await assert.rejects(crawlCallbacks(bad), /status 400/);
   });

@@ -32,7 +32,6 @@ describe("lab experiments at tiny sizes", () => {
       "pool-requests": "4",
       workers: "2",
       sweep: "2,6",
-      anchors: false,
     });
     const result = record.result;
     assert.ok(result);
@@ -40,18 +39,19 @@ describe("lab experiments at tiny sizes", () => {
     assert.ok(table && sweep);
     assert.deepEqual(
       table.rows.map((r) => r[0]),
-      ["serial", "callbacks", "promises + Semaphore", "juggle map", "AdaptiveLimiter", "ThreadPool of serial fetchers", "ProcessPool of serial fetchers"],
+      ["serial", "callbacks", "Semaphore", "juggle map", "AdaptiveLimiter", "ThreadPool", "ProcessPool", "p-limit (anchor)"],
     );
-    assert.ok(table.rows.every((r) => r[8] === "yes"), "every request answered");
+    assert.ok(table.rows.every((r) => r[6] === "yes"), "every request answered");
     assert.deepEqual(
       sweep.rows.map((r) => r[0]),
       [2, 6],
     );
     const chronologies = result.charts.filter((c) => c.kind === "chronology");
-    assert.equal(chronologies.length, 6);
+    // A chronology for every variant, the pools' and the anchor's included.
+    assert.equal(chronologies.length, 8);
     for (const c of chronologies) assert.ok(c.kind === "chronology" && c.spans.length >= 3);
     assert.ok(result.charts.some((c) => c.figure === "HPP Figure 8-3"));
-    assert.deepEqual(record.traces, ["crawl-serial.trace.json", "crawl-callbacks.trace.json", "crawl-semaphore.trace.json", "crawl-map.trace.json", "crawl-adaptive.trace.json", "crawl-threads.trace.json", "crawl-processes.trace.json"]);
+    assert.deepEqual(record.traces, ["crawl-serial.trace.json", "crawl-callbacks.trace.json", "crawl-semaphore.trace.json", "crawl-map.trace.json", "crawl-adaptive.trace.json", "crawl-threads.trace.json", "crawl-processes.trace.json", "crawl-plimit.trace.json"]);
     assert.match(printed, /Crawl: 6 requests × 10 ms/);
     assert.match(printed, /Concurrency sweep/);
   });

@@ -46,7 +46,7 @@ describe("juggle lab end to end", () => {
     const { code, stdout, stderr } = await juggle(["lab", "--quick", "--out", out], 110_000);
     assert.equal(code, 0, `exit ${code}\n${stdout}\n${stderr}`);
     const results = JSON.parse(await readFile(join(out, "results.json"), "utf8")) as LabResults;
-    assert.equal(results.version, 1);
+    assert.equal(results.version, 2);
     assert.equal(results.quick, true);
     assert.deepEqual(
       results.experiments.map((e) => e.name),
@@ -61,6 +61,31 @@ describe("juggle lab end to end", () => {
       }
     }
     assert.ok(existsSync(join(out, "crawl-serial.trace.json")));
+    // Every chart has data in every series (no empty series, no chronology without spans).
+    for (const e of results.experiments) {
+      for (const chart of e.result?.charts ?? []) {
+        if (chart.kind === "chronology") {
+          assert.ok(chart.spans.length > 0, `${e.name}: ${chart.title}`);
+          continue;
+        }
+        for (const panel of chart.kind === "multiples" ? chart.panels : [chart]) {
+          assert.ok(panel.series.length > 0, `${e.name}: ${panel.title}`);
+          for (const s of panel.series) {
+            const values: (number | null)[] = "values" in s ? s.values : s.points.map((p) => p[1]);
+            assert.ok(values.some((v) => v !== null && Number.isFinite(v)), `${e.name}: ${panel.title}: series ${s.label} is empty`);
+          }
+        }
+      }
+    }
+    // Captions carry the numbers of the data they describe: the crawl's best efficiency, the quick note, the machine.
+    const crawl = results.experiments.find((e) => e.name === "crawl")?.result;
+    const eff = crawl?.charts.find((c) => c.title === "Efficiency against the ideal");
+    assert.ok(eff?.kind === "bar");
+    const values = eff.series[0]?.values as number[];
+    const top = Math.max(...values);
+    assert.match(eff.caption, new RegExp(`Highest: ${eff.labels[values.indexOf(top)]?.replace(/[()]/g, "\\$&")} \\(${top.toFixed(1)}%\\)`));
+    assert.match(stdout, /quick: not for conclusions/);
+    assert.ok(stdout.split("\n").every((line) => [...line].length <= 100), "terminal lines fit 100 columns");
     const html = await readFile(join(out, "index.html"), "utf8");
     assert.match(html, /juggle lab report/);
     // Progress goes to stderr as plain lines (not a terminal); tables to stdout.
@@ -75,13 +100,23 @@ describe("juggle lab end to end", () => {
     assert.equal(await readFile(rebuilt, "utf8"), html);
   });
 
+  it("juggle lab advise with bad --inputs prints one line naming the flag and writes no report", async () => {
+    const out = join(dir, "bad-advise");
+    const task = fileURLToPath(new URL("../src/tasks/cpu.js", import.meta.url));
+    const { code, stderr } = await juggle(["lab", "advise", "--task", task, "--export", "isPrime", "--inputs", "[1,", "--out", out], 30_000);
+    assert.equal(code, 2);
+    assert.equal(stderr.trim().split("\n").length, 1, stderr);
+    assert.match(stderr, /'--inputs' must be valid JSON/);
+    assert.equal(existsSync(out), false);
+  });
+
   it("juggle lab <experiment> takes its flags and --no-report writes nothing", async () => {
     const { code, stdout, stderr } = await juggle(
       ["lab", "crawl", "--quick", "--no-report", "--requests", "12", "--delay", "5", "--no-sweep", "--serial-requests", "3"],
       60_000,
     );
     assert.equal(code, 0, stderr);
-    assert.match(stdout, /Crawl: 12 requests × 5 ms \(serial: 3\)/);
+    assert.match(stdout, /Crawl: 12 requests × 5 ms, \d+ in flight \(serial: 3,/);
     assert.doesNotMatch(stdout, /Concurrency sweep/);
     assert.doesNotMatch(stdout, /Report: /);
   });

@@ -19,8 +19,8 @@ import { findPython, PYTHON_MISSING } from "../src/python/find-python.js";
 import { addPythonSide, juggleSecondsPerItem, perItem } from "../src/python/python-side.js";
 import { type PythonRow, runPython } from "../src/python/run-python.js";
 import { silentProgress } from "../src/progress.js";
+import { findPython as findPythonInfo } from "../src/python.js";
 import { runLab } from "../src/runner.js";
-import { sumOfSquares } from "../src/tasks/cpu.js";
 
 const python = await findPython();
 const skip = python === null ? "python3 not on PATH" : false;
@@ -64,7 +64,7 @@ describe("lab Python side", () => {
     dir = await mkdtemp(join(tmpdir(), "juggle-python-side-"));
     await writeFile(join(dir, "fails.py"), 'import sys\nprint("Traceback: noise", file=sys.stderr)\nprint("Cannot sum as n is bad", file=sys.stderr)\nsys.exit(1)\n');
     await writeFile(join(dir, "chatty.py"), 'print("hello, not JSON")\n');
-    await writeFile(join(dir, "sum_squares.py"), "raise ValueError('the Python side broke')\n");
+    await writeFile(join(dir, "primes.py"), "raise ValueError('the Python side broke')\n");
     await writeFile(
       join(dir, "hangs.py"),
       [
@@ -100,7 +100,7 @@ describe("lab Python side", () => {
   it("without python3 the result only gains the 'not found' note", async () => {
     const logged: string[] = [];
     const progress = { ...silentProgress(), log: (line: string) => void logged.push(line) };
-    const result = await addPythonSide("sum-squares", {}, juggleResult(), { quick: true, signal: new AbortController().signal, delayServer: noServer, progress, python: null });
+    const result = await addPythonSide("primes", {}, juggleResult(), { quick: true, signal: new AbortController().signal, delayServer: noServer, progress, python: null });
     assert.equal(result.tables.length, 1);
     assert.ok(result.notes?.includes(`${PYTHON_MISSING}.`));
     assert.match(result.summary, /python3 not found: Python columns skipped\.$/);
@@ -120,8 +120,8 @@ describe("lab Python side", () => {
   });
 
   it("rejects unknown and mistyped parameters with the key named", { skip }, async () => {
-    const bogus = await runPython(python as string, "sum_squares", { bogus: 1 }, { timeoutMs: 60_000 });
-    assert.match((bogus as { message: string }).message, /^sum_squares\.py failed: Cannot read the parameters as 'bogus' is unknown/);
+    const bogus = await runPython(python as string, "primes", { bogus: 1 }, { timeoutMs: 60_000 });
+    assert.match((bogus as { message: string }).message, /^primes\.py failed: Cannot read the parameters as 'bogus' is unknown/);
     const typed = await runPython(python as string, "primes", { count: "ten" }, { timeoutMs: 60_000 });
     assert.equal((typed as { message: string }).message, `primes.py failed: Cannot read the parameters as 'count' must be int: received "ten"`);
   });
@@ -143,31 +143,11 @@ describe("lab Python side", () => {
   });
 
   it("a failing program becomes a note on juggle's result", { skip }, async () => {
-    const flags = { size: 1000, count: 2, workers: 2 };
+    const flags = { start: 1000, count: 20, workers: 2, chunksizes: [1], chunkCounts: [], maxChunks: 0, seed: 1 };
     const ctx = { quick: true, signal: new AbortController().signal, delayServer: noServer, progress: silentProgress(), python, dir };
-    const result = await addPythonSide("sum-squares", flags, juggleResult(), ctx);
+    const result = await addPythonSide("primes", flags, juggleResult(), ctx);
     assert.equal(result.tables.length, 1);
-    assert.ok(result.notes?.some((n) => n.startsWith("Python side failed: sum_squares.py failed: ValueError: the Python side broke")), String(result.notes));
-  });
-
-  it("adds a Python table with per-item times and the ratio to juggle's matching rows", { skip }, async () => {
-    const flags = { size: 1000, count: 2, workers: 2 };
-    const ctx = { quick: true, signal: new AbortController().signal, delayServer: noServer, progress: silentProgress(), python };
-    const result = await addPythonSide("sum-squares", flags, juggleResult(), ctx);
-    const table = result.tables.at(-1);
-    assert.ok(table);
-    assert.match(table.title, /^Python 3\.\d+\.\d+: sum-squares$/);
-    assert.deepEqual(table.columns, ["Python", "s (median, min–max)", "per square", "juggle per item", "Python/juggle", "answer"]);
-    // juggle's items: 1000 + 1001 squares; its seconds read as the leading number, "0.5 (0.4–0.6)" included.
-    const sum = `sum ${sumOfSquares(1000) + sumOfSquares(1001)}`;
-    assert.deepEqual(table.rows.map((r) => [r[0], r[3], r[5]]), [
-      ["no concurrency", perItem(0.002 / 2001), sum],
-      ["threads ×2", perItem(0.004 / 2001), sum],
-      ["processes ×2", perItem(0.5 / 2001), sum],
-    ]);
-    assert.ok(table.rows.every((r) => /^\d+\.\dx$/.test(String(r[4]))));
-    assert.match(result.headline.at(-1)?.label ?? "", /Python\/juggle per item/);
-    assert.equal(result.charts.at(-1)?.kind, "bar");
+    assert.ok(result.notes?.some((n) => n.startsWith("Python side failed: primes.py failed: ValueError: the Python side broke")), String(result.notes));
   });
 
   it("formats per-item times without exponents", () => {
@@ -176,12 +156,12 @@ describe("lab Python side", () => {
 
   it("runs through the lab's runner, and not with python: false (--no-python)", { skip }, async () => {
     assert.match(help, /--no-python/);
-    const experiment = await loadExperiment("sum-squares");
+    const experiment = await loadExperiment("locks");
     assert.ok(experiment);
-    const flags = resolveFlags("lab sum-squares", experiment.flags, { size: "1000", count: "2", workers: "2" }, true);
+    const flags = resolveFlags("lab locks", experiment.flags, {}, true);
     const base = { runs: [{ experiment, flags }], quick: true, out: null, progress: silentProgress(), print: () => {} };
-    const withPython = await runLab(base);
-    const without = await runLab({ ...base, python: false });
+    const withPython = await runLab({ ...base, python: findPythonInfo() });
+    const without = await runLab(base);
     const titles = (r: typeof withPython): string[] => r.experiments[0]?.result?.tables.map((t) => t.title) ?? [];
     assert.ok(titles(withPython).some((t) => t.startsWith("Python ")), String(titles(withPython)));
     assert.ok(!titles(without).some((t) => t.startsWith("Python ")));
@@ -230,21 +210,5 @@ describe("lab Python side: juggle's matching rows", () => {
     ];
     assert.equal(juggleSecondsPerItem(tables, counterpart("locks", row("Value with get_lock()", 2), {})), 12 / 600);
     assert.equal(juggleSecondsPerItem(tables, counterpart("locks", row("Value, no lock", 2), {})), 6 / 600);
-  });
-
-  it("crawl compares at the same number in flight", () => {
-    const tables = [
-      {
-        title: "crawl",
-        columns: ["variant", "requests", "in flight", "runtime s"],
-        rows: [
-          ["promises + Semaphore", 500, 100, 0.5],
-          ["juggle map", 500, 100, 1],
-        ],
-      },
-    ];
-    assert.equal(juggleSecondsPerItem(tables, counterpart("crawl", row("asyncio + Semaphore", 100), {})), 0.001);
-    assert.equal(juggleSecondsPerItem(tables, counterpart("crawl", row("ThreadPoolExecutor", 100), {})), 0.002);
-    assert.equal(juggleSecondsPerItem(tables, counterpart("crawl", row("ThreadPoolExecutor", 50), {})), null);
   });
 });

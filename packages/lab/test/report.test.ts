@@ -17,17 +17,23 @@ import { type LabResults, runLab } from "../src/runner.js";
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 const charts: ChartSpec[] = [
-  { kind: "bar", title: "Bars", caption: "Two series of bars.", labels: ["a", "b", "c"], series: [{ label: "s1", values: [1, 2, 3] }, { label: "s2", values: [3, null, 1] }], yLabel: "y" },
+  { kind: "bar", title: "Bars", caption: "Two series of bars.", labels: ["a", "b", "c"], series: [{ label: "s1", values: [1, 2, 3], errors: [[0.5, 1.5], null, [2, 4]] }, { label: "s2", values: [3, null, 1] }], yLabel: "y" },
   { kind: "bar", title: "Log bars", caption: "Horizontal, log scale.", labels: ["x", "y"], series: [{ label: "ms", values: [0.5, 50] }], horizontal: true, logY: true },
   { kind: "line", title: "Sweep", figure: "HPP Figure 8-3", caption: "A sweep on a log x axis.", logX: true, xLabel: "c", yLabel: "s", series: [{ label: "measured", points: [[10, 5.2], [100, 0.55], [500, 0.12]] }, { label: "ideal", points: [[10, 5], [100, 0.5], [500, 0.1]] }] },
   { kind: "line", title: "CPU over time", caption: "Utilisation lines with a fixed range.", yMin: 0, yMax: 100, series: [{ label: "cpu0", points: [[0, 10], [100, 90], [200, 95]] }] },
+  {
+    kind: "multiples",
+    title: "CPU panels",
+    caption: "Two small panels in one figure.",
+    panels: [0, 1].map((k) => ({ kind: "line" as const, title: `run ${k}`, caption: "", yMin: 0, yMax: 100, series: [{ label: "cpu0", points: [[0, 10 + k], [1, 90], [2, 95]] as [number, number][], ranges: [[5, 15], null, [90, 99]] as ([number, number] | null)[] }] })),
+  },
   { kind: "line", title: "Scatter", caption: "Points only.", scatter: true, series: [{ label: "pts", points: [[1, 1], [2, 4], [3, 9]] }] },
   { kind: "chronology", title: "Chronology </script><b>", figure: "HPP Figure 8-2", caption: "One line per request <i>escaped</i>.", spans: Array.from({ length: 50 }, (_, i) => ({ start: i * 10, end: i * 10 + 100, ok: i !== 3 })) },
 ];
 
 function results(): LabResults {
   return {
-    version: 1,
+    version: 2,
     createdAt: "2026-01-01T00:00:00.000Z",
     quick: true,
     machine: describeMachine(),
@@ -134,7 +140,7 @@ describe("HTML report", () => {
     const { url, errors, requests, drawn } = await load(file);
     assert.deepEqual(errors, []);
     assert.deepEqual(requests, [url]);
-    checkDrawn(drawn, charts.length);
+    checkDrawn(drawn, charts.reduce((n, c) => n + (c.kind === "multiples" ? c.panels.length : 1), 0));
     assert.match(drawn.text, /Machine/);
     assert.match(drawn.text, /Node\.js/);
     assert.match(drawn.text, /This experiment failed/);
@@ -146,7 +152,7 @@ describe("HTML report", () => {
     const out = join(dir, "real");
     const runs = [];
     for (const [name, flags] of [
-      ["crawl", { requests: "6", delay: "5", concurrency: "3", "serial-requests": "2", "pool-requests": "2", workers: "1", sweep: "2,6", anchors: false }],
+      ["crawl", { requests: "6", delay: "5", concurrency: "3", "serial-requests": "2", "pool-requests": "2", workers: "1", sweep: "2,6" }],
       ["primes-db", { "max-number": "20", "batch-size": "3", "cpu-repeat": "1", workers: "1" }],
     ] as const) {
       const experiment = await loadExperiment(name);
@@ -155,7 +161,8 @@ describe("HTML report", () => {
     }
     const lab = await runLab({ runs, quick: true, out, progress: silentProgress(), print: () => {} });
     assert.ok(lab.experiments.every((e) => e.error === undefined));
-    const expected = lab.experiments.reduce((n, e) => n + (e.result?.charts.length ?? 0), 0);
+    // One canvas per chart, and one per panel of small multiples.
+    const expected = lab.experiments.reduce((n, e) => n + (e.result?.charts ?? []).reduce((k, c) => k + (c.kind === "multiples" ? c.panels.length : 1), 0), 0);
     const { url, errors, requests, drawn } = await load(join(out, "index.html"));
     assert.deepEqual(errors, []);
     assert.deepEqual(requests, [url]);

@@ -8,6 +8,7 @@ import type { Experiment } from "../experiment.js";
 import { experimentNames, loadAll, loadExperiment } from "../experiments/registry.js";
 import { kebab, parseCommandLine, resolveFlags, schemaHelp, schemaOptions, UsageError } from "../flags.js";
 import { autoProgress } from "../progress.js";
+import { findPython } from "../python.js";
 import { type PlannedRun, runLab } from "../runner.js";
 
 const globalOptions = {
@@ -16,7 +17,7 @@ const globalOptions = {
   out: { type: "string" },
   // `--no-report` (parseArgs' negation of `--report`).
   report: { type: "boolean" },
-  // `--no-python`: skip the Python counterparts.
+  // `--no-python` (parseArgs' negation of `--python`).
   python: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -26,7 +27,7 @@ const globalHelp = `Options:
   --quick           run small sizes (a smoke test: seconds, rough numbers)
   --out <dir>       report folder (default juggle-report)
   --no-report       print the tables only; write no files
-  --no-python       skip the Python counterparts (run with python3 when on PATH)
+  --no-python       skip the Python side (run when python3 is on PATH)
   -h, --help        this help`;
 
 /** Help for `juggle lab`. */
@@ -133,6 +134,8 @@ async function runCommand(argv: string[]): Promise<number> {
     experiment: e,
     flags: e === experiment ? resolveFlags(command, e.flags, values, quick) : resolveFlags(command, e.flags, {}, quick),
   }));
+  // Bad flags (an advise task that does not load, inputs that do not parse) stop here: one line, no report.
+  for (const { experiment: e, flags } of runs) await e.validate?.(flags as never);
   const controller = new AbortController();
   const onSignal = (): void => {
     if (controller.signal.aborted) process.exit(130);
@@ -142,12 +145,20 @@ async function runCommand(argv: string[]): Promise<number> {
   process.on("SIGINT", onSignal);
   try {
     const started = performance.now();
-    const results = await runLab({ runs, quick, out, progress: autoProgress(), signal: controller.signal, python: values.python !== false });
+    const python = values.python === false ? undefined : findPython();
+    console.log(
+      values.python === false
+        ? "Python side: skipped (--no-python)"
+        : python === undefined
+          ? "Python side: skipped, no python3 on PATH (install Python 3 to see Python beside juggle)"
+          : `Python side: python3 ${python.version} runs each experiment's Python counterpart (--no-python skips it)`,
+    );
+    const results = await runLab({ runs, quick, out, python, progress: autoProgress(), signal: controller.signal });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     console.log(`\n${results.experiments.length} experiment${results.experiments.length === 1 ? "" : "s"} in ${seconds} s`);
     if (out !== null) console.log(`Report: ${out}/index.html (results.json and traces beside it)`);
     const failed = results.experiments.filter((r) => r.error !== undefined).map((r) => r.name);
-    if (failed.length > 0) console.error(`Failed: ${failed.join(", ")}`);
+    if (failed.length > 0 && !controller.signal.aborted) console.error(`Failed: ${failed.join(", ")}`);
     return failed.length > 0 || controller.signal.aborted ? 1 : 0;
   } finally {
     process.off("SIGINT", onSignal);

@@ -9,7 +9,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { parseCommandLine, UsageError } from "../flags.js";
 import { renderReport } from "../report/html.js";
-import type { LabResults } from "../runner.js";
+import { type LabResults, RESULTS_VERSION } from "../runner.js";
 
 /** Help for `juggle report`. */
 export const help = `Usage: juggle report <results.json> [options]
@@ -38,8 +38,8 @@ export async function run(argv: string[]): Promise<number> {
     } catch (error) {
       throw new UsageError(`Cannot run report as '${input}' is not a readable results.json: ${(error as Error).message}`);
     }
-    if (results === null || typeof results !== "object" || results.version !== 1 || !Array.isArray(results.experiments)) {
-      throw new UsageError(`Cannot run report as '${input}' is not a results.json written by 'juggle lab' (no version 1 and experiments)`);
+    if (results === null || typeof results !== "object" || results.version !== RESULTS_VERSION || !Array.isArray(results.experiments)) {
+      throw new UsageError(`Cannot run report as '${input}' is not a results.json written by 'juggle lab' (no version ${RESULTS_VERSION} and experiments)`);
     }
     const out = typeof values.out === "string" && values.out !== "" ? values.out : join(dirname(input), "index.html");
     await writeFile(out, await renderReport(results));

@@ -1,5 +1,5 @@
 /**
- * `juggle lab advise`: the seeds' "when to use what", made into a tool.
+ * `juggle lab advise`: the blog posts' "when to use what", made into a tool.
  * Given a task (a module and an export) and sample inputs, it measures how
  * much of each call's wall time is CPU work and how much is waiting, then
  * recommends a model (async, threads, processes — or none), a worker count
@@ -18,6 +18,7 @@ import { resolve } from "node:path";
 import { type TaskRef, task } from "juggle-core";
 import { moduleUrl } from "juggle-core/executor";
 import { type ChartSpec, defineExperiment, type ExperimentResult, type ResultTable } from "../experiment.js";
+import { UsageError } from "../flags.js";
 import type { Progress } from "../progress.js";
 import { cpu, openPool, type PoolModel, round, warmUp } from "./cpu-bench.js";
 
@@ -140,7 +141,7 @@ export function recommend(m: Measured): Advice {
     const concurrency = Math.max(2, Math.min(1000, Math.round(perWall / Math.max(perBusy, 0.01))));
     reasons.push(
       "It mostly waits (I/O-bound): one event loop overlaps the waits of many calls, with no threads or processes to start, " +
-        "as seed 000's asyncio row shows (\"use asyncio when you can\").",
+        "as the roadmap article's asyncio row shows (\"use asyncio when you can\").",
       `About ${concurrency} calls in flight keep the main thread busy (wall time / busy time per call); beyond that it ` +
         "limits. Also respect what the other side can take: measure a concurrency sweep (juggle lab crawl) or use AdaptiveLimiter.",
     );
@@ -153,7 +154,7 @@ export function recommend(m: Measured): Advice {
   if (totalCpu < TOO_LITTLE_MS) {
     reasons.push(
       `The whole workload (${m.items} items) is about ${round(totalCpu, 1)} ms of CPU: starting and feeding workers costs ` +
-        "more than it saves. Keep it serial (seed 000: do not use concurrency until you have exhausted the other options).",
+        "more than it saves. Keep it serial (the roadmap article: do not use concurrency until you have exhausted the other options).",
     );
     return { model: "serial", workers: 1, concurrency: null, chunksize: null, reasons };
   }
@@ -249,19 +250,46 @@ export async function runAdvise(options: AdviseOptions): Promise<AdviseResult> {
   }
 }
 
-/** Keeps the advice, or switches when a trial of another model was clearly faster (or the advised one failed). */
+/**
+ * The models a trial may switch to, given what the measurements say the work
+ * is: CPU-bound work (serial, threads, processes) is never "async" — one
+ * event loop adds no CPU, and on a few samples it only looks fast because it
+ * starts no pool — and waiting work is never "serial".
+ */
+function switchable(advice: Advice): readonly AdvisedModel[] {
+  return advice.model === "async" ? ["async", "threads", "processes"] : ["serial", "threads", "processes"];
+}
+
+/** The advice for `model`, every field filled for it (workers, chunk size or in-flight count). */
+function adviceFor(model: AdvisedModel, from: Advice, trial: Trial | undefined, reason: string): Advice {
+  const reasons = [...from.reasons, reason];
+  if (model === "serial") return { model, workers: 1, concurrency: null, chunksize: null, reasons };
+  if (model === "async") return { model, workers: 1, concurrency: from.concurrency ?? 2, chunksize: null, reasons };
+  return { model, workers: trial?.workers ?? from.workers, concurrency: null, chunksize: trial?.chunksize ?? from.chunksize ?? 1, reasons };
+}
+
+/**
+ * Keeps the advice, or switches when a trial of another model that fits the
+ * work was clearly faster (or the advised one failed).
+ */
 export function checkAgainstTrials(advice: Advice, trials: readonly Trial[]): Advice {
-  const ok = trials.filter((t): t is Trial & { ms: number } => t.ms !== null);
+  const allowed = switchable(advice);
+  const ok = trials.filter((t): t is Trial & { ms: number } => t.ms !== null && allowed.includes(t.model));
   const advised = trials.find((t) => t.model === advice.model);
   const best = ok.reduce<(Trial & { ms: number }) | undefined>((a, b) => (a === undefined || b.ms < a.ms ? b : a), undefined);
-  if (best === undefined || advised === undefined) return advice;
+  const measured = `Measured on the samples: ${trials.map((t) => `${t.model} ${t.ms === null ? "failed" : `${round(t.ms, 1)} ms`}`).join(", ")}.`;
+  if (best === undefined || advised === undefined) return { ...advice, reasons: [...advice.reasons, measured] };
   if (advised.ms === null) {
-    return { ...advice, model: best.model, reasons: [...advice.reasons, `On the samples, ${advice.model} failed (${advised.error}); ${best.model} worked and was fastest.`] };
+    return adviceFor(best.model, advice, best, `On the samples, ${advice.model} failed (${advised.error}); ${best.model} worked and was fastest. ${measured}`);
   }
-  if (advice.model !== "serial" && best.model !== advice.model && best.ms < 0.8 * advised.ms && best.model !== "serial") {
-    return { ...advice, model: best.model, reasons: [...advice.reasons, `Measured on the samples, ${best.model} (${round(best.ms, 1)} ms) beat ${advice.model} (${round(advised.ms, 1)} ms) by more than 20%: prefer it.`] };
+  if (best.model !== advice.model && best.ms < 0.8 * advised.ms) {
+    const why =
+      best.model === "serial"
+        ? `Measured on the samples, serial (${round(best.ms, 1)} ms) beat ${advice.model} (${round(advised.ms, 1)} ms) by more than 20%: the samples are too little work to pay for a pool; measure again with more --inputs or --items before adding workers.`
+        : `Measured on the samples, ${best.model} (${round(best.ms, 1)} ms) beat ${advice.model} (${round(advised.ms, 1)} ms) by more than 20%: prefer it.`;
+    return adviceFor(best.model, advice, best, `${why} ${measured}`);
   }
-  return { ...advice, reasons: [...advice.reasons, `Measured on the samples: ${ok.map((t) => `${t.model} ${round(t.ms, 1)} ms`).join(", ")}.`] };
+  return { ...advice, reasons: [...advice.reasons, measured] };
 }
 
 // ---------------------------------------------------------------------------
@@ -398,6 +426,28 @@ export default defineExperiment({
     inputs: { type: "string", default: "", description: "sample inputs: JSON or a JSON file; [x, …] or {\"args\": [[a, b], …]}" },
     items: { type: "integer", min: 0, default: 0, description: "items of the real workload, for the chunk size (0: the samples)" },
     verify: { type: "boolean", default: true, description: "try each model on the samples" },
+  },
+  async validate(flags) {
+    try {
+      if (flags.task === "") {
+        if (flags.export !== "" || flags.inputs !== "") throw new TypeError("Cannot advise as '--task' must be given with '--export' and '--inputs'");
+        return;
+      }
+      if (flags.export === "") throw new TypeError("Cannot advise as '--export' must name the task's export: received \"\"");
+      if (flags.inputs === "") throw new TypeError("Cannot advise as '--inputs' must give sample inputs: received \"\"");
+      await parseInputs(flags.inputs);
+      let exported: unknown;
+      try {
+        exported = ((await import(taskModule(flags.task))) as Record<string, unknown>)[flags.export];
+      } catch (error) {
+        throw new TypeError(`Cannot advise as '--task' must be a module that loads: received ${JSON.stringify(flags.task)} (${(error as Error).message.split("\n")[0]})`);
+      }
+      if (typeof exported !== "function") {
+        throw new TypeError(`Cannot advise as '--export' must name a function of ${flags.task}: received ${JSON.stringify(flags.export)}`);
+      }
+    } catch (error) {
+      throw error instanceof UsageError ? error : new UsageError((error as Error).message.split("\n")[0] as string);
+    }
   },
   async run(ctx) {
     const { flags } = ctx;

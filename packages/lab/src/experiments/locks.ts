@@ -1,7 +1,7 @@
 /**
  * `juggle lab locks`: several workers update one shared counter and one
  * shared file (High Performance Python ch. 9, "Synchronizing File and
- * Variable Access"; seed 004's locks). Without a lock, updates are lost;
+ * Variable Access"; the "Concurrent Programming" lesson's locks). Without a lock, updates are lost;
  * with one, none are. The counts are the result.
  *
  * This is a demonstration: how many updates are lost without a lock depends
@@ -207,15 +207,16 @@ export function locksReport(result: LocksResult): ExperimentResult {
       (options.processIncrements > 0
         ? `; ${options.workers} processes do the same through a Manager (${options.processIncrements.toLocaleString("en-US")} counter updates each, a round trip per load and per store)`
         : "") +
-      ". Without a lock, a read and the write after it are two steps: another worker's update in between is overwritten " +
-      "and lost. With the lock (or one atomic instruction, Atomics.add) every update counts.",
+      ". Each bar is the share of the expected updates that were counted, so runs of very different sizes share one scale " +
+      "(100% = none lost). Without a lock, a read and the write after it are two steps: another worker's update in between " +
+      `is overwritten and lost. With the lock (or one atomic instruction, Atomics.add) every update counts. Lost here: ${runs
+        .filter((r) => r.count < r.expected)
+        .map((r) => `${label(r)} ${Math.round((1 - r.count / r.expected) * 1000) / 10}%`)
+        .join(", ") || "none in this run"}.`,
     xLabel: "run",
-    yLabel: "updates",
+    yLabel: "% of expected updates counted",
     labels: runs.map(label),
-    series: [
-      { label: "expected", values: runs.map((r) => r.expected) },
-      { label: "counted", values: runs.map((r) => r.count) },
-    ],
+    series: [{ label: "counted, % of expected", values: runs.map((r) => (r.expected === 0 ? null : Math.round((r.count / r.expected) * 1000) / 10)) }],
   };
   const notes = [
     "This is a demonstration: how many updates are lost without a lock depends on how the workers interleave on this " +
@@ -256,7 +257,7 @@ export default defineExperiment({
   name: "locks",
   title: "Synchronizing file and variable access",
   description: "a shared counter and a shared file updated by several workers: lost updates without a lock, none with it",
-  source: "HPP ch. 9, seed 004",
+  source: "HPP ch. 9, the Concurrent Programming lesson",
   flags: {
     workers: { type: "integer", min: 2, max: 64, default: 2, description: "workers updating the shared state" },
     increments: { type: "integer", min: 1, default: 500_000, quick: 20_000, description: "counter increments per worker" },

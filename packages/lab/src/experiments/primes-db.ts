@@ -11,7 +11,7 @@ import { Batcher } from "juggle-core";
 import { tasks } from "juggle-core";
 import { ThreadPool } from "juggle-core";
 import { defineExperiment, type ResultTable } from "../experiment.js";
-import { HttpClient } from "../http-client.js";
+import { CrawlClient } from "../crawl-client.js";
 import { checkPrimeRepeated, type PrimeRange, primesBetweenRepeated } from "../tasks/primes-db.js";
 
 const primeTasks = tasks<typeof import("../tasks/primes-db.js")>(new URL("../tasks/primes-db.js", import.meta.url));
@@ -25,7 +25,7 @@ const YIELD_EVERY_MS = 2;
 /** Gives the event loop a turn (lets sent requests' answers in). */
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-async function save(client: HttpClient, prime: number): Promise<void> {
+async function save(client: CrawlClient, prime: number): Promise<void> {
   const res = await client.get(`/add?prime=${prime}`);
   if (res.status !== 200) throw new Error(`Cannot save prime ${prime}: status ${res.status} ${res.body}`);
 }
@@ -34,7 +34,7 @@ async function save(client: HttpClient, prime: number): Promise<void> {
  * The book's AsyncBatcher: primes queue up and a full batch goes out as
  * concurrent saves, each batch recorded as one span on the "database" row.
  */
-function saveBatcher(client: HttpClient, trace: { span<T>(name: string, fn: () => Promise<T>, worker: string): Promise<T> }, size: number): Batcher<number, void> {
+function saveBatcher(client: CrawlClient, trace: { span<T>(name: string, fn: () => Promise<T>, worker: string): Promise<T> }, size: number): Batcher<number, void> {
   return new Batcher<number, void>({
     handler: (primes) => trace.span(`batch of ${primes.length}`, () => Promise.all(primes.map((p) => save(client, p))), "database"),
     size,
@@ -66,16 +66,16 @@ export default defineExperiment({
     const latency = server.dbLatency;
     const runs: { label: string; run: VariantRun }[] = [];
 
-    const measure = async (label: string, body: (client: HttpClient, tick: (n?: number) => void) => Promise<number>, connections: number): Promise<void> => {
+    const measure = async (label: string, body: (client: CrawlClient, tick: (n?: number) => void) => Promise<number>, connections: number): Promise<void> => {
       await server.reset();
       const task = ctx.progress.task(`primes-db: ${label}`, f.maxNumber);
-      const client = new HttpClient(server.url, { connections });
+      const client = new CrawlClient(server.url, { connections });
       const t0 = performance.now();
       let saved: number;
       try {
         saved = await body(client, (n) => task.tick(n));
       } finally {
-        client.close();
+        await client.close();
         task.done();
       }
       const ms = performance.now() - t0;

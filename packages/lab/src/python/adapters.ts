@@ -45,17 +45,6 @@ const repeat = (quick: boolean): number => (quick ? 1 : 3);
 const sameWorkers = (cells: Cells, row: PythonRow): boolean => row.workers === null || Number(cells.workers ?? cells["in flight"]) === row.workers;
 const primesAnswer = (row: PythonRow): string => `${row.answer.primes} primes`;
 
-const sumSquares: PythonAdapter = {
-  program: "sum_squares",
-  params: (f, quick) => ({ size: quick ? num(f, "size") : Math.min(num(f, "size"), 250_000), count: num(f, "count"), workers: num(f, "workers"), repeat: repeat(quick) }),
-  counterpart: (row, f) => ({
-    match: (c) => c.approach === row.label && sameWorkers(c, row),
-    // juggle squares every i below each n: n numbers from `size`.
-    items: () => num(f, "count") * num(f, "size") + (num(f, "count") * (num(f, "count") - 1)) / 2,
-  }),
-  answer: (row) => `sum ${row.answer.total}`,
-};
-
 const primes: PythonAdapter = {
   program: "primes",
   params: (f, quick) => {
@@ -68,17 +57,6 @@ const primes: PythonAdapter = {
       ? undefined
       : { match: (c) => c.sweep === "chunksize" && Number(c["chunk size"]) === row.answer.chunkSize, items: () => num(f, "count") },
   answer: primesAnswer,
-};
-
-const pi: PythonAdapter = {
-  program: "pi",
-  params: (f, quick) => ({ darts: quick ? 20_000 : 5_000_000, maxWorkers: num(f, "maxWorkers"), seed: num(f, "seed"), repeat: repeat(quick) }),
-  counterpart: (row, f) => ({
-    match: (c) =>
-      /loop/i.test(text(c, "kernel")) && (row.label === "serial" ? /serial/i.test(text(c, "model")) : /process/i.test(text(c, "model")) && sameWorkers(c, row)),
-    items: () => num(f, "darts"),
-  }),
-  answer: (row) => `pi ≈ ${Number(row.answer.pi).toFixed(5)}`,
 };
 
 const queue: PythonAdapter = {
@@ -115,18 +93,6 @@ const ipc: PythonAdapter = {
   },
 };
 
-const crawl: PythonAdapter = {
-  program: "crawl",
-  server: true,
-  params: (f, quick) => ({ requests: num(f, "requests"), delay: num(f, "delay"), concurrency: num(f, "concurrency"), repeat: repeat(quick) }),
-  // The same number in flight: asyncio's Semaphore beside juggle's, the thread pool beside juggle's map.
-  counterpart: (row) => {
-    const kind = /Semaphore/.test(row.label) ? /Semaphore/ : /\bmap\b/;
-    return { match: (c) => kind.test(text(c, "variant")) && sameWorkers(c, row), items: (c) => Number(c.requests) };
-  },
-  answer: (row) => `${row.answer.answered} answered, ${row.answer.logged} logged`,
-};
-
 const primesDb: PythonAdapter = {
   program: "primes_db",
   server: true,
@@ -140,12 +106,9 @@ const primesDb: PythonAdapter = {
 
 /** The adapters by experiment name (advise has no Python counterpart: it measures the user's own task). */
 export const adapters: Readonly<Record<string, PythonAdapter>> = {
-  crawl,
   "primes-db": primesDb,
-  pi,
   primes,
   queue,
   ipc,
   locks,
-  "sum-squares": sumSquares,
 };

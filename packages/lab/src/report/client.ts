@@ -31,7 +31,7 @@ export const clientScript = String.raw`
       data: {
         labels: spec.labels,
         datasets: spec.series.map(function (s, i) {
-          return { label: s.label, data: s.values, backgroundColor: palette[i % palette.length] };
+          return { label: s.label, data: s.values, backgroundColor: palette[i % palette.length], juggleErrors: s.errors };
         }),
       },
       options: {
@@ -59,13 +59,14 @@ export const clientScript = String.raw`
             pointRadius: spec.scatter ? 2 : s.points.length > 60 ? 0 : 3,
             borderWidth: 2,
             tension: 0,
+            juggleErrors: s.ranges,
           };
         }),
       },
       options: {
         plugins: { legend: { display: spec.series.length > 1 } },
         scales: {
-          x: axis(spec.xLabel, { type: spec.logX ? "logarithmic" : "linear" }),
+          x: axis(spec.xLabel, { type: spec.logX ? "logarithmic" : "linear", ticks: spec.integerX ? { stepSize: 1, precision: 0 } : {} }),
           y: axis(spec.yLabel, { type: spec.logY ? "logarithmic" : "linear", min: spec.yMin, max: spec.yMax }),
         },
       },
@@ -101,6 +102,44 @@ export const clientScript = String.raw`
       },
     };
   }
+
+  // Error bars: [min, max] of the repeated runs behind each bar or point,
+  // drawn as a vertical line with caps (chart.js has none of its own).
+  var errorBars = {
+    id: "juggleErrorBars",
+    afterDatasetsDraw: function (chart) {
+      var ctx = chart.ctx;
+      var horizontal = chart.options.indexAxis === "y";
+      chart.data.datasets.forEach(function (ds, d) {
+        if (!ds.juggleErrors) return;
+        var meta = chart.getDatasetMeta(d);
+        if (meta.hidden) return;
+        var scale = chart.scales[horizontal ? meta.xAxisID : meta.yAxisID];
+        ctx.save();
+        ctx.strokeStyle = "#222";
+        ctx.lineWidth = 1.5;
+        meta.data.forEach(function (el, i) {
+          var r = ds.juggleErrors[i];
+          if (!r) return;
+          var a = scale.getPixelForValue(r[0]);
+          var b = scale.getPixelForValue(r[1]);
+          ctx.beginPath();
+          if (horizontal) {
+            ctx.moveTo(a, el.y); ctx.lineTo(b, el.y);
+            ctx.moveTo(a, el.y - 4); ctx.lineTo(a, el.y + 4);
+            ctx.moveTo(b, el.y - 4); ctx.lineTo(b, el.y + 4);
+          } else {
+            ctx.moveTo(el.x, a); ctx.lineTo(el.x, b);
+            ctx.moveTo(el.x - 4, a); ctx.lineTo(el.x + 4, a);
+            ctx.moveTo(el.x - 4, b); ctx.lineTo(el.x + 4, b);
+          }
+          ctx.stroke();
+        });
+        ctx.restore();
+      });
+    },
+  };
+  Chart.register(errorBars);
 
   var build = { bar: bar, line: line, chronology: chronology };
   document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {

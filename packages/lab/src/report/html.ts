@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { ChartSpec, ResultTable } from "../experiment.js";
 import { machineLine } from "../machine.js";
-import type { ExperimentRecord, LabResults } from "../runner.js";
+import { type ExperimentRecord, type LabResults, QUICK_NOTE } from "../runner.js";
 import { clientScript } from "./client.js";
 
 let chartJs: string | undefined;
@@ -48,6 +48,20 @@ function table(t: ResultTable): string {
   return `<h4>${escapeHtml(t.title)}</h4><table><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>${caption}`;
 }
 
+/** One figure of small panels; each panel's spec goes into `charts` and gets its own canvas. */
+function multiples(spec: Extract<ChartSpec, { kind: "multiples" }>, charts: ChartSpec[]): string {
+  const figure = spec.figure ? ` <span class="figure">(${escapeHtml(spec.figure)})</span>` : "";
+  const panels = spec.panels
+    .map((panel) => {
+      charts.push(panel);
+      return `<div class="panel"><h5>${escapeHtml(panel.title)}</h5><div class="canvas" style="height:150px"><canvas data-chart="${charts.length - 1}" role="img" aria-label="${escapeHtml(panel.title)}"></canvas></div></div>`;
+    })
+    .join("");
+  return `<figure class="chart"><h4>${escapeHtml(spec.title)}${figure}</h4>
+<div class="multiples">${panels}</div>
+<figcaption>${escapeHtml(spec.caption)}</figcaption></figure>`;
+}
+
 function chart(spec: ChartSpec, index: number): string {
   const height = spec.kind === "chronology" ? 380 : 300;
   const figure = spec.figure ? ` <span class="figure">(${escapeHtml(spec.figure)})</span>` : "";
@@ -73,6 +87,10 @@ function section(record: ExperimentRecord, charts: ChartSpec[]): string {
     const r = record.result;
     parts.push(`<p class="summary">${escapeHtml(r.summary)}</p>`);
     for (const spec of r.charts) {
+      if (spec.kind === "multiples") {
+        parts.push(multiples(spec, charts));
+        continue;
+      }
       charts.push(spec);
       parts.push(chart(spec, charts.length - 1));
     }
@@ -118,7 +136,8 @@ th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
 figure.chart{margin:1rem 0 1.5rem;padding:.6rem;border:1px solid #e4e4e4;border-radius:6px}
 figcaption{color:#333;font-size:14px;margin-top:.4rem}.figure{color:#777;font-weight:normal}
 .canvas{position:relative;width:100%}.error{color:#b00020}pre{background:#f7f7f7;padding:.6rem;overflow:auto;font-size:12px}
-.notes li{margin:.2rem 0}`;
+.notes li{margin:.2rem 0}
+.multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:.6rem}.panel h5{margin:.2rem 0;font-size:12px;font-weight:600}`;
 
 /**
  * Renders the report page for `results`: one self-contained HTML string.
@@ -138,6 +157,8 @@ export async function renderReport(results: LabResults): Promise<string> {
     ["cores", String(m.cores)],
     ["memory", `${m.memoryGiB} GiB`],
     ["Node.js", `${m.node} (V8 ${m.v8})`],
+    ["Python", m.python ?? "not run (no python3 on PATH, or --no-python)"],
+    ["load average (1 min)", m.loadAverage === undefined ? "not recorded" : `${m.loadAverage.start.toFixed(2)} at the start, ${m.loadAverage.end.toFixed(2)} at the end`],
     ["OS", m.os],
   ]
     .map(([k, v]) => `<tr><th>${escapeHtml(k as string)}</th><td>${escapeHtml(v as string)}</td></tr>`)
@@ -147,8 +168,8 @@ export async function renderReport(results: LabResults): Promise<string> {
 <title>juggle lab report</title><style>${css}</style></head>
 <body>
 <h1>juggle lab report</h1>
-<p class="meta">${escapeHtml(results.createdAt)}${results.quick ? " · quick sizes (smoke test: numbers are rough)" : ""} · ${escapeHtml(machineLine(m))}</p>
-<p>Each experiment reproduces one from the seeds (<em>High Performance Python</em> chapters 8 and 9 and the blog posts on threads, processes and asyncio), measured on this machine with juggle's own executors. The summary comes first; each section then shows the charts, what they show and what to conclude, the tables, and where the result differs from the book.</p>
+<p class="meta">${escapeHtml(results.createdAt)}${results.quick ? ` · <strong class="quick">${QUICK_NOTE}</strong> (quick sizes: a smoke test, numbers are rough)` : ""} · ${escapeHtml(machineLine(m))}</p>
+<p>Each experiment reproduces one from <em>High Performance Python</em> (chapters 8 and 9) and the blog posts on threads, processes and asyncio (the roadmap article, "How many snakes do you need?", "Non-sequential Python"), measured on this machine with juggle's own executors. The summary comes first; each section then shows the charts, what they show and what to conclude, the tables, and where the result differs from the book.</p>
 <h3>Machine</h3><table class="machine">${machineRows}</table>
 <h3>Summary</h3>${summaryTable(results)}
 ${sections}

@@ -1,6 +1,6 @@
 /**
  * The CPU-bound kernels of the lab's chapter-9 experiments (High Performance
- * Python, "The multiprocessing Module") and seed 000's CPU-bound table. This
+ * Python, "The multiprocessing Module") and the roadmap article's CPU-bound table. This
  * is a task module: pools load it in their workers by URL, so it imports
  * nothing heavier than types and keeps every export a plain function.
  *
@@ -301,7 +301,7 @@ export async function checkFactorRangeAsync(
 }
 
 // ---------------------------------------------------------------------------
-// Sum of squares (seed 000, Jim Anderson's cpu_bound()).
+// Sum of squares (the roadmap article, Jim Anderson's cpu_bound()).
 // ---------------------------------------------------------------------------
 
 const TWO_52 = 2 ** 52;

@@ -2,14 +2,15 @@
  * The crawl's pool tasks: a serial fetcher that runs inside a worker thread
  * or a child process, one request per task, on a keep-alive connection the
  * worker keeps between tasks (Python's `ThreadPool` of blocking `requests`
- * calls, seed 000's I/O-bound table).
+ * calls, the roadmap article's I/O-bound table), with the same client as
+ * every other crawl variant.
  *
  * @module
  */
-import { HttpClient } from "../http-client.js";
+import { CrawlClient } from "../crawl-client.js";
 
 /** One client per origin in this worker: one socket, reused by every task. */
-const clients = new Map<string, HttpClient>();
+const clients = new Map<string, CrawlClient>();
 
 /** What a fetch reports: epoch times so the lab can put every worker on one time line. */
 export interface FetchReport {
@@ -31,7 +32,7 @@ export interface FetchJob {
 export async function fetchOne({ origin, path }: FetchJob): Promise<FetchReport> {
   let client = clients.get(origin);
   if (client === undefined) {
-    client = new HttpClient(origin, { connections: 1 });
+    client = new CrawlClient(origin, { connections: 1 });
     clients.set(origin, client);
   }
   const startEpoch = epochNow();
