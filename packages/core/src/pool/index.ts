@@ -25,4 +25,4 @@ export {
 export { type Command, type CommandEvent, iterCommands, type RunAllOptions, type RunCommandsOptions, runCommands } from "./run-commands.js";
 export { ThreadPool, type ThreadPoolOptions } from "./thread-pool.js";
 export { ProcessPool, type ProcessPoolOptions } from "./process-pool.js";
-export type { WorkerPoolOptions } from "./worker-pool.js";
+export type { WorkerPoolOptions } from "./pool-options.js";

@@ -8,7 +8,9 @@
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { checkOptions } from "../internal/validate.js";
-import { type WorkerEvents, WorkerPool, type WorkerPoolOptions, type WorkerTransport } from "./worker-pool.js";
+import type { WorkerPoolOptions } from "./pool-options.js";
+import { WorkerPool } from "./worker-pool.js";
+import type { WorkerEvents, WorkerTransport } from "./worker-slot.js";
 
 /** Options for {@link ProcessPool}. */
 export interface ProcessPoolOptions extends WorkerPoolOptions {}

@@ -6,7 +6,9 @@
  */
 import { type ResourceLimits, Worker } from "node:worker_threads";
 import { checkOptions, describe } from "../internal/validate.js";
-import { type WorkerEvents, WorkerPool, type WorkerPoolOptions, type WorkerTransport } from "./worker-pool.js";
+import type { WorkerPoolOptions } from "./pool-options.js";
+import { WorkerPool } from "./worker-pool.js";
+import type { WorkerEvents, WorkerTransport } from "./worker-slot.js";
 
 /** Options for {@link ThreadPool}. */
 export interface ThreadPoolOptions extends WorkerPoolOptions {

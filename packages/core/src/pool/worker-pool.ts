@@ -49,8 +49,8 @@ import {
 } from "./protocol.js";
 import { allPlain } from "../executor/sendable.js";
 import { normalizePoolOptions, type WorkerPoolOptions } from "./pool-options.js";
-import type { TaskRef } from "../executor/task.js";
 import { Outbox } from "./outbox.js";
+import { TaskTable } from "./task-table.js";
 import {
   blame,
   cloneError,
@@ -62,8 +62,6 @@ import {
   type WorkerTransport,
 } from "./worker-slot.js";
 
-export type { WorkerPoolOptions } from "./pool-options.js";
-export type { WorkerEvents, WorkerTransport } from "./worker-slot.js";
 
 /** Base of the local pools. */
 export abstract class WorkerPool extends BaseExecutor {
@@ -75,9 +73,7 @@ export abstract class WorkerPool extends BaseExecutor {
   readonly #retries: number;
   readonly #abortGrace: number;
   readonly #slots: Slot[] = [];
-  readonly #taskIds = new Map<TaskRef, number>();
-  readonly #taskKeys = new Map<string, number>();
-  #nextTask = 0;
+  readonly #tasks = new TaskTable();
   /** Measured milliseconds per job (EWMA); NaN before the first result. */
   #est = Number.NaN;
   #stopping = false;
@@ -186,7 +182,7 @@ export abstract class WorkerPool extends BaseExecutor {
         clearLongTimeout(slot.idleTimer);
         slot.idleTimer = undefined;
       }
-      const task = this.#taskIndex(job.ref);
+      const task = this.#tasks.index(job.ref);
       let flags = job.kind;
       if (abortable) flags |= FLAG_ABORTABLE;
       if (timed || job.kind !== KIND_CALL) flags |= FLAG_TIMED;
@@ -242,19 +238,6 @@ export abstract class WorkerPool extends BaseExecutor {
     const taken = takeBackUnstarted(victim);
     if (taken.length === 0) return;
     for (let i = taken.length - 1; i >= 0; i--) this.requeueJob(taken[i] as Job);
-  }
-
-  #taskIndex(ref: TaskRef): number {
-    let index = this.#taskIds.get(ref);
-    if (index !== undefined) return index;
-    const key = `${ref.module}#${ref.name}`;
-    index = this.#taskKeys.get(key);
-    if (index === undefined) {
-      index = this.#nextTask++;
-      this.#taskKeys.set(key, index);
-    }
-    this.#taskIds.set(ref, index);
-    return index;
   }
 
   /** Posts `box`'s message; on a clone error, its jobs one by one so only the bad ones fail. */

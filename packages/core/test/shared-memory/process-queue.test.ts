@@ -279,8 +279,12 @@ describe("ProcessQueue", () => {
       [],
       "nor a consumer's tally file",
     );
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(process.getActiveResourcesInfo().filter((r) => r !== "TTYWrap").length, before);
+    // The child's pipes and exit handle close on their own ticks: wait for them, bounded.
+    const active = (): number => process.getActiveResourcesInfo().filter((r) => r !== "TTYWrap").length;
+    for (const deadline = Date.now() + 5000; active() > before && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(active(), before, String(process.getActiveResourcesInfo()));
   });
 
   it("an owner that exits or throws removes its socket file; a SIGKILLed one's file is swept by the next queue", async () => {
