@@ -279,12 +279,13 @@ describe("ProcessQueue", () => {
       [],
       "nor a consumer's tally file",
     );
-    // The child's pipes and exit handle close on their own ticks: wait for them, bounded.
+    // The child's pipes and exit handle close on their own ticks: wait for them, bounded. Nothing
+    // may be left beyond what was open before (an earlier test's handle may close meanwhile).
     const active = (): number => process.getActiveResourcesInfo().filter((r) => r !== "TTYWrap").length;
     for (const deadline = Date.now() + 5000; active() > before && Date.now() < deadline; ) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    assert.equal(active(), before, String(process.getActiveResourcesInfo()));
+    assert.ok(active() <= before, `left open: ${process.getActiveResourcesInfo()} (before: ${before})`);
   });
 
   it("an owner that exits or throws removes its socket file; a SIGKILLed one's file is swept by the next queue", async () => {
