@@ -78,31 +78,46 @@ export async function politeCrawl(spec: PoliteSpec): Promise<PoliteRun> {
   const limiter = new KeyedLimiter({ concurrency: spec.concurrency, rate: spec.rate });
   const clients = spec.origins.map((origin) => new CrawlClient(origin, { connections: spec.concurrency }));
   const hosts: PoliteHostRun[] = spec.origins.map((origin) => ({ origin, answered: 0, tooMany: 0, retries: 0 }));
+  const stop = new AbortController();
+  const signal = spec.signal === undefined ? stop.signal : AbortSignal.any([spec.signal, stop.signal]);
   try {
     // One unlogged request per host first: undici compiles its HTTP parser and
     // opens a connection on first use (tens of ms), which would hold back the
     // first requests' arrival and bunch them up with later ones at the server.
-    await Promise.all(clients.map((c) => c.get("/", spec.signal)));
+    await Promise.all(clients.map((c) => c.get("/", signal)));
     const started = performance.now();
     const fetchOne = async (h: number, i: number): Promise<void> => {
       const client = clients[h] as CrawlClient;
       const host = hosts[h] as PoliteHostRun;
       await retry(
-        async (attempt, signal) => {
+        async (attempt, attemptSignal) => {
           if (attempt > 1) host.retries++;
-          const res = await limiter.run(host.origin, (s) => client.get(`/add?name=${h}-${i}&delay=${spec.delay}`, s), { signal });
+          const res = await limiter.run(host.origin, (s) => client.get(`/add?name=${h}-${i}&delay=${spec.delay}`, s), { signal: attemptSignal });
           if (res.status === 429) {
             host.tooMany++;
             throw new TooManyRequestsError(host.origin, parseRetryAfter(res.retryAfter));
           }
           if (res.status !== 200) throw new Error(`Cannot fetch from ${host.origin} as it answered ${res.status}: ${res.body.slice(0, 200)}`);
         },
-        { retries: spec.retries ?? 20, retryIf: (error) => error instanceof TooManyRequestsError, signal: spec.signal },
+        { retries: spec.retries ?? 20, retryIf: (error) => error instanceof TooManyRequestsError, signal },
       );
       host.answered++;
       spec.onAnswer?.();
     };
-    await Promise.all(hosts.flatMap((_, h) => Array.from({ length: spec.requests }, (_, i) => fetchOne(h, i))));
+    // The first failure stops the others; every request has settled before the clients close.
+    const settled = await Promise.allSettled(
+      hosts.flatMap((_, h) =>
+        Array.from({ length: spec.requests }, (_, i) =>
+          fetchOne(h, i).catch((error: unknown) => {
+            if (!stop.signal.aborted) stop.abort(error);
+            throw error;
+          }),
+        ),
+      ),
+    );
+    if (stop.signal.aborted) throw stop.signal.reason;
+    const failed = settled.find((r) => r.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
     return { ms: performance.now() - started, hosts };
   } finally {
     await Promise.all(clients.map((c) => c.close()));

@@ -82,7 +82,7 @@ export default defineExperiment({
       return {
         summary:
           `${kept ? "No host ever saw more than its limits" : "A host saw more than its limits"}: at most ${Math.max(...checks.map((c) => c.maxInFlight))} of ${f.concurrency} requests in flight and ${Math.max(...checks.map((c) => c.maxInWindow))} of ${f.rateLimit} starts per ${f.interval} ms on any host, by the hosts' own logs; ` +
-          `${answered} of ${f.hosts * f.requests} requests answered 200 in ${(run.ms / 1000).toFixed(2)} s, every 429 retried after its Retry-After.`,
+          `${answered} of ${f.hosts * f.requests} requests answered 200 in ${(run.ms / 1000).toFixed(2)} s, ${shortestGap === null ? "no 429 retried" : shortestGap >= f.retryAfter * 1000 - 1 ? "every 429 retried no sooner than its Retry-After" : `a 429 retried after ${Math.round(shortestGap)} ms, sooner than its Retry-After`}.`,
         headline,
         tables: [
           {
