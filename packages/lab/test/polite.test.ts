@@ -73,6 +73,15 @@ describe("politeCrawl against real delay servers", () => {
     });
     assert.equal(host.log.filter((e) => e.kind === "add").length, 3);
   });
+  it("stops at the first answer that is neither 200 nor 429, without retrying it", async () => {
+    await using host = await DelayServer.start({ maxDelay: 5 });
+    // delay 10 is over the server's maxDelay: a 400, which is not retried (a retry would not change it).
+    await assert.rejects(
+      politeCrawl({ origins: [host.url], requests: 6, delay: 10, concurrency: 1, rate: { limit: 100, interval: 100 } }),
+      /Cannot fetch from .* as it answered 400: .*delay/,
+    );
+    assert.equal(host.pending, 0);
+  });
 });
 
 describe("lab polite", () => {
