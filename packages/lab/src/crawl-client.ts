@@ -13,6 +13,8 @@ import { wholeNumber } from "./checks.js";
 export interface HttpResponse {
   status: number;
   body: string;
+  /** The `Retry-After` header, when the answer has one (from {@link CrawlClient.get} only). */
+  retryAfter?: string;
 }
 
 /** The label the report shows for this client. */
@@ -53,7 +55,9 @@ export class CrawlClient {
   /** GETs `path` and reads the whole body. */
   async get(path: string, signal?: AbortSignal): Promise<HttpResponse> {
     const res = await this.#pool.request({ path, method: "GET", signal });
-    return { status: res.statusCode, body: await res.body.text() };
+    const body = await res.body.text();
+    const retryAfter = res.headers["retry-after"];
+    return typeof retryAfter === "string" ? { status: res.statusCode, body, retryAfter } : { status: res.statusCode, body };
   }
 
   /** GETs `path` with a Node-style callback (undici's callback form: no promise on the way). */

@@ -34,6 +34,7 @@ export const registry: Record<string, Loader> = {
   ipc: () => import("./ipc.js"),
   locks: () => import("./locks.js"),
   "sum-squares": () => import("./sum-squares.js"),
+  polite: () => import("./polite.js"),
   advise: () => import("./advise.js"),
 };
 
