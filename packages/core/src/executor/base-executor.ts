@@ -420,10 +420,20 @@ export abstract class BaseExecutor implements Executor {
    * workers at once. Python: `Pool.terminate`.
    */
   async terminate(): Promise<void> {
+    return this.cancelAll(`the ${this.label} was terminated`);
+  }
+
+  /**
+   * What `terminate()` does, for a subclass's variants of it: closes the
+   * executor, rejects queued then running tasks with `CancelledError` ("Task
+   * was cancelled as <why>"), calls `shutdown(true)` and resolves when it is
+   * done. Calls after the first only wait.
+   */
+  protected cancelAll(why: string): Promise<void> {
     this.#closed = true;
     if (!this.#terminating) {
       this.#terminating = true;
-      const reason = (): CancelledError => new CancelledError(`Task was cancelled as the ${this.label} was terminated`);
+      const reason = (): CancelledError => new CancelledError(`Task was cancelled as ${why}`);
       for (const job of this.#jobs.drain()) this.settleJob(job, false, reason());
       for (const job of [...this.runningJobs()]) this.settleJob(job, false, reason());
       this.#shutdown(true);

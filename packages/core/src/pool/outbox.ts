@@ -90,3 +90,17 @@ export class Outbox {
     return this.objects++ === 0 ? value : structuredClone(value);
   }
 }
+
+/**
+ * How many jobs a worker may hold at once, from `est`, the measured
+ * milliseconds per job (NaN before the first result): 1 until the first
+ * result and for jobs of 20 ms or more (so long tasks are balanced over
+ * workers like Python's pool), up to `maxDepth` (2048 for threads) for tasks
+ * of a few microseconds, where the per-message cost dominates.
+ */
+export function pipelineDepth(est: number, maxDepth: number): number {
+  let depth: number;
+  if (!(est >= 0) || est >= 20) depth = 1;
+  else depth = Math.max(2, Math.floor(2 / Math.max(est, 0.001)));
+  return Math.min(depth, maxDepth);
+}

@@ -78,6 +78,9 @@ export class ProcessPool extends WorkerPool {
       kill: () => {
         child.kill("SIGKILL");
       },
+      terminate: () => {
+        child.kill("SIGTERM");
+      },
     };
   }
 }

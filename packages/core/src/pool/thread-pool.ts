@@ -79,6 +79,9 @@ export class ThreadPool extends WorkerPool {
       kill: () => {
         void worker.terminate();
       },
+      terminate: () => {
+        void worker.terminate();
+      },
     };
   }
 }

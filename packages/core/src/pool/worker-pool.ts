@@ -5,12 +5,9 @@
  * A subclass only starts a worker and moves messages (see
  * {@link WorkerTransport}).
  *
- * Pipelining. Each worker holds up to `depth` jobs, sent in messages of up to
- * `depth / 2` so the next batch is already waiting when one finishes. `depth`
- * follows the measured time per job: 1 until the first result (and for jobs
- * of 20 ms or more, so long tasks are balanced over workers like Python's
- * pool), up to 2048 for tasks of a few microseconds, where the per-message
- * cost dominates. A job with a timeout or a signal is sent alone to an idle
+ * Pipelining. Each worker holds up to `depth` jobs (see `pipelineDepth`),
+ * sent in messages of up to `depth / 2` so the next batch is already waiting
+ * when one finishes. A job with a timeout or a signal is sent alone to an idle
  * worker, so stopping that worker stops nothing else. Jobs are dealt to the
  * workers in turn, and an idle thread worker takes back the jobs another has
  * not started (see #steal), so no job waits behind a long one while a worker
@@ -49,7 +46,8 @@ import {
 } from "./protocol.js";
 import { allPlain } from "../executor/sendable.js";
 import { normalizePoolOptions, type WorkerPoolOptions } from "./pool-options.js";
-import { Outbox } from "./outbox.js";
+import { Outbox, pipelineDepth } from "./outbox.js";
+import { terminateWorker } from "./stop-workers.js";
 import { TaskTable } from "./task-table.js";
 import {
   blame,
@@ -57,11 +55,10 @@ import {
   crashError,
   nextSeq,
   Slot,
-  takeBackUnstarted,
+  stealUnstarted,
   type WorkerEvents,
   type WorkerTransport,
 } from "./worker-slot.js";
-
 
 /** Base of the local pools. */
 export abstract class WorkerPool extends BaseExecutor {
@@ -77,6 +74,7 @@ export abstract class WorkerPool extends BaseExecutor {
   /** Measured milliseconds per job (EWMA); NaN before the first result. */
   #est = Number.NaN;
   #stopping = false;
+  #gentle = false; // terminateWorkers() was called: shutdown() stops the workers gently
   readonly #retire = (slot: Slot): void => this.#retireSlot(slot);
   readonly #graceOver = (slot: Slot): void => this.#kill(slot);
 
@@ -108,22 +106,16 @@ export abstract class WorkerPool extends BaseExecutor {
     return this.#workers;
   }
 
-  #depth(): number {
-    const est = this.#est;
-    let depth: number;
-    if (!(est >= 0)) depth = 1;
-    else if (est >= 20) depth = 1;
-    else depth = Math.max(2, Math.floor(2 / Math.max(est, 0.001)));
-    return Math.min(depth, this.maxDepth);
-  }
-
   // ---- dispatch ------------------------------------------------------------------
 
   protected dispatch(): void {
     if (this.#stopping) return;
     if (this.queuedJobs > 0) this.#startWorkers();
     if (this.queuedJobs > 0) this.#deal();
-    if (this.queuedJobs === 0 && this.sharesMemory) this.#steal();
+    if (this.queuedJobs === 0 && this.sharesMemory) {
+      const taken = stealUnstarted(this.#slots);
+      for (let i = taken.length - 1; i >= 0; i--) this.requeueJob(taken[i] as Job);
+    }
   }
 
   #startWorkers(): void {
@@ -151,7 +143,7 @@ export abstract class WorkerPool extends BaseExecutor {
    * idle worker takes back what waits behind a long job (see #steal).
    */
   #deal(): void {
-    const depth = this.#depth();
+    const depth = pipelineDepth(this.#est, this.maxDepth);
     const batchCap = Math.max(1, Math.ceil(depth / 2));
     const boxes: Outbox[] = [];
     for (const slot of this.#slots) {
@@ -209,35 +201,6 @@ export abstract class WorkerPool extends BaseExecutor {
       else k++;
     }
     for (const box of boxes) if (box.count > 0) this.#send(box);
-  }
-
-  /**
-   * Work stealing, for thread workers. Jobs are pipelined (a worker holds
-   * several) because a message per job would cost more than a tiny task;
-   * the price is that a job can wait behind a long one on a busy worker while
-   * another worker is idle. So a worker left with nothing to do takes back,
-   * from the worker holding the most, every job it has not started, and they
-   * are dealt again; the robbed worker gets no new job until it reports
-   * (what it runs takes longer than the measured average). A taken job was
-   * never started: it is not charged as a retry, its timeout (none: timed jobs
-   * are never pipelined) restarts when dealt, and the trace shows the worker
-   * that ran it. Process workers share no memory for the claim, so their
-   * jobs are not taken back; a process holds at most `maxDepth` of them.
-   */
-  #steal(): void {
-    let idle = false;
-    let victim: Slot | undefined;
-    for (const slot of this.#slots) {
-      if (slot.exiting) continue;
-      if (slot.inflight.length === 0) idle = true;
-      else if (slot.inflight.length > 1 && (victim === undefined || slot.inflight.length > victim.inflight.length)) {
-        victim = slot;
-      }
-    }
-    if (!idle || victim === undefined) return;
-    const taken = takeBackUnstarted(victim);
-    if (taken.length === 0) return;
-    for (let i = taken.length - 1; i >= 0; i--) this.requeueJob(taken[i] as Job);
   }
 
   /** Posts `box`'s message; on a clone error, its jobs one by one so only the bad ones fail. */
@@ -384,7 +347,7 @@ export abstract class WorkerPool extends BaseExecutor {
 
   #idle(slot: Slot): void {
     slot.exclusive = false;
-    if (slot.exiting) return;
+    if (slot.exiting) return slot.whenIdle?.();
     if (slot.sent >= this.#maxTasks) this.#retireSlot(slot);
     else if (this.#idleTimeout !== Number.POSITIVE_INFINITY && slot.idleTimer === undefined) {
       slot.idleTimer = setLongTimeout(this.#retire, this.#idleTimeout, slot);
@@ -480,11 +443,51 @@ export abstract class WorkerPool extends BaseExecutor {
     for (const slot of this.#slots) yield* slot.inflight;
   }
 
+  /**
+   * Rejects queued and running tasks with `CancelledError`, as `terminate()`,
+   * but stops the workers gently: each running task's `taskSignal()` aborts
+   * (tasks given a `signal` or `timeout`: the others' signals never abort),
+   * and its worker gets `abortGrace` ms to end it before it is terminated
+   * (SIGTERM for a process, `worker.terminate()` for a thread); an idle worker
+   * is terminated at once. The pool is closed for good; resolves when every
+   * worker has exited.
+   *
+   * Python: `ProcessPoolExecutor.terminate_workers` (3.14), whose pending
+   * futures fail with `BrokenProcessPool`; here they are cancelled.
+   *
+   * @example Stopping a pool whose tasks watch their signal
+   * ```ts
+   * const running = pool.run(t.crawl, [urls], { signal: AbortSignal.timeout(60_000) });
+   * await pool.terminateWorkers(); // crawl's taskSignal() aborted; running rejects with CancelledError
+   * ```
+   */
+  terminateWorkers(): Promise<void> {
+    this.#gentle = true;
+    return this.cancelAll(`the ${this.label}'s workers were terminated`);
+  }
+
+  /**
+   * `terminate()` under Python 3.14's name: rejects queued and running tasks
+   * with `CancelledError` and kills the workers at once (SIGKILL for a
+   * process, `worker.terminate()` for a thread), with no abort grace.
+   *
+   * Python: `ProcessPoolExecutor.kill_workers` (3.14).
+   *
+   * @example Stopping a pool at once
+   * ```ts
+   * await pool.killWorkers(); // every pending task rejects with CancelledError
+   * ```
+   */
+  killWorkers(): Promise<void> {
+    return this.cancelAll(`the ${this.label}'s workers were killed`);
+  }
+
   protected async shutdown(force: boolean): Promise<void> {
     this.#stopping = true;
     const slots = [...this.#slots];
     for (const slot of slots) {
-      if (force || slot.inflight.length > 0) this.#kill(slot);
+      if (this.#gentle) terminateWorker(slot, this.#abortGrace, `the ${this.label}'s workers were terminated`);
+      else if (force || slot.inflight.length > 0) this.#kill(slot);
       else this.#retireSlot(slot);
     }
     await Promise.all(slots.map((slot) => slot.exited.promise));
@@ -492,9 +495,6 @@ export abstract class WorkerPool extends BaseExecutor {
 
   protected workerStats(): WorkerStats[] {
     const now = performance.now();
-    return this.#slots.map((slot) => {
-      const life = now - slot.bornAt;
-      return { id: slot.id, tasks: slot.tasks, utilisation: life > 0 ? Math.min(1, slot.busyMs / life) : 0 };
-    });
+    return this.#slots.map((slot) => slot.stats(now));
   }
 }

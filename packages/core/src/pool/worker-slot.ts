@@ -11,6 +11,7 @@ import { WorkerCrashedError } from "../internal/errors.js";
 import { Deque } from "../internal/deque.js";
 import { deferred } from "../internal/deferred.js";
 import type { LongTimeout } from "../internal/long-timer.js";
+import type { WorkerStats } from "../executor/executor.js";
 import { type Job, KIND_CALL } from "../executor/job.js";
 import {
   CLAIM_REVOKED,
@@ -29,8 +30,10 @@ export interface WorkerTransport {
   readonly id: string;
   /** Sends a message; throws synchronously when it cannot be cloned. */
   post(message: ToWorker, transfer?: readonly TransferListItem[]): void;
-  /** Stops the worker at once; `exit` follows. */
+  /** Stops the worker at once (SIGKILL for a process); `exit` follows. */
   kill(): void;
+  /** Asks the worker to stop (SIGTERM for a process, as `kill` for a thread); `exit` follows. */
+  terminate(): void;
 }
 
 /** What a transport reports. */
@@ -67,7 +70,15 @@ export class Slot {
   error: unknown = undefined;
   idleTimer: LongTimeout | undefined = undefined;
   graceTimer: LongTimeout | undefined = undefined;
+  /** Called when the worker has reported its last job while exiting (see terminateWorker). */
+  whenIdle: (() => void) | undefined = undefined;
   readonly exited = deferred<void>();
+
+  /** This worker's counters for `stats()`, `now` being `performance.now()`. */
+  stats(now: number): WorkerStats {
+    const life = now - this.bornAt;
+    return { id: this.id, tasks: this.tasks, utilisation: life > 0 ? Math.min(1, this.busyMs / life) : 0 };
+  }
 }
 
 /**
@@ -127,6 +138,34 @@ export function takeBackUnstarted(slot: Slot): Job[] {
     slot.robbed = slot.inflight.length > 0;
     return taken;
   }
+}
+
+/**
+ * Work stealing, for thread workers. Jobs are pipelined (a worker holds
+ * several) because a message per job would cost more than a tiny task;
+ * the price is that a job can wait behind a long one on a busy worker while
+ * another worker is idle. So when a worker is left with nothing to do, this
+ * takes back, from the worker holding the most, every job it has not started
+ * (returned in order, for the queue, to be dealt again); the robbed worker
+ * gets no new job until it reports (what it runs takes longer than the
+ * measured average). A taken job was never started: it is not charged as a
+ * retry, its timeout (none: timed jobs are never pipelined) restarts when
+ * dealt, and the trace shows the worker that ran it. Process workers share no
+ * memory for the claim, so their jobs are not taken back; a process holds at
+ * most the pool's `maxDepth` of them.
+ */
+export function stealUnstarted(slots: readonly Slot[]): Job[] {
+  let idle = false;
+  let victim: Slot | undefined;
+  for (const slot of slots) {
+    if (slot.exiting) continue;
+    if (slot.inflight.length === 0) idle = true;
+    else if (slot.inflight.length > 1 && (victim === undefined || slot.inflight.length > victim.inflight.length)) {
+      victim = slot;
+    }
+  }
+  if (!idle || victim === undefined) return [];
+  return takeBackUnstarted(victim);
 }
 
 /** The sequence number after `seq`. */
