@@ -23,7 +23,7 @@ import type { Progress } from "./progress.js";
 interface FlagBase<T> {
   /** One line for `--help`. */
   description: string;
-  /** The value for `juggle lab` (sized so that the whole lab takes about three minutes on 2 cores). */
+  /** The value for `juggle lab` (sized so that the whole lab takes about five minutes on 2 cores, Python side included: see docs/lab.md). */
   default: T;
   /** The value under `--quick` (smoke tests: a few seconds). Default: `default`. */
   quick?: T;

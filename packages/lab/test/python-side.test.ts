@@ -196,14 +196,30 @@ describe("lab Python side: juggle's matching rows", () => {
     assert.equal(juggleSecondsPerItem(tables, counterpart("ipc", row("RawValue flag", 2), flags)), null);
   });
 
+  it("queue compares multiprocessing.Queue with ProcessQueue, not with the Manager queue", () => {
+    const tables = [
+      {
+        title: "queue",
+        columns: ["variant", "model", "workers", "seconds", "primes"],
+        rows: [
+          ["queue", "processes", 2, 9, 10],
+          ["queue", "processes, ProcessQueue", 2, 1, 10],
+        ],
+      },
+    ];
+    const flags = { count: 100 };
+    assert.equal(juggleSecondsPerItem(tables, counterpart("queue", row("multiprocessing.Queue ×2", 2), flags)), 1 / 100);
+    assert.equal(juggleSecondsPerItem(tables, counterpart("queue", row("multiprocessing.Queue ×3", 3), flags)), null);
+  });
+
   it("locks compares the locked counter with 'lock' and counts juggle's expected updates", () => {
     const tables = [
       {
         title: "locks",
         columns: ["target", "variant", "model", "workers", "expected", "counted", "lost", "torn reads", "seconds"],
         rows: [
-          ["counter", "no lock", "processes", 2, 600, 500, 100, 0, 6],
-          ["counter", "lock", "processes", 2, 600, 600, 0, 0, 12],
+          ["counter", "no lock", "threads", 2, 600, 500, 100, 0, 6],
+          ["counter", "lock", "threads", 2, 600, 600, 0, 0, 12],
           ["file", "lock", "processes", 2, 60, 60, 0, 0, 1],
         ],
       },

@@ -6,7 +6,7 @@
  * 1. Write `src/lab/experiments/<name>.ts` whose default export is
  *    `defineExperiment({ name, title, description, source, flags, run })`
  *    (see `../experiment.ts`). Each flag has a `default` (sized so that the
- *    whole `juggle lab` takes about three minutes on 2 cores) and a `quick`
+ *    whole `juggle lab` takes about five minutes on 2 cores) and a `quick`
  *    size (`--quick`, a few seconds). `run(ctx)` gets the parsed flags,
  *    `ctx.progress` for bars, `ctx.trace(name)` for Chrome traces,
  *    `ctx.delayServer()` for the shared delay server, and returns

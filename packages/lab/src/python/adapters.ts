@@ -63,7 +63,12 @@ const queue: PythonAdapter = {
   program: "work_queue",
   params: (f, quick) => ({ start: num(f, "start"), count: quick ? num(f, "count") : Math.min(num(f, "count"), 20_000), maxWorkers: num(f, "maxWorkers"), repeat: repeat(quick) }),
   counterpart: (row, f) => ({
-    match: (c) => (row.label === "serial" ? /serial/i.test(text(c, "variant")) : c.variant === "queue" && c.model === "processes" && sameWorkers(c, row)),
+    // multiprocessing.Queue is a pipe with a feeder thread: its juggle counterpart is ProcessQueue
+    // (run with 2 workers), not the Manager queue of the other process rows.
+    match: (c) =>
+      row.label === "serial"
+        ? /serial/i.test(text(c, "variant"))
+        : c.variant === "queue" && c.model === "processes, ProcessQueue" && sameWorkers(c, row),
     items: () => num(f, "count"),
   }),
   answer: primesAnswer,
@@ -73,7 +78,9 @@ const locks: PythonAdapter = {
   program: "locks",
   params: (f, quick) => ({ workers: num(f, "workers"), increments: quick ? 2000 : 50_000, repeat: repeat(quick) }),
   counterpart: (row) => ({
-    match: (c) => c.target === "counter" && c.model === "processes" && c.variant === (/get_lock/.test(row.label) ? "lock" : "no lock"),
+    // multiprocessing.Value lives in shared memory: juggle's shared memory is between threads
+    // (Node processes share none; juggle's process rows go through a Manager, one message an update).
+    match: (c) => c.target === "counter" && c.model === "threads" && c.variant === (/get_lock/.test(row.label) ? "lock" : "no lock"),
     items: (c) => Number(c.expected),
   }),
   answer: (row) => `${row.answer.counted} of ${row.answer.expected}`,
