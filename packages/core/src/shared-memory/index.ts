@@ -1,4 +1,4 @@
-/** Synchronization primitives and data in shared memory (`juggle/shared-memory`). @module */
+/** Synchronization primitives and data in shared memory (`juggle-core/shared-memory`). @module */
 export { Barrier } from "./barrier.js";
 export { Condition } from "./condition.js";
 export { Event } from "./event.js";
