@@ -419,7 +419,7 @@ export default defineExperiment({
   name: "advise",
   title: "When to use what",
   description: "measure a task's CPU time vs wall time on sample inputs and recommend a model, workers and a chunk size",
-  source: "seeds 000, 001, 004",
+  source: "the roadmap article, Non-sequential Python, the Concurrent Programming lesson",
   flags: {
     task: { type: "string", default: "", description: "the task's module: a path or URL (none: the built-in samples)" },
     export: { type: "string", default: "", description: "the task's export name" },

@@ -26,7 +26,7 @@ export default defineExperiment({
   name: "polite",
   title: "A polite crawl: per-host limits and 429s",
   description: "requests over several hosts with a KeyedLimiter (concurrency + rate per host) and retry honouring Retry-After",
-  source: "the limits issue of the roadmap (a polite crawler), HPP ch. 8's delay server",
+  source: "a polite crawler on High Performance Python ch. 8's delay server",
   flags: {
     hosts: { type: "integer", default: 3, quick: 2, min: 1, max: 16, description: "hosts (delay servers on different ports)" },
     requests: { type: "integer", default: 60, quick: 10, min: 1, max: 10_000, description: "requests per host" },
