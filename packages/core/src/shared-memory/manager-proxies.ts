@@ -13,6 +13,7 @@ import { checkMilliseconds, checkOptions, checkSignal } from "../internal/valida
 import { clientFor, type ManagerAddress, type ManagerClient } from "./manager-client.js";
 import type { ObjectKind } from "./manager-server.js";
 import type { WaitOptions } from "./wait.js";
+import { untilShutDown } from "../internal/drain.js";
 
 const KEY = "juggle/shared-memory:ManagerProxy";
 
@@ -173,15 +174,8 @@ export class ManagerQueue<T = unknown> extends ManagerProxy {
   }
 
   /** Iterates until the queue is closed and drained. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
-    for (;;) {
-      try {
-        yield await this.get();
-      } catch (error) {
-        if (error instanceof QueueShutDown) return;
-        throw error;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    return untilShutDown(() => this.get());
   }
 }
 

@@ -12,6 +12,7 @@ import { clientFor, type QueueClient } from "./process-queue-client.js";
 import { type QueueAddress, QueueOwner } from "./process-queue-owner.js";
 import { decodeItem, encodeItem } from "./process-queue-wire.js";
 import type { WaitOptions } from "./wait.js";
+import { untilShutDown } from "../internal/drain.js";
 
 const KEY = "juggle/shared-memory:ProcessQueue";
 
@@ -202,15 +203,8 @@ export class ProcessQueue<T = unknown> {
   }
 
   /** Iterates until the queue is closed and drained. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
-    for (;;) {
-      try {
-        yield await this.get();
-      } catch (error) {
-        if (error instanceof QueueShutDown) return;
-        throw error;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    return untilShutDown(() => this.get());
   }
 
   /**

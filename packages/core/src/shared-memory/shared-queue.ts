@@ -35,6 +35,7 @@ import { registerReviver, type SharedDescriptor, shareable } from "../internal/s
 import { checkInteger, checkOptions, given } from "../internal/validate.js";
 import { type Encoded, measure, read, write } from "./queue-codec.js";
 import { assertCanBlock, checkWait, parseWait, type SyncWaitOptions, type WaitOptions, waitAsync, waitSync } from "./wait.js";
+import { untilShutDown, untilShutDownSync } from "../internal/drain.js";
 
 const KEY = "juggle/shared-memory:SharedQueue";
 // Int32 indices in the header; head and tail sit 64 bytes apart.
@@ -450,27 +451,13 @@ export class SharedQueue<T = unknown> {
   }
 
   /** Iterates (in a worker, blocking) over messages until the queue is closed and drained. */
-  *valuesSync(): Generator<T, void, undefined> {
-    for (;;) {
-      try {
-        yield this.getSync();
-      } catch (error) {
-        if (error instanceof QueueShutDown) return;
-        throw error;
-      }
-    }
+  valuesSync(): Generator<T, void, undefined> {
+    return untilShutDownSync(() => this.getSync());
   }
 
   /** Iterates over messages until the queue is closed and drained. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
-    for (;;) {
-      try {
-        yield await this.get();
-      } catch (error) {
-        if (error instanceof QueueShutDown) return;
-        throw error;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    return untilShutDown(() => this.get());
   }
 
   /** @internal The shareable descriptor. */
