@@ -7,12 +7,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DelayServer } from "../src/delay-server.js";
-import { findPython } from "../src/python/find-python.js";
+import { findPython } from "../src/python.js";
 import { type PythonResult, runPython } from "../src/python/run-python.js";
 import { countPrimes, isPrime } from "../src/tasks/cpu.js";
 import { primesBetween } from "../src/tasks/primes-db.js";
 
-const python = await findPython();
+const python = findPython()?.command ?? null;
 
 async function run(program: string, params: Record<string, unknown>): Promise<PythonResult> {
   assert.ok(python);

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -15,14 +15,13 @@ import type { DelayServerHandle, ExperimentResult } from "../src/experiment.js";
 import { loadExperiment } from "../src/experiments/registry.js";
 import { resolveFlags } from "../src/flags.js";
 import { adapters, type Counterpart } from "../src/python/adapters.js";
-import { findPython, PYTHON_MISSING } from "../src/python/find-python.js";
 import { addPythonSide, juggleSecondsPerItem, perItem } from "../src/python/python-side.js";
 import { type PythonRow, runPython } from "../src/python/run-python.js";
 import { silentProgress } from "../src/progress.js";
 import { findPython as findPythonInfo } from "../src/python.js";
 import { runLab } from "../src/runner.js";
 
-const python = await findPython();
+const python = findPythonInfo()?.command ?? null;
 const skip = python === null ? "python3 not on PATH" : false;
 
 const noServer = (): Promise<DelayServerHandle> => Promise.reject(new Error("no delay server in this test"));
@@ -87,24 +86,10 @@ describe("lab Python side", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("finds python3 on PATH, and none on a PATH without one", async () => {
-    assert.equal(await findPython({ PATH: join(dir, "nowhere") }), null);
-    const bin = join(dir, "bin");
-    await mkdir(bin);
-    await writeFile(join(bin, "python3"), "#!/bin/sh\n");
-    assert.equal(await findPython({ PATH: bin }), null, "not executable yet");
-    await chmod(join(bin, "python3"), 0o755);
-    assert.equal(await findPython({ PATH: `${join(dir, "nowhere")}:${bin}` }), join(bin, "python3"));
-  });
-
-  it("without python3 the result only gains the 'not found' note", async () => {
-    const logged: string[] = [];
-    const progress = { ...silentProgress(), log: (line: string) => void logged.push(line) };
-    const result = await addPythonSide("primes", {}, juggleResult(), { quick: true, signal: new AbortController().signal, delayServer: noServer, progress, python: null });
-    assert.equal(result.tables.length, 1);
-    assert.ok(result.notes?.includes(`${PYTHON_MISSING}.`));
-    assert.match(result.summary, /python3 not found: Python columns skipped\.$/);
-    assert.deepEqual(logged, [PYTHON_MISSING]);
+  it("finds python3 and its version, and nothing for a command that is not there", () => {
+    assert.equal(findPythonInfo(join(dir, "no-such-python3")), undefined);
+    const found = findPythonInfo();
+    if (found !== undefined) assert.match(found.version, /^3\.\d+\.\d+$/);
   });
 
   it("a failing, silent or missing program is one line, never a throw", { skip }, async () => {
@@ -144,7 +129,7 @@ describe("lab Python side", () => {
 
   it("a failing program becomes a note on juggle's result", { skip }, async () => {
     const flags = { start: 1000, count: 20, workers: 2, chunksizes: [1], chunkCounts: [], maxChunks: 0, seed: 1 };
-    const ctx = { quick: true, signal: new AbortController().signal, delayServer: noServer, progress: silentProgress(), python, dir };
+    const ctx = { quick: true, signal: new AbortController().signal, delayServer: noServer, progress: silentProgress(), python: python as string, dir };
     const result = await addPythonSide("primes", flags, juggleResult(), ctx);
     assert.equal(result.tables.length, 1);
     assert.ok(result.notes?.some((n) => n.startsWith("Python side failed: primes.py failed: ValueError: the Python side broke")), String(result.notes));

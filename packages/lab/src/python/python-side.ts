@@ -9,7 +9,6 @@
 import type { BarChart, DelayServerHandle, ExperimentResult, ResultTable } from "../experiment.js";
 import type { Progress } from "../progress.js";
 import { adapters, type Cells, type Counterpart, type PythonAdapter } from "./adapters.js";
-import { findPython, PYTHON_MISSING } from "./find-python.js";
 import { type PythonResult, type PythonRow, runPython } from "./run-python.js";
 
 /** What {@link addPythonSide} needs from the run. */
@@ -18,8 +17,8 @@ export interface PythonSideContext {
   signal: AbortSignal;
   delayServer(): Promise<DelayServerHandle>;
   progress: Progress;
-  /** The interpreter; default: `python3` on PATH. `null`: none (the result only gains the "not found" note). */
-  python?: string | null;
+  /** The interpreter's command (`findPython()` of ../python.ts: the runner calls this only when there is one). */
+  python: string;
   /** The longest a program may run, ms. Default: 60 s under `--quick`, 10 min otherwise. */
   timeoutMs?: number;
   /** The programs' folder (tests). */
@@ -141,11 +140,7 @@ function withNote(result: ExperimentResult, note: string, summary = note): Exper
 export async function addPythonSide(name: string, flags: Record<string, unknown>, result: ExperimentResult, ctx: PythonSideContext): Promise<ExperimentResult> {
   const adapter = adapters[name];
   if (adapter === undefined) return result;
-  const python = ctx.python === undefined ? await findPython() : ctx.python;
-  if (python === null) {
-    ctx.progress.log(PYTHON_MISSING);
-    return withNote(result, PYTHON_MISSING);
-  }
+  const python = ctx.python;
   try {
     const params = adapter.params(flags, ctx.quick);
     if (adapter.server === true) params.url = (await ctx.delayServer()).url;
