@@ -23,9 +23,7 @@ import { WaiterList, type WaiterNode } from "../internal/waiters.js";
 import { Deque } from "../internal/deque.js";
 import { RateLimiter, type RateLimiterOptions } from "./rate-limiter.js";
 import { takeLive, type Waiter } from "./waiter.js";
-
-/** Node's longest timer delay; longer waits re-arm. */
-const TIMER_MAX = 2 ** 31 - 1;
+import { TIMER_MAX } from "../internal/long-timer.js"; // longer waits re-arm and re-check
 
 /** A key: a string or a number (not NaN). */
 export type LimiterKey = string | number;

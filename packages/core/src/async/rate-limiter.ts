@@ -19,9 +19,7 @@ import { Deque } from "../internal/deque.js";
 import { checkFunction, checkInteger, checkMilliseconds, checkOptions, checkSignal, describe, given } from "../internal/validate.js";
 import { WaiterList } from "../internal/waiters.js";
 import { RESOLVED, type Waiter } from "./waiter.js";
-
-/** Node's longest timer delay; longer waits re-arm (see the module doc). */
-const TIMER_MAX = 2 ** 31 - 1;
+import { TIMER_MAX } from "../internal/long-timer.js"; // longer waits re-arm and re-check
 
 /** Options of {@link RateLimiter}. */
 export interface RateLimiterOptions {
