@@ -29,6 +29,7 @@ import { readdirSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { QueueShutDown, TimeoutError } from "../internal/errors.js";
+import { clearLongTimeout, type LongTimeout, setLongTimeout } from "../internal/long-timer.js";
 import { listenAbort } from "../internal/signal.js";
 import { type WaiterNode, WaiterList } from "../internal/waiters.js";
 
@@ -240,11 +241,11 @@ export class Getters {
   /** Parks a getter; `onSettled` runs once it leaves the list, however it ends. */
   wait(timeout: number | null, signal: AbortSignal | undefined, onSettled: () => void): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let timer: LongTimeout | undefined;
       let node: WaiterNode<Getter> | undefined;
       let off = (): void => {};
       const settle = (): void => {
-        clearTimeout(timer);
+        if (timer !== undefined) clearLongTimeout(timer);
         off();
         onSettled();
       };
@@ -256,7 +257,8 @@ export class Getters {
       };
       node = this.#list.push({ resolve, reject, settle });
       if (timeout !== null && timeout !== Number.POSITIVE_INFINITY) {
-        timer = setTimeout(() => giveUp(new TimeoutError(`Cannot get from ProcessQueue as the wait timed out after ${timeout} ms`)), timeout);
+        // Any finite timeout, however long (Node fires a plain timer beyond 2^31 − 1 ms at once).
+        timer = setLongTimeout(() => giveUp(new TimeoutError(`Cannot get from ProcessQueue as the wait timed out after ${timeout} ms`)), timeout);
       }
       off = listenAbort(signal, giveUp);
     });
