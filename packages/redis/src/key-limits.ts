@@ -23,7 +23,7 @@
  * @module
  */
 import type { Redis } from "ioredis";
-import { checkInteger, checkOptions, describe } from "juggle-core/executor";
+import { checkInteger, checkOptions, describe, TIMER_MAX } from "juggle-core/executor";
 import { RateLimiter } from "juggle-core";
 
 /** The `keys` option of `RedisPool`: limits every key of the pool's jobs shares. */
@@ -155,7 +155,8 @@ export class KeySlots {
     const [run] = keysOf(this.#prefix, this.#queue, key);
     const timer = setInterval(() => {
       this.#client.juggleKeyRenew(run, id, this.#lease).catch(() => {});
-    }, this.#lease / 2);
+      // Capped at Node's longest timer: a longer interval would fire every millisecond.
+    }, Math.min(this.#lease / 2, TIMER_MAX));
     timer.unref();
     return async () => {
       clearInterval(timer);
