@@ -9,11 +9,15 @@ const entry = new URL("../../src/pool/worker-entry.js", import.meta.url);
 describe("pool worker entry", () => {
   it("fails loudly on a message of unknown type", async () => {
     const worker = new Worker(entry);
+    // Both listeners from the start: "exit" may follow "error" before an await would attach it
+    // (and a plain listener, as events.once() for "exit" would reject on the "error").
+    const failed = once(worker, "error");
+    const exited = new Promise<[number]>((resolve) => worker.once("exit", (code: number) => resolve([code])));
     worker.postMessage({ t: "init", initializer: null, initargs: [], slot: null });
     worker.postMessage({ t: "bogus" });
-    const [error] = (await once(worker, "error")) as [Error];
+    const [error] = (await failed) as [Error];
     assert.match(error.message, /Cannot handle message in pool worker as its type is unknown: received "bogus"/);
-    const [code] = (await once(worker, "exit")) as [number];
+    const [code] = (await exited) as [number];
     assert.equal(code, 1);
   });
 
