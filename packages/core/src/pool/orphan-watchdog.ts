@@ -36,31 +36,46 @@ parentPort.postMessage("watching");
 `;
 
 /**
+ * Starts the watchdog thread of this child process and calls `ready` once it
+ * watches (or once it failed to start: without its watchdog the process
+ * still stops on `disconnect` whenever its task yields). A new thread only
+ * runs its script after the main thread has turned its event loop, so a
+ * task started at once and spinning would keep the watchdog from ever
+ * starting: start such a task from `ready`.
+ *
+ * @param ready Called once, when the thread watches or could not start.
+ */
+export function watchParent(ready: () => void): void {
+  let called = false;
+  const once = (): void => {
+    if (called) return;
+    called = true;
+    ready();
+  };
+  const watchdog = new Worker(WATCHDOG, { eval: true, workerData: { parent: process.ppid, period: WATCH_PERIOD } });
+  watchdog.once("message", once);
+  // Never an unhandled 'error' in the main thread.
+  watchdog.once("error", once);
+  watchdog.once("exit", once);
+  watchdog.unref();
+}
+
+/**
  * Starts the watchdog thread of this child process and returns `handle`
  * gated on it: messages that arrive before the thread watches are kept, in
- * order, and handled once it does (or once it failed to start). A new
- * thread only runs its script after the main thread has turned its event
- * loop, so a task started at once and spinning would keep the watchdog from
- * ever starting; the first task waits for it instead (one thread start,
- * overlapping the process's own boot).
+ * order, and handled once it does (or once it failed to start), so the first
+ * task waits for it (one thread start, overlapping the process's own boot).
  *
  * @param handle The child's message dispatcher.
  * @returns The dispatcher to register on `process.on("message")`.
  */
 export function dieWithParent<M>(handle: (message: M) => void): (message: M) => void {
   let held: M[] | undefined = [];
-  const release = (): void => {
+  watchParent(() => {
     const messages = held;
     held = undefined;
     for (const message of messages ?? []) handle(message);
-  };
-  const watchdog = new Worker(WATCHDOG, { eval: true, workerData: { parent: process.ppid, period: WATCH_PERIOD } });
-  watchdog.once("message", release);
-  // Never an unhandled 'error' in the main thread: without its watchdog the
-  // process still stops on 'disconnect' whenever its task yields.
-  watchdog.once("error", release);
-  watchdog.once("exit", release);
-  watchdog.unref();
+  });
   return (message) => {
     if (held === undefined) handle(message);
     else held.push(message);

@@ -22,6 +22,7 @@ import { serializeError } from "../internal/errors.js";
 import { decodeShared, encodeShared } from "../internal/shareable.js";
 import type { TargetOutcome, TargetRequest } from "./runnable.js";
 import { callWithSignal, resolveTask } from "../executor/task.js";
+import { watchParent } from "./orphan-watchdog.js";
 
 // A target's signal: a Thread or Process is stopped by terminate()/kill(),
 // which end the worker outright (as in Python), so the signal never aborts.
@@ -92,7 +93,9 @@ if (!isMainThread && parentPort !== null) {
     finish({ type: "done", ok: false, error: serializeError(error) }, undefined);
   });
   // A daemon dies with its parent (Python terminates daemonic children when
-  // the parent exits); the parent's exit handler cannot run on SIGKILL.
+  // the parent exits); the parent's exit handler cannot run on SIGKILL. The
+  // 'disconnect' event needs a free event loop; a target that never yields
+  // is stopped by the watchdog thread, started before the target runs.
   process.on("disconnect", () => {
     if (daemon && !done) process.exit(1);
   });
@@ -100,7 +103,9 @@ if (!isMainThread && parentPort !== null) {
     const request = message as TargetRequest;
     if (request?.type !== "run") unknownMessage(message);
     daemon = request.daemon;
-    void run(request).then((outcome) => finish(outcome, request));
+    const start = (): void => void run(request).then((outcome) => finish(outcome, request));
+    if (daemon) watchParent(start);
+    else start();
   });
 } else {
   throw new Error("target-entry.js runs only as the worker of a juggle Thread or the child of a juggle Process");

@@ -40,17 +40,22 @@ async function goneWithin(pid: number, bound: number): Promise<number | undefine
   return alive(pid) ? undefined : performance.now() - start;
 }
 
-describe("ProcessPool orphans", () => {
-  it("a worker spinning in a synchronous loop dies soon after its parent is killed with SIGKILL", async (t) => {
-    const { parent, worker } = startParent("orphan-spinner.js");
-    const pid = await worker;
-    assert.equal(alive(pid), true);
-    parent.kill("SIGKILL");
-    // A bound generous for a loaded 2-core machine, not a timing assertion:
-    // the watchdog checks every 200 ms.
-    const delay = await goneWithin(pid, 10_000);
-    if (delay === undefined) process.kill(pid, "SIGKILL");
-    assert.notEqual(delay, undefined, "the spinning worker outlived its killed parent by 10 s");
-    t.diagnostic(`worker gone ${Math.round(delay as number)} ms after the parent's SIGKILL`);
+for (const [title, fixture] of [
+  ["a ProcessPool worker", "orphan-spinner.js"],
+  ["a daemon Process", "orphan-daemon.js"],
+] as const) {
+  describe(`${title} orphaned`, () => {
+    it("spinning in a synchronous loop, it dies soon after its parent is killed with SIGKILL", async (t) => {
+      const { parent, worker } = startParent(fixture);
+      const pid = await worker;
+      assert.equal(alive(pid), true);
+      parent.kill("SIGKILL");
+      // A bound generous for a loaded 2-core machine, not a timing assertion:
+      // the watchdog checks every 200 ms.
+      const delay = await goneWithin(pid, 10_000);
+      if (delay === undefined) process.kill(pid, "SIGKILL");
+      assert.notEqual(delay, undefined, "the spinning child outlived its killed parent by 10 s");
+      t.diagnostic(`child gone ${Math.round(delay as number)} ms after the parent's SIGKILL`);
+    });
   });
-});
+}
