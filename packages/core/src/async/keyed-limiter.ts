@@ -19,10 +19,7 @@
  * (bench/limits.ts): a task that can start at once costs a Map lookup, the
  * checks, and no promise beyond `fn`'s own and the one returned, which its
  * key's two reactions (made once per key, not per task) derive from `fn`'s.
- * A key's state serves it for as long as it is active (a cooling key coming
- * back keeps its place in the cooling set until the next sweep, instead of
- * leaving and re-entering it), and forgotten states are reused by new keys,
- * so keys that come and go allocate nothing.
+ * The keys' states, their cooling and their reuse are in `key-states.ts`.
  *
  * @module
  */
@@ -30,8 +27,9 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { checkFunction, checkInteger, checkOptions, checkSignal, describe } from "../internal/validate.js";
 import { WaiterList, type WaiterNode } from "../internal/waiters.js";
 import { Deque } from "../internal/deque.js";
+import { type KeyState, KeyStates, type KeyTask as Task } from "./key-states.js";
 import { checkedAt, RateLimiter, type RateLimiterOptions } from "./rate-limiter.js";
-import { takeLive, type Waiter } from "./waiter.js";
+import { takeLive } from "./waiter.js";
 import { TIMER_MAX } from "../internal/long-timer.js"; // longer waits re-arm and re-check
 
 /** A key: a string or a number (not NaN). */
@@ -53,40 +51,6 @@ export interface KeyedLimiterOptions {
 export interface KeyedRunOptions {
   /** Aborting it while the task waits rejects with `signal.reason`; once running, `fn` receives it. */
   signal?: AbortSignal;
-}
-
-/**
- * How many forgotten key states are kept for reuse, so that keys which come
- * and go with a task or two (the 10,000-key benchmark: 1,000 tasks in flight
- * over 10,000 keys) mostly allocate nothing: a few tens of kilobytes at most
- * when idle, whatever the number of keys seen.
- */
-const SPARE_STATES = 256;
-
-/** A queued task: woken with its key's state once it may start. */
-type Task = Waiter<KeyState, LimiterKey>;
-
-interface KeyState {
-  /** Changes only when a forgotten state is reused for another key. */
-  key: LimiterKey;
-  readonly queue: WaiterList<Task>;
-  readonly rate: RateLimiter | undefined;
-  running: number;
-  active: boolean;
-  inRing: boolean;
-  /** Idle, kept while its rate history matters. */
-  cooling: boolean;
-  /** In the `#cooling` set (which a key re-activated while cooling leaves at the next sweep, not at once). */
-  listed: boolean;
-  lastStart: number;
-  timer: ReturnType<typeof setTimeout> | undefined;
-  /**
-   * The reactions every task of this key ends with (free its slot, pass the
-   * outcome on): made once per key, not once per task, so a start costs no
-   * closure and no promise beyond `fn`'s own and the one returned.
-   */
-  readonly done: (value: unknown) => unknown;
-  readonly failed: (error: unknown) => never;
 }
 
 /**
@@ -124,17 +88,11 @@ interface KeyState {
  */
 export class KeyedLimiter {
   readonly #concurrency: number;
-  readonly #rate: RateLimiterOptions | undefined;
-  readonly #cool: number;
   readonly #total: number;
   readonly #maxKeys: number;
-  readonly #keys = new Map<LimiterKey, KeyState>();
+  readonly #keys: KeyStates;
   readonly #ring = new Deque<KeyState>();
   readonly #admission = new WaiterList<Task>();
-  readonly #cooling = new Set<KeyState>();
-  /** Forgotten states kept for new keys: churning keys allocate nothing. */
-  readonly #spare: KeyState[] = [];
-  #sweeper: ReturnType<typeof setTimeout> | undefined;
   #running = 0;
   #active = 0;
   #waiting = 0;
@@ -152,17 +110,17 @@ export class KeyedLimiter {
     this.#concurrency = checkInteger(action, "concurrency", opts.concurrency, count);
     this.#total = opts.total === undefined ? Number.POSITIVE_INFINITY : checkInteger(action, "total", opts.total, count);
     this.#maxKeys = opts.maxKeys === undefined ? Number.POSITIVE_INFINITY : checkInteger(action, "maxKeys", opts.maxKeys, count);
+    let rate: RateLimiterOptions | undefined;
+    let cool = 0;
     if (opts.rate !== undefined) {
       // Checked once here, so that a per-key RateLimiter never throws later.
       const probe = new RateLimiter(checkOptions<RateLimiterOptions>(action, opts.rate) as RateLimiterOptions);
-      this.#rate = { ...opts.rate };
+      rate = { ...opts.rate };
       // How long a key's rate history matters after its last start: a
       // window, or the time a bucket takes to fill up again.
-      this.#cool =
-        opts.rate.algorithm === "token-bucket" ? Math.ceil((probe.interval * probe.capacity) / probe.limit) : probe.interval + 1;
-    } else {
-      this.#cool = 0;
+      cool = opts.rate.algorithm === "token-bucket" ? Math.ceil((probe.interval * probe.capacity) / probe.limit) : probe.interval + 1;
     }
+    this.#keys = new KeyStates(rate, cool, (state) => this.#release(state));
   }
 
   /** Keys tracked now: active ones, and idle ones whose rate window has not passed yet. */
@@ -267,53 +225,12 @@ export class KeyedLimiter {
   }
 
   #activate(key: LimiterKey): KeyState {
-    let state = this.#keys.get(key);
-    if (state === undefined) {
-      state = this.#spare.pop() ?? this.#create(key);
-      state.key = key;
-      this.#keys.set(key, state);
-    } else {
-      state.cooling = false;
-    }
+    const state = this.#keys.take(key);
     if (!state.active) {
       state.active = true;
       this.#active++;
     }
     return state;
-  }
-
-  #create(key: LimiterKey): KeyState {
-    const created: KeyState = {
-      key,
-      queue: new WaiterList<Task>(),
-      rate: this.#rate === undefined ? undefined : new RateLimiter(this.#rate),
-      running: 0,
-      active: false,
-      inRing: false,
-      cooling: false,
-      listed: false,
-      lastStart: 0,
-      timer: undefined,
-      done: (value) => {
-        this.#release(created);
-        return value;
-      },
-      failed: (error) => {
-        this.#release(created);
-        throw error;
-      },
-    };
-    return created;
-  }
-
-  /**
-   * Drops a key whose state is idle and whose rate history (if any) has run
-   * out, so the state is as good as new: it is kept for reuse, up to
-   * {@link SPARE_STATES}, unless the ring still holds it.
-   */
-  #forget(state: KeyState): void {
-    this.#keys.delete(state.key);
-    if (!state.inRing && this.#spare.length < SPARE_STATES) this.#spare.push(state);
   }
 
   #grant(state: KeyState): void {
@@ -389,20 +306,7 @@ export class KeyedLimiter {
     this.#active--;
     clearTimeout(state.timer);
     state.timer = undefined;
-    if (state.rate !== undefined && Date.now() < state.lastStart + this.#cool) {
-      state.cooling = true;
-      if (!state.listed) {
-        state.listed = true;
-        this.#cooling.add(state);
-      }
-      this.#armSweeper(this.#cool);
-    } else {
-      if (state.listed) {
-        state.listed = false;
-        this.#cooling.delete(state);
-      }
-      this.#forget(state);
-    }
+    this.#keys.idle(state);
     this.#admit();
   }
 
@@ -421,27 +325,5 @@ export class KeyedLimiter {
       admitted = true;
     }
     if (admitted) this.#pump();
-  }
-
-  #armSweeper(delay: number): void {
-    if (this.#sweeper !== undefined) return;
-    this.#sweeper = setTimeout(() => this.#sweep(), Math.min(Math.max(delay, 1), TIMER_MAX));
-    this.#sweeper.unref();
-  }
-
-  /** Forgets the cooled-down keys, unlists the re-activated ones; re-arms for the soonest of the rest. */
-  #sweep(): void {
-    this.#sweeper = undefined;
-    const now = Date.now();
-    let next = Number.POSITIVE_INFINITY;
-    for (const state of this.#cooling) {
-      const end = state.lastStart + this.#cool;
-      if (!state.cooling || now >= end) {
-        state.listed = false;
-        this.#cooling.delete(state);
-        if (state.cooling) this.#forget(state);
-      } else next = Math.min(next, end - now);
-    }
-    if (next !== Number.POSITIVE_INFINITY) this.#armSweeper(next);
   }
 }
