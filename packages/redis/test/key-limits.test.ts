@@ -99,7 +99,9 @@ test("RedisPool keys: imap and imapUnordered take a key per item and keep each k
       if (consumed === 10) break;
     }
     const after = pulled;
-    // Every call the loop left behind settles (cancelled or done): join() returns.
+    // A keyed map fails with its task's error.
+    await assert.rejects(pool.map(t.boom, ["no luck"], { key: () => "a" }), { name: "TypeError", message: "no luck" });
+    // Every call the loop or the failure left behind settles (cancelled or done): join() returns.
     pool.close();
     await pool.join();
     assert.equal(pulled, after);
