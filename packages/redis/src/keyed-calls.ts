@@ -1,11 +1,11 @@
 /**
  * The per-key calls of `RedisPool`: the options that carry a job's key, and
- * `map` with a key per item.
+ * `map`, `starmap`, `imap` and `imapUnordered` with a key per item.
  *
  * @module
  */
-import type { MapOptions, RunOptions, TaskFn, TaskRef } from "juggle-core";
-import { describe } from "juggle-core/executor";
+import { type MapContext, type MapIterable, type MapOptions, map, type RunOptions, type TaskFn, type TaskRef } from "juggle-core";
+import { checkInteger, describe } from "juggle-core/executor";
 import { checkKey, type KeyLimitsData } from "./key-limits.js";
 
 type Result<F extends TaskFn> = Awaited<ReturnType<F>>;
@@ -17,42 +17,73 @@ export interface RedisRunOptions extends RunOptions {
   key?: string | number;
 }
 
-/** Options of {@link RedisPool.map} and {@link RedisPool.starmap}: those of every executor, plus each item's key. */
+/** Options of {@link RedisPool.map}, `starmap`, `imap` and `imapUnordered`: those of every executor, plus each item's key. */
 export interface RedisMapOptions<T = unknown> extends MapOptions {
-  /** Each item's key (see the pool's `keys` option); with it, each item is a job of its own. */
+  /**
+   * Each item's key (see the pool's `keys` option); with it, each item is a
+   * job of its own (`chunksize` does not apply), and `imap`/`imapUnordered`
+   * submit at most `buffersize` items (default 128) ahead of the consumer.
+   */
   key?: (item: T, index: number) => string | number;
 }
 
-/** A keyed map: one keyed `run` per item, results in input order; the first failure cancels the rest. */
-export async function keyedMap<F extends TaskFn, T>(
-  pool: { run(task: TaskRef<F>, args: Parameters<F>, options?: RedisRunOptions): Promise<Result<F>> },
+type Runner<F extends TaskFn> = { run(task: TaskRef<F>, args: Parameters<F>, options?: RedisRunOptions): Promise<Result<F>> };
+
+/**
+ * Items a keyed `imap`/`imapUnordered` submits ahead of its consumer by
+ * default. Each item is a job of its own there (not a chunk), and a job whose
+ * key is at its limit holds its place in this window while it waits, so the
+ * window is wide enough for several keys' slots across workers, yet bounded
+ * over an endless source. `buffersize` sets it.
+ */
+const KEYED_WINDOW = 128;
+
+/**
+ * A keyed `map`, `starmap`, `imap` or `imapUnordered`: one keyed `run` per
+ * item through the core's `map` (lazy pulling, at most `buffersize` items
+ * ahead of the consumer, results in input or completion order; the first
+ * failure, the caller's signal or leaving the loop early cancels the jobs
+ * still queued and aborts the running ones). Bad options are reported by the
+ * first `next()`, as for every map stream.
+ *
+ * Without `buffersize`, `map` and `starmap` submit every item at once, as
+ * they do without keys; `imap` and `imapUnordered` keep {@link KEYED_WINDOW}.
+ */
+export function keyedStream<F extends TaskFn, T>(
+  pool: Runner<F>,
   task: TaskRef<F>,
   items: Items<T>,
   options: RedisMapOptions<T>,
-  argsOf: (item: T) => Parameters<F>,
-): Promise<Result<F>[]> {
-  const keyOf = options.key as (item: T, index: number) => string | number;
-  if (typeof keyOf !== "function") {
-    throw new TypeError(`Cannot map task '${task.name}' as 'key' must be a function of the item: received ${describe(keyOf)}`);
-  }
-  const { key: _key, chunksize: _chunksize, ...rest } = options;
-  const stop = new AbortController();
-  const signal = rest.signal === undefined ? stop.signal : AbortSignal.any([rest.signal, stop.signal]);
-  const runs: Promise<Result<F>>[] = [];
-  let index = 0;
+  call: "map" | "starmap" | "imap" | "imapUnordered",
+): MapIterable<Result<F>> {
+  const action = `${call} task '${task?.name}'`;
+  const argsOf = call === "starmap" ? (item: T) => item as Parameters<F> : (item: T) => [item] as Parameters<F>;
+  const collect = call === "map" || call === "starmap";
   try {
-    for await (const item of items) {
-      const run = pool.run(task, argsOf(item), { ...rest, signal, key: keyOf(item, index++) });
-      run.catch((error: unknown) => stop.abort(error));
-      runs.push(run);
+    const keyOf = options.key as (item: T, index: number) => string | number;
+    if (typeof keyOf !== "function") {
+      throw new TypeError(`Cannot ${action} as 'key' must be a function of the item: received ${describe(keyOf)}`);
     }
+    const { key: _key, chunksize: _chunksize, buffersize, signal, ...rest } = options;
+    const window = buffersize !== undefined ? checkInteger(action, "buffersize", buffersize, { min: 1 }) : collect ? Number.POSITIVE_INFINITY : KEYED_WINDOW;
+    if (typeof (items as Iterable<T>)?.[Symbol.iterator] !== "function" && typeof (items as AsyncIterable<T>)?.[Symbol.asyncIterator] !== "function") {
+      throw new TypeError(`Cannot ${action} as 'items' must be an iterable or async iterable: received ${describe(items)}`);
+    }
+    const runOne = (item: T, context: MapContext): Promise<Result<F>> =>
+      pool.run(task, argsOf(item), { ...rest, signal: context.signal, key: keyOf(item, context.index) });
+    return map(items, runOne, { concurrency: window, buffersize: window === Number.POSITIVE_INFINITY ? undefined : window, ordered: call !== "imapUnordered", signal });
   } catch (error) {
-    stop.abort(error);
-    throw error;
+    return refused(error);
   }
-  return Promise.all(runs);
 }
 
+/** A stream whose first `next()` (or `toArray()`) rejects with `error`. */
+function refused<R>(error: unknown): MapIterable<R> {
+  const stream = (async function* (): AsyncGenerator<R> {
+    throw error;
+  })();
+  return Object.assign(stream, { toArray: async (): Promise<R[]> => Promise.reject(error) });
+}
 
 /**
  * The argument list of a keyed call: a copy of `args`, whose key `keyOf`
@@ -71,11 +102,4 @@ export function keyedArgs<A>(action: string, args: A, key: unknown, limits: KeyL
   const own = [...args];
   keyOf.set(own, checked);
   return own as A;
-}
-
-/** `imap` and `imapUnordered` stream chunks and take no key: say so rather than ignore it. */
-export function refuseKey(action: string, options: unknown): void {
-  if (options !== null && typeof options === "object" && "key" in options && options.key !== undefined) {
-    throw new TypeError(`Cannot ${action} as 'key' is taken by run, map and starmap only: received ${describe(options.key)}`);
-  }
 }

@@ -15,7 +15,7 @@ import { ExecutorClosedError, type MapOptions, type RunOptions, type TaskFn, typ
 import { BaseExecutor, checkChunksize, checkInteger, checkMilliseconds, checkOptions, describe, given, type Job, KIND_CALL, KIND_MAP } from "juggle-core/executor";
 import { connectionSpec, createClient, DEFAULT_CONNECT_TIMEOUT, probe, type RedisConnection } from "./connection.js";
 import type { JobData, JobResult } from "./job.js";
-import { keyedArgs, keyedMap, type RedisMapOptions, type RedisRunOptions, refuseKey } from "./keyed-calls.js";
+import { keyedArgs, keyedStream, type RedisMapOptions, type RedisRunOptions } from "./keyed-calls.js";
 import { checkKeyLimits, type KeyLimitsData, type KeyLimitsOptions } from "./key-limits.js";
 import { DEFAULT_MAX_PAYLOAD_BYTES, decodeResults, encodeArguments } from "./payload.js";
 import { abortChannel, DEFAULT_PREFIX, DEFAULT_QUEUE, DEFAULT_RESULT_TTL_SECONDS } from "./settings.js";
@@ -58,7 +58,7 @@ export interface RedisPoolOptions {
   resultTtl?: number;
   /** Records each job's queue, start and end times and worker. */
   trace?: TraceRecorder;
-  /** Limits per key across every producer and worker (`KeyLimitsOptions`); jobs get keys from `run`/`map`'s `key`. */
+  /** Limits per key across every producer and worker (`KeyLimitsOptions`); jobs get keys from the `key` of `run`, `map`, `starmap`, `imap`, `imapUnordered`. */
   keys?: KeyLimitsOptions;
 }
 
@@ -430,7 +430,7 @@ export class RedisPool extends BaseExecutor {
     items: Items<Parameters<F>[0]>,
     options?: RedisMapOptions<Parameters<F>[0]>,
   ): Promise<Result<F>[]> {
-    if (options?.key !== undefined) return keyedMap<F, Parameters<F>[0]>(this, task, items, options, (item) => [item] as Parameters<F>);
+    if (options?.key !== undefined) return keyedStream<F, Parameters<F>[0]>(this, task, items, options, "map").toArray();
     return super.map(task, items, this.#mapOptions(options));
   }
 
@@ -439,25 +439,25 @@ export class RedisPool extends BaseExecutor {
     items: Items<Parameters<F>>,
     options?: RedisMapOptions<Parameters<F>>,
   ): Promise<Result<F>[]> {
-    if (options?.key !== undefined) return keyedMap<F, Parameters<F>>(this, task, items, options, (item) => item);
+    if (options?.key !== undefined) return keyedStream<F, Parameters<F>>(this, task, items, options, "starmap").toArray();
     return super.starmap(task, items, this.#mapOptions(options));
   }
 
   override imap<F extends TaskFn>(
     task: TaskRef<F>,
     items: Items<Parameters<F>[0]>,
-    options?: MapOptions,
+    options?: RedisMapOptions<Parameters<F>[0]>,
   ): AsyncIterableIterator<Result<F>> {
-    refuseKey(`imap task '${task?.name}'`, options);
+    if (options?.key !== undefined) return keyedStream<F, Parameters<F>[0]>(this, task, items, options, "imap");
     return super.imap(task, items, this.#mapOptions(options));
   }
 
   override imapUnordered<F extends TaskFn>(
     task: TaskRef<F>,
     items: Items<Parameters<F>[0]>,
-    options?: MapOptions,
+    options?: RedisMapOptions<Parameters<F>[0]>,
   ): AsyncIterableIterator<Result<F>> {
-    refuseKey(`imapUnordered task '${task?.name}'`, options);
+    if (options?.key !== undefined) return keyedStream<F, Parameters<F>[0]>(this, task, items, options, "imapUnordered");
     return super.imapUnordered(task, items, this.#mapOptions(options));
   }
 

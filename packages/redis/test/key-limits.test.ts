@@ -61,6 +61,59 @@ test("RedisPool keys: two producers and two workers never run more than `concurr
   }
 });
 
+test("RedisPool keys: imap and imapUnordered take a key per item and keep each key's concurrency", async () => {
+  const redis = await startRedisServer();
+  const dir = await mkdtemp(join(tmpdir(), "juggle-keys-imap-"));
+  const pool = new RedisPool({ connection: redis.url, queue: "keys-imap", keys: { concurrency: 2 } });
+  const worker = await startWorker(redis.url, ["--queue", "keys-imap", "--concurrency", "12"]);
+  try {
+    const keys = Array.from({ length: 12 }, (_, i) => ["a", "b", "c"][i % 3] as string);
+    const spans = (file: string) => keys.map((key) => ({ file, key, ms: 40 }));
+    const ordered: string[] = [];
+    for await (const key of pool.imap(t.recordSpanOf, spans(join(dir, "imap")), { key: (item) => item.key })) ordered.push(key);
+    assert.deepEqual(ordered, keys);
+    const unordered: string[] = [];
+    for await (const key of pool.imapUnordered(t.recordSpanOf, spans(join(dir, "unordered")), { key: (item) => item.key })) unordered.push(key);
+    assert.deepEqual([...unordered].sort(), [...keys].sort());
+    for (const file of ["imap", "unordered"]) {
+      const peak = peakPerKey(join(dir, file));
+      assert.deepEqual([...peak.keys()].sort(), ["a", "b", "c"]);
+      for (const [key, n] of peak) assert.ok(n <= 2, `${file}: key ${key} ran ${n} jobs at once`);
+      // Twelve worker slots for three keys of two: the limit, not a lack of slots, held them.
+      assert.ok([...peak.values()].some((n) => n === 2), `${file}: ${JSON.stringify([...peak])}`);
+    }
+    // Over an endless source: at most `buffersize` items pulled ahead of the
+    // consumer; leaving the loop stops the pulling and cancels the rest.
+    let pulled = 0;
+    function* endless(): Generator<string> {
+      for (let i = 0; ; i++) {
+        pulled++;
+        yield ["a", "b", "c"][i % 3] as string;
+      }
+    }
+    let consumed = 0;
+    for await (const key of pool.imap(t.echo, endless(), { key: (k) => k as string, buffersize: 4 })) {
+      assert.equal(key, ["a", "b", "c"][consumed % 3]);
+      consumed++;
+      assert.ok(pulled <= consumed + 4, `pulled ${pulled} after ${consumed} consumed`);
+      if (consumed === 10) break;
+    }
+    const after = pulled;
+    // A keyed map fails with its task's error.
+    await assert.rejects(pool.map(t.boom, ["no luck"], { key: () => "a" }), { name: "TypeError", message: "no luck" });
+    // Every call the loop or the failure left behind settles (cancelled or done): join() returns.
+    pool.close();
+    await pool.join();
+    assert.equal(pulled, after);
+    assert.equal(pool.stats().running, 0);
+  } finally {
+    await pool.terminate();
+    assert.equal(await worker.stop(), 0, worker.output());
+    await redis.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test("RedisPool keys: a SIGKILLed worker's key slot is freed when its job is recovered, never held forever", async () => {
   const redis = await startRedisServer();
   const dir = await mkdtemp(join(tmpdir(), "juggle-keys-kill-"));
@@ -137,7 +190,18 @@ test("RedisPool keys: bad options and keys are refused, naming them", async () =
     await assert.rejects(pool.run(t.echo, [1], { key: Number.NaN }), { name: "TypeError", message: /received NaN/ });
     await assert.rejects(plain.run(t.echo, [1], { key: "a" }), { name: "TypeError", message: /'key' needs the pool's 'keys' option/ });
     await assert.rejects(pool.map(t.echo, [1], { key: "a" as never }), { name: "TypeError", message: /'key' must be a function of the item/ });
-    assert.throws(() => pool.imap(t.echo, [1], { key: () => "a" } as never), { name: "TypeError", message: /'key' is taken by run, map and starmap only/ });
+    // A keyed imap reports bad input at its first next(), like every map stream.
+    await assert.rejects(pool.imap(t.echo, [1], { key: "a" as never }).next(), {
+      name: "TypeError",
+      message: "Cannot imap task 'echo' as 'key' must be a function of the item: received \"a\"",
+    });
+    await assert.rejects(pool.imapUnordered(t.echo, [1], { key: () => "a", buffersize: 0 }).next(), {
+      name: "RangeError",
+      message: /^Cannot imapUnordered task 'echo' as 'buffersize' must be a positive integer: received 0/,
+    });
+    await assert.rejects(pool.imap(t.echo, 5 as never, { key: () => "a" }).next(), { name: "TypeError", message: /'items' must be an iterable/ });
+    await assert.rejects(pool.imap(t.echo, [1], { key: () => ({}) as never }).next(), { name: "TypeError", message: /'key' must be a non-empty string/ });
+    await assert.rejects(plain.imapUnordered(t.echo, [1], { key: () => "a" }).next(), { name: "TypeError", message: /'key' needs the pool's 'keys' option/ });
   } finally {
     await pool.terminate();
     await plain.terminate();

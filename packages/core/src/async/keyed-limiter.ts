@@ -15,14 +15,21 @@
  * out (so forgetting it cannot let a burst through), then swept by one
  * unref'd timer. Memory is bounded by the active keys.
  *
+ * The cost per task is kept near that of a hand-written per-key limiter
+ * (bench/limits.ts): a task that can start at once costs a Map lookup, the
+ * checks, and no promise beyond `fn`'s own and the one returned, which its
+ * key's two reactions (made once per key, not per task) derive from `fn`'s.
+ * The keys' states, their cooling and their reuse are in `key-states.ts`.
+ *
  * @module
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { checkFunction, checkInteger, checkOptions, checkSignal, describe } from "../internal/validate.js";
 import { WaiterList, type WaiterNode } from "../internal/waiters.js";
 import { Deque } from "../internal/deque.js";
-import { RateLimiter, type RateLimiterOptions } from "./rate-limiter.js";
-import { takeLive, type Waiter } from "./waiter.js";
+import { type KeyState, KeyStates, type KeyTask as Task } from "./key-states.js";
+import { checkedAt, RateLimiter, type RateLimiterOptions } from "./rate-limiter.js";
+import { takeLive } from "./waiter.js";
 import { TIMER_MAX } from "../internal/long-timer.js"; // longer waits re-arm and re-check
 
 /** A key: a string or a number (not NaN). */
@@ -44,20 +51,6 @@ export interface KeyedLimiterOptions {
 export interface KeyedRunOptions {
   /** Aborting it while the task waits rejects with `signal.reason`; once running, `fn` receives it. */
   signal?: AbortSignal;
-}
-
-type Task = Waiter<void, LimiterKey>;
-
-interface KeyState {
-  readonly key: LimiterKey;
-  readonly queue: WaiterList<Task>;
-  readonly rate: RateLimiter | undefined;
-  running: number;
-  active: boolean;
-  inRing: boolean;
-  cooling: boolean;
-  lastStart: number;
-  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 /**
@@ -95,15 +88,11 @@ interface KeyState {
  */
 export class KeyedLimiter {
   readonly #concurrency: number;
-  readonly #rate: RateLimiterOptions | undefined;
-  readonly #cool: number;
   readonly #total: number;
   readonly #maxKeys: number;
-  readonly #keys = new Map<LimiterKey, KeyState>();
+  readonly #keys: KeyStates;
   readonly #ring = new Deque<KeyState>();
   readonly #admission = new WaiterList<Task>();
-  readonly #cooling = new Set<KeyState>();
-  #sweeper: ReturnType<typeof setTimeout> | undefined;
   #running = 0;
   #active = 0;
   #waiting = 0;
@@ -121,17 +110,17 @@ export class KeyedLimiter {
     this.#concurrency = checkInteger(action, "concurrency", opts.concurrency, count);
     this.#total = opts.total === undefined ? Number.POSITIVE_INFINITY : checkInteger(action, "total", opts.total, count);
     this.#maxKeys = opts.maxKeys === undefined ? Number.POSITIVE_INFINITY : checkInteger(action, "maxKeys", opts.maxKeys, count);
+    let rate: RateLimiterOptions | undefined;
+    let cool = 0;
     if (opts.rate !== undefined) {
       // Checked once here, so that a per-key RateLimiter never throws later.
       const probe = new RateLimiter(checkOptions<RateLimiterOptions>(action, opts.rate) as RateLimiterOptions);
-      this.#rate = { ...opts.rate };
+      rate = { ...opts.rate };
       // How long a key's rate history matters after its last start: a
       // window, or the time a bucket takes to fill up again.
-      this.#cool =
-        opts.rate.algorithm === "token-bucket" ? Math.ceil((probe.interval * probe.capacity) / probe.limit) : probe.interval + 1;
-    } else {
-      this.#cool = 0;
+      cool = opts.rate.algorithm === "token-bucket" ? Math.ceil((probe.interval * probe.capacity) / probe.limit) : probe.interval + 1;
     }
+    this.#keys = new KeyStates(rate, cool, (state) => this.#release(state));
   }
 
   /** Keys tracked now: active ones, and idle ones whose rate window has not passed yet. */
@@ -191,7 +180,7 @@ export class KeyedLimiter {
       (state.rate === undefined || state.rate.tryAcquire().ok)
     ) {
       this.#grant(state);
-      return this.#execute(key, fn, signal);
+      return this.#start(state, fn, signal);
     }
     const started = this.#wait(state.queue, key, fn, signal);
     this.#offer(state);
@@ -214,8 +203,8 @@ export class KeyedLimiter {
     this.#waiting++;
     const resume = AsyncLocalStorage.snapshot();
     return new Promise<Awaited<T>>((resolve, reject) => {
-      const start = (): void => {
-        resume(() => this.#execute(key, fn, signal)).then(resolve, reject);
+      const start = (state: KeyState): void => {
+        resume(() => this.#start(state, fn, signal)).then(resolve, reject);
       };
       const task: Task = { resolve: start, reject, signal, data: key, onAbort: undefined };
       this.#listen(list, list.push(task), task);
@@ -236,24 +225,7 @@ export class KeyedLimiter {
   }
 
   #activate(key: LimiterKey): KeyState {
-    let state = this.#keys.get(key);
-    if (state === undefined) {
-      state = {
-        key,
-        queue: new WaiterList<Task>(),
-        rate: this.#rate === undefined ? undefined : new RateLimiter(this.#rate),
-        running: 0,
-        active: false,
-        inRing: false,
-        cooling: false,
-        lastStart: 0,
-        timer: undefined,
-      };
-      this.#keys.set(key, state);
-    } else if (state.cooling) {
-      state.cooling = false;
-      this.#cooling.delete(state);
-    }
+    const state = this.#keys.take(key);
     if (!state.active) {
       state.active = true;
       this.#active++;
@@ -264,20 +236,31 @@ export class KeyedLimiter {
   #grant(state: KeyState): void {
     state.running++;
     this.#running++;
-    if (state.rate !== undefined) state.lastStart = Date.now();
+    if (state.rate !== undefined) state.lastStart = checkedAt(state.rate);
   }
 
-  async #execute<T>(key: LimiterKey, fn: (signal: AbortSignal | undefined) => T | PromiseLike<T>, signal: AbortSignal | undefined): Promise<Awaited<T>> {
+  /**
+   * Calls `fn` (its slot already granted) and frees the slot when it
+   * settles. Even a synchronous `fn` frees it a microtask later, never
+   * inside this call: a queued task started by the release then starts on a
+   * fresh stack, so a long backlog of synchronous tasks cannot nest.
+   */
+  #start<T>(state: KeyState, fn: (signal: AbortSignal | undefined) => T | PromiseLike<T>, signal: AbortSignal | undefined): Promise<Awaited<T>> {
+    let result: Promise<unknown>;
     try {
-      return await fn(signal);
-    } finally {
-      const state = this.#keys.get(key) as KeyState;
-      state.running--;
-      this.#running--;
-      this.#offer(state);
-      this.#retireIfIdle(state);
-      this.#pump();
+      result = Promise.resolve(fn(signal));
+    } catch (error) {
+      result = Promise.reject(error);
     }
+    return result.then(state.done, state.failed) as Promise<Awaited<T>>;
+  }
+
+  #release(state: KeyState): void {
+    state.running--;
+    this.#running--;
+    this.#offer(state);
+    this.#retireIfIdle(state);
+    this.#pump();
   }
 
   /** Puts `state` in the ring when it could start a task but for `total`. */
@@ -311,7 +294,7 @@ export class KeyedLimiter {
       }
       this.#waiting--;
       this.#grant(state);
-      task.resolve();
+      task.resolve(state);
       this.#offer(state);
     }
   }
@@ -323,13 +306,7 @@ export class KeyedLimiter {
     this.#active--;
     clearTimeout(state.timer);
     state.timer = undefined;
-    if (state.rate !== undefined && Date.now() < state.lastStart + this.#cool) {
-      state.cooling = true;
-      this.#cooling.add(state);
-      this.#armSweeper(this.#cool);
-    } else {
-      this.#keys.delete(state.key);
-    }
+    this.#keys.idle(state);
     this.#admit();
   }
 
@@ -348,26 +325,5 @@ export class KeyedLimiter {
       admitted = true;
     }
     if (admitted) this.#pump();
-  }
-
-  #armSweeper(delay: number): void {
-    if (this.#sweeper !== undefined) return;
-    this.#sweeper = setTimeout(() => this.#sweep(), Math.min(Math.max(delay, 1), TIMER_MAX));
-    this.#sweeper.unref();
-  }
-
-  /** Forgets the cooled-down keys; re-arms for the soonest of the rest. */
-  #sweep(): void {
-    this.#sweeper = undefined;
-    const now = Date.now();
-    let next = Number.POSITIVE_INFINITY;
-    for (const state of this.#cooling) {
-      const end = state.lastStart + this.#cool;
-      if (now >= end) {
-        this.#cooling.delete(state);
-        this.#keys.delete(state.key);
-      } else next = Math.min(next, end - now);
-    }
-    if (next !== Number.POSITIVE_INFINITY) this.#armSweeper(next);
   }
 }

@@ -70,6 +70,14 @@ interface Entry {
 }
 
 /**
+ * The clock reading (whole ms, never going backwards) of `limiter`'s latest
+ * check: right after a `tryAcquire()` that succeeded, the time of that
+ * start. For {@link KeyedLimiter}, which would otherwise read the clock a
+ * second time on every start; not exported from the package.
+ */
+export let checkedAt: (limiter: RateLimiter) => number;
+
+/**
  * Limits how often work starts: at most `limit` (total cost) per `interval`
  * milliseconds. `acquire()` waits for room, `tryAcquire()` never waits,
  * `run(fn)` acquires then calls `fn`. Waiters are served first come, first
@@ -104,6 +112,10 @@ export class RateLimiter {
   #refilled: number;
   #clock = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+
+  static {
+    checkedAt = (limiter) => limiter.#clock;
+  }
 
   /**
    * @throws {TypeError} When an option has the wrong type.
@@ -200,7 +212,8 @@ export class RateLimiter {
    * @throws {RangeError} When `cost` is negative, fractional or above {@link capacity}.
    */
   tryAcquire(options?: { cost?: number }): TryAcquireResult {
-    const [cost] = this.#readOptions("try to acquire RateLimiter", options);
+    // No options: no tuple to allocate (KeyedLimiter calls this once per start).
+    const cost = options === undefined ? 1 : this.#readOptions("try to acquire RateLimiter", options)[0];
     const delay = this.#delay(cost);
     if (delay === 0 && this.#waiters.length === 0) {
       this.#take(cost);

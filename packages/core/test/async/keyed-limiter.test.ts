@@ -117,6 +117,46 @@ describe("KeyedLimiter", () => {
     assert.equal(limiter.keys, 0);
   });
 
+  it("rate per key: a key back at work while it cools keeps its history through the sweep; a forgotten key's state serves a new key afresh", async (t) => {
+    t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
+    const limiter = new KeyedLimiter({ concurrency: 10, rate: { limit: 2, interval: 1000 } });
+    const starts: string[] = [];
+    const start = (key: string, label: string) => limiter.run(key, () => void starts.push(`${label}@${Date.now()}`));
+    await start("a", "a1"); // a cools from here: its history matters until 1001
+    t.mock.timers.tick(500);
+    const gate = deferred<void>();
+    const held = limiter.run("a", () => gate.promise); // a's second start, at 500
+    t.mock.timers.tick(501); // the sweep at 1001 finds a at work again
+    assert.equal(limiter.keys, 1);
+    assert.equal(limiter.active, 1);
+    const late = [start("a", "a3"), start("a", "a4")];
+    await flush();
+    // The start at 0 has left the window, the one at 500 has not: one more now.
+    assert.deepEqual(starts, ["a1@0", "a3@1001"]);
+    gate.resolve();
+    await held;
+    t.mock.timers.tick(500);
+    await Promise.all(late);
+    assert.deepEqual(starts, ["a1@0", "a3@1001", "a4@1501"]);
+    t.mock.timers.tick(1001);
+    assert.equal(limiter.keys, 0);
+    // Key b takes a forgotten state: its limit is whole, and it too is forgotten.
+    await Promise.all([start("b", "b1"), start("b", "b2")]);
+    assert.deepEqual(starts.slice(3), ["b1@2502", "b2@2502"]);
+    assert.equal(limiter.keys, 1);
+    t.mock.timers.tick(1001);
+    assert.equal(limiter.keys, 0);
+  });
+
+  it("a backlog of synchronous tasks on one key runs through without nesting calls", async () => {
+    const limiter = new KeyedLimiter({ concurrency: 1 });
+    const runs: Promise<number>[] = [];
+    for (let i = 0; i < 100_000; i++) runs.push(limiter.run("k", () => i));
+    const results = await Promise.all(runs);
+    assert.equal(results[99_999], 99_999);
+    assert.equal(limiter.keys, 0);
+  });
+
   it("beyond `maxKeys` active keys, new keys wait FIFO and may abort", async () => {
     const limiter = new KeyedLimiter({ concurrency: 1, maxKeys: 1 });
     const log: string[] = [];
