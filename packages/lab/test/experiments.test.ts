@@ -35,8 +35,15 @@ describe("lab experiments at tiny sizes", () => {
     });
     const result = record.result;
     assert.ok(result);
-    const [table, sweep] = result.tables;
-    assert.ok(table && sweep);
+    const [table, sweep, chain] = result.tables;
+    assert.ok(table && sweep && chain);
+    // Where the time went: every variant's lost time split along its critical chain, the parts adding up.
+    assert.deepEqual(chain.columns, ["variant", "lost", "start", "1st trip", "to server", "late", "back", "between", "+waves", "end"]);
+    assert.equal(chain.rows.length, 8);
+    for (const [, lost, ...parts] of chain.rows) {
+      const sum = (parts as number[]).reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(sum - (lost as number)) <= 0.5, `parts ${sum} vs lost ${lost}`);
+    }
     assert.deepEqual(
       table.rows.map((r) => r[0]),
       ["serial", "callbacks", "Semaphore", "juggle map", "AdaptiveLimiter", "ThreadPool", "ProcessPool", "p-limit (anchor)"],

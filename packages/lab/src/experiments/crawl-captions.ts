@@ -1,10 +1,10 @@
 /**
  * The crawl's generated sentences: chronology captions and, when a target
- * is missed, where the time went (read from the server's own log).
+ * is missed, where the time went (from the run's critical chain).
  *
  * @module
  */
-import type { DelayLog } from "../delay-server.js";
+import type { ChainBreakdown } from "../crawl-chain.js";
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const s3 = (ms: number): string => `${(ms / 1000).toFixed(3)} s`;
@@ -41,18 +41,24 @@ export function chronologyCaption(f: ChronologyFacts): string {
 }
 
 /**
- * Where a run's time beyond the ideal went, from the server's log: how long
- * the first wave took to reach the server (connection set-up), how late the
- * server's answers left on average, and the client's time before the first
- * arrival and after the last answer.
+ * Where a run's time beyond the ideal went, in one sentence, from its
+ * critical chain (see `crawl-chain.ts`): the parts largest first, each with
+ * what it stands for.
  */
-export function whereTimeWent(log: DelayLog, delay: number, concurrency: number, ms: number, ideal: number): string {
-  const done = log.entries.filter((e) => e.kind === "add" && e.completedAt !== null).sort((a, b) => a.arrivedAt - b.arrivedAt);
-  if (done.length === 0) return "the server logged no answered request";
-  const first = done[0] as (typeof done)[number];
-  const wave = done[Math.min(done.length, concurrency) - 1] as (typeof done)[number];
-  const late = done.reduce((sum, e) => sum + ((e.completedAt as number) - e.arrivedAt - delay), 0) / done.length;
-  const lastOut = Math.max(...done.map((e) => e.completedAt as number));
-  const onServer = lastOut - first.arrivedAt;
-  return `${ms1(ms - ideal)} lost in ${s3(ms)}: the first ${Math.min(done.length, concurrency)} requests reached the server over ${ms1(wave.arrivedAt - first.arrivedAt)} (connection set-up and first writes), answers left the server ${ms1(late)} after their delay on average, and ${ms1(Math.max(0, ms - onServer))} passed on the client before the first request arrived and after the last answer left.`;
+export function whereTimeWent(chain: ChainBreakdown, ms: number): string {
+  const parts: [number, string][] = [
+    [chain.start, "before the chain's first request was sent (the model starting its requests)"],
+    [chain.firstTrip, "on the first request's way to the server (opening its connection, the client's first use)"],
+    [chain.toServer, `on the way to the server over the ${chain.hops - 1} later request(s) of the chain (client write, kernel, server read)`],
+    [chain.late, "in answers written after their delay (timers, the server working through a wave)"],
+    [chain.back, "from the server's write to the client having read the answer"],
+    [chain.between, "between an answer and the next request (the concurrency model's hand-over)"],
+    [chain.extraWaves, "in extra waves (requests not spread evenly over the slots)"],
+    [chain.end, "after the last answer"],
+  ];
+  const shown = parts
+    .filter(([t]) => Math.abs(t) >= 0.05)
+    .sort((a, b) => b[0] - a[0])
+    .map(([t, what]) => `${ms1(t)} ${what}`);
+  return `${ms1(chain.lost)} lost in ${s3(ms)}, along the critical chain of ${chain.hops} requests: ${shown.join("; ")}.`;
 }

@@ -22,6 +22,7 @@ import {
   crawlSerial,
   crawlThreads,
 } from "../crawl-variants.js";
+import { type ChainBreakdown, criticalChain } from "../crawl-chain.js";
 import type { DelayLog } from "../delay-server.js";
 import { type ChartSpec, defineExperiment, type ResultTable, type SummaryRow } from "../experiment.js";
 import { formatSpread, type Spread, spread } from "../spread.js";
@@ -86,7 +87,7 @@ export function idealMs(requests: number, concurrency: number, delay: number): n
   return Math.ceil(requests / Math.max(1, concurrency)) * delay;
 }
 
-/** One measured configuration: its runs' efficiencies and times, and the last run with its server log. */
+/** One measured configuration: its runs' efficiencies and times, the last run with its server log, and the median run's critical chain. */
 interface Measured {
   eff: Spread;
   ms: Spread;
@@ -95,6 +96,7 @@ interface Measured {
   log: DelayLog;
   answered: number;
   requests: number;
+  chain: { ms: number; parts: ChainBreakdown } | undefined;
 }
 
 export default defineExperiment({
@@ -125,6 +127,7 @@ export default defineExperiment({
     const measure = async (v: Variant, requests: number, concurrency: number, trace: TraceRecorder | undefined, label: string): Promise<Measured> => {
       const effs: number[] = [];
       const times: number[] = [];
+      const chains: { ms: number; parts: ChainBreakdown }[] = [];
       let last: CrawlRun | undefined;
       let log: DelayLog | undefined;
       for (let run = 0; run < f.repeats && !ctx.signal.aborted; run++) {
@@ -150,7 +153,10 @@ export default defineExperiment({
         }
         log = await server.log();
         times.push(last.ms);
-        effs.push(last.ms > 0 ? idealMs(requests, concurrency, f.delay) / last.ms : 1);
+        const ideal = idealMs(requests, concurrency, f.delay);
+        effs.push(last.ms > 0 ? ideal / last.ms : 1);
+        const parts = criticalChain({ records: last.records, entries: log.entries, t0Epoch: last.t0Epoch, name: v.key, ms: last.ms, ideal, delay: f.delay });
+        if (parts !== undefined) chains.push({ ms: last.ms, parts });
         if (isLast && trace !== undefined && last.traced !== true) {
           for (const r of last.records) {
             trace.record({ id: r.index, name: `${v.key} ${r.index}`, worker: "main", queuedAt: 0, startedAt: r.start, endedAt: r.end, ok: r.ok });
@@ -159,7 +165,9 @@ export default defineExperiment({
       }
       if (last === undefined || log === undefined) throw ctx.signal.reason;
       const answered = log.entries.filter((e) => e.kind === "add" && e.completedAt !== null).length;
-      return { eff: spread(effs), ms: spread(times), ideal: idealMs(requests, concurrency, f.delay), last, log, answered, requests };
+      // The median run's chain (not each part's median: the parts of one run add up to its loss).
+      const chain = [...chains].sort((a, b) => a.ms - b.ms)[(chains.length - 1) >> 1];
+      return { eff: spread(effs), ms: spread(times), ideal: idealMs(requests, concurrency, f.delay), last, log, answered, requests, chain };
     };
 
     const rows: ResultTable["rows"] = [];
@@ -284,6 +292,9 @@ export default defineExperiment({
       });
     }
 
+    const chained = variants.filter((v) => byKey.get(v.key)?.chain !== undefined);
+    if (chained.length > 0) tables.push(chainTable(chained.map((v) => [v.label, (byKey.get(v.key) as Measured).chain as { ms: number; parts: ChainBreakdown }]), f.repeats));
+
     const headline: SummaryRow[] = [];
     const serial = byKey.get("serial");
     if (serial !== undefined) headline.push({ label: "serial, per request", value: `${r2(serial.ms.median / serial.requests)} ms`, detail: `delay ${f.delay} ms` });
@@ -293,7 +304,7 @@ export default defineExperiment({
       if (m === undefined) continue;
       const met = m.eff.median >= 0.95;
       headline.push({ label: `${key} at ${f.concurrency} in flight`, value: pct(m.eff.median), detail: `of ideal; target 95%: ${met ? "met" : "missed"}` });
-      if (!met) targets.push(`${key} reached ${pct(m.eff.median)} at ${f.concurrency} in flight, short of 95%: ${whereTimeWent(m.log, f.delay, f.concurrency, m.last.ms, m.ideal)}`);
+      if (!met) targets.push(`${key} reached ${pct(m.eff.median)} at ${f.concurrency} in flight, short of 95%${m.chain === undefined ? "" : `: ${whereTimeWent(m.chain.parts, m.chain.ms)}`}`);
     }
     const top = sweep.find((s) => s.c === Math.max(...f.sweep));
     if (top !== undefined) {
@@ -301,7 +312,7 @@ export default defineExperiment({
       const anchor = top.by.get("plimit") as Measured;
       const gap = (anchor.eff.median - map.eff.median) * 100;
       headline.push({ label: `map at ${top.c} in flight`, value: pct(map.eff.median), detail: `p-limit: ${pct(anchor.eff.median)}; target within 2 points: ${gap <= 2 ? "met" : "missed"}` });
-      if (gap > 2) targets.push(`At ${top.c} in flight map was ${gap.toFixed(1)} points behind p-limit: ${whereTimeWent(map.log, f.delay, top.c, map.last.ms, map.ideal)}`);
+      if (gap > 2) targets.push(`At ${top.c} in flight map was ${gap.toFixed(1)} points behind p-limit${map.chain === undefined ? "" : `: ${whereTimeWent(map.chain.parts, map.chain.ms)}`}`);
     }
 
     const mapEff = byKey.get("map")?.eff.median;
@@ -324,6 +335,19 @@ export default defineExperiment({
     };
   },
 });
+
+/** The table of each variant's lost time, split along the median run's critical chain. */
+function chainTable(rows: [string, { ms: number; parts: ChainBreakdown }][], repeats: number): ResultTable {
+  const r1 = (x: number): number => Math.round(x * 10) / 10;
+  return {
+    title: "Where the time went: each variant's lost time along its critical chain (ms)",
+    columns: ["variant", "lost", "start", "1st trip", "to server", "late", "back", "between", "+waves", "end"],
+    rows: rows.map(([label, { parts: p }]) => [label, r1(p.lost), r1(p.start), r1(p.firstTrip), r1(p.toServer), r1(p.late), r1(p.back), r1(p.between), r1(p.extraWaves), r1(p.end)]),
+    caption:
+      `The median of ${repeats} run(s), from the client's records and the server's log of that run. The crawl ends with its last answer; that request was sent when an earlier answer freed its slot, and so on back to the start: the critical chain, whose parts add up to the time lost (measured − ideal). ` +
+      "start: until the chain's first request was sent; 1st trip: that request's way to the server (opening a connection, the client's first use); to server: the later requests' way (client write, kernel, server read); late: answers written after their delay; back: from the server's write to the client having read the answer; between: from an answer to the next request (the concurrency model's hand-over); +waves: whole delays beyond the ideal's waves; end: after the last answer.",
+  };
+}
 
 /** One sentence on the sweep's lowest and highest levels, from the data. */
 function sweepSentence(sweep: { c: number; by: Map<string, Measured> }[]): string {
