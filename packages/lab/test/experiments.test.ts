@@ -44,6 +44,10 @@ describe("lab experiments at tiny sizes", () => {
       const sum = (parts as number[]).reduce((a, b) => a + b, 0);
       assert.ok(Math.abs(sum - (lost as number)) <= 0.5, `parts ${sum} vs lost ${lost}`);
     }
+    assert.ok(
+      result.notes?.some((n) => /^Of each run's lost time, the concurrency model's own hand-over .*: callbacks [\d.]+ ms of [\d.]+ ms, Semaphore /.test(n)),
+      "the hand-over note, generated from the chains",
+    );
     assert.deepEqual(
       table.rows.map((r) => r[0]),
       ["serial", "callbacks", "Semaphore", "juggle map", "AdaptiveLimiter", "ThreadPool", "ProcessPool", "p-limit (anchor)"],

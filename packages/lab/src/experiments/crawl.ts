@@ -27,7 +27,7 @@ import type { DelayLog } from "../delay-server.js";
 import { type ChartSpec, defineExperiment, type ResultTable, type SummaryRow } from "../experiment.js";
 import { formatSpread, type Spread, spread } from "../spread.js";
 import { type PythonInfo, runPython } from "../python.js";
-import { chronologyCaption, whereTimeWent } from "./crawl-captions.js";
+import { chainTable, chronologyCaption, handOverNote, whereTimeWent } from "./crawl-captions.js";
 
 /** The Python side's client, as the report labels it. */
 const PYTHON_CLIENT = "Python's asyncio with a hand-written HTTP/1.1 GET on asyncio streams (the standard library has no async HTTP client), one connection per request in flight";
@@ -326,6 +326,7 @@ export default defineExperiment({
       charts,
       notes: [
         ...targets,
+        ...handOverNote(variants.filter((v) => v.kind === "async" || v.kind === "anchor").map((v) => [v.label, byKey.get(v.key)?.chain?.parts] as const)),
         `Every variant, juggle's and p-limit, uses one client: ${CLIENT_LABEL}. The rows differ only by how requests are kept in flight.`,
         `The serial variant ran ${f.serialRequests} requests to keep the lab short; its time per request is what matters (the book's 500 serial requests took about 50 s).`,
         "The book measures the chronology on the server; here each line runs from when the client sent the request to when it read the answer, so client overhead shows too.",
@@ -335,19 +336,6 @@ export default defineExperiment({
     };
   },
 });
-
-/** The table of each variant's lost time, split along the median run's critical chain. */
-function chainTable(rows: [string, { ms: number; parts: ChainBreakdown }][], repeats: number): ResultTable {
-  const r1 = (x: number): number => Math.round(x * 10) / 10;
-  return {
-    title: "Where the time went: each variant's lost time along its critical chain (ms)",
-    columns: ["variant", "lost", "start", "1st trip", "to server", "late", "back", "between", "+waves", "end"],
-    rows: rows.map(([label, { parts: p }]) => [label, r1(p.lost), r1(p.start), r1(p.firstTrip), r1(p.toServer), r1(p.late), r1(p.back), r1(p.between), r1(p.extraWaves), r1(p.end)]),
-    caption:
-      `The median of ${repeats} run(s), from the client's records and the server's log of that run. The crawl ends with its last answer; that request was sent when an earlier answer freed its slot, and so on back to the start: the critical chain, whose parts add up to the time lost (measured − ideal). ` +
-      "start: until the chain's first request was sent; 1st trip: that request's way to the server (opening a connection, the client's first use); to server: the later requests' way (client write, kernel, server read); late: answers written after their delay; back: from the server's write to the client having read the answer; between: from an answer to the next request (the concurrency model's hand-over); +waves: whole delays beyond the ideal's waves; end: after the last answer.",
-  };
-}
 
 /** One sentence on the sweep's lowest and highest levels, from the data. */
 function sweepSentence(sweep: { c: number; by: Map<string, Measured> }[]): string {
