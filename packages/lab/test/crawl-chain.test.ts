@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type ChainInput, criticalChain } from "../src/crawl-chain.js";
 import type { DelayLogEntry } from "../src/delay-server.js";
+import { whereTimeWent } from "../src/experiments/crawl-captions.js";
 
 const T0 = 1_000_000;
 
@@ -61,5 +62,15 @@ describe("criticalChain", () => {
     assert.equal(criticalChain({ records, entries: [], t0Epoch: T0, name: "v", ms: 101, ideal: 100, delay: 100 }), undefined);
     const unanswered: DelayLogEntry = { ...logged(0, 1, 101, 100), completedAt: null };
     assert.equal(criticalChain({ records, entries: [unanswered], t0Epoch: T0, name: "v", ms: 101, ideal: 100, delay: 100 }), undefined);
+  });
+});
+
+describe("whereTimeWent", () => {
+  it("names the parts of the loss largest first, leaving out those under 0.05 ms", () => {
+    const text = whereTimeWent({ lost: 30, start: 2, firstTrip: 20, toServer: 5, late: 3, back: 0, between: 0.01, extraWaves: 0, end: 0, hops: 2 }, 530);
+    assert.match(text, /^30\.0 ms lost in 0\.530 s, along the critical chain of 2 requests: 20\.0 ms on the first request's way/);
+    assert.ok(text.indexOf("20.0 ms") < text.indexOf("5.0 ms") && text.indexOf("5.0 ms") < text.indexOf("3.0 ms") && text.indexOf("3.0 ms") < text.indexOf("2.0 ms"));
+    assert.match(text, /5\.0 ms on the way to the server over the 1 later request of the chain/);
+    assert.doesNotMatch(text, /hand-over|after the last answer/);
   });
 });

@@ -51,7 +51,7 @@ export function whereTimeWent(chain: ChainBreakdown, ms: number): string {
   const parts: [number, string][] = [
     [chain.start, "before the chain's first request was sent (the model starting its requests)"],
     [chain.firstTrip, "on the first request's way to the server (opening its connection, the client's first use)"],
-    [chain.toServer, `on the way to the server over the ${chain.hops - 1} later request(s) of the chain (client write, kernel, server read)`],
+    [chain.toServer, `on the way to the server over the ${plural(chain.hops - 1, "later request")} of the chain (client write, kernel, server read)`],
     [chain.late, "in answers written after their delay (timers, the server working through a wave)"],
     [chain.back, "from the server's write to the client having read the answer"],
     [chain.between, "between an answer and the next request (the concurrency model's hand-over)"],
@@ -62,8 +62,10 @@ export function whereTimeWent(chain: ChainBreakdown, ms: number): string {
     .filter(([t]) => Math.abs(t) >= 0.05)
     .sort((a, b) => b[0] - a[0])
     .map(([t, what]) => `${ms1(t)} ${what}`);
-  return `${ms1(chain.lost)} lost in ${s3(ms)}, along the critical chain of ${chain.hops} requests: ${shown.join("; ")}.`;
+  return `${ms1(chain.lost)} lost in ${s3(ms)}, along the critical chain of ${plural(chain.hops, "request")}: ${shown.join("; ")}.`;
 }
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /**
  * One sentence, from the chains: how much of each async model's lost time was
