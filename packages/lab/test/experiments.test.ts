@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { loadExperiment } from "../src/experiments/registry.js";
 import { resolveFlags } from "../src/flags.js";
-import { silentProgress } from "../src/progress.js";
+import { type Progress, silentProgress } from "../src/progress.js";
 import { runLab } from "../src/runner.js";
 
-async function runTiny(name: string, flags: Record<string, string | boolean>) {
+async function runTiny(name: string, flags: Record<string, string | boolean>, progress: Progress = silentProgress()) {
   const experiment = await loadExperiment(name);
   assert.ok(experiment, name);
   const printed: string[] = [];
@@ -13,7 +13,7 @@ async function runTiny(name: string, flags: Record<string, string | boolean>) {
     runs: [{ experiment, flags: resolveFlags(`lab ${name}`, experiment.flags, flags, true) }],
     quick: true,
     out: null,
-    progress: silentProgress(),
+    progress,
     print: (t) => printed.push(t),
   });
   const [record] = results.experiments;
@@ -65,6 +65,23 @@ describe("lab experiments at tiny sizes", () => {
     assert.deepEqual(record.traces, ["crawl-serial.trace.json", "crawl-callbacks.trace.json", "crawl-semaphore.trace.json", "crawl-map.trace.json", "crawl-adaptive.trace.json", "crawl-threads.trace.json", "crawl-processes.trace.json", "crawl-plimit.trace.json"]);
     assert.match(printed, /Crawl: 6 requests × 10 ms/);
     assert.match(printed, /Concurrency sweep/);
+  });
+
+  it("crawl's sweep lets map and p-limit take turns at each level, in reversed order every other repeat", async () => {
+    const started: string[] = [];
+    const progress: Progress = { ...silentProgress(), task: (label) => (started.push(label), silentProgress().task(label, 1)) };
+    await runTiny("crawl", { requests: "4", delay: "1", concurrency: "2", "serial-requests": "1", "pool-requests": "2", workers: "1", sweep: "2", repeats: "2" }, progress);
+    assert.deepEqual(
+      started.filter((l) => l.includes("sweep")),
+      [
+        "crawl: sweep, juggle map, 2 in flight (1/2)",
+        "crawl: sweep, p-limit (anchor), 2 in flight (1/2)",
+        "crawl: sweep, p-limit (anchor), 2 in flight (2/2)",
+        "crawl: sweep, juggle map, 2 in flight (2/2)",
+      ],
+    );
+    // The main table's rows still run their repeats one after another.
+    assert.deepEqual(started.slice(0, 2), ["crawl: serial (1/2)", "crawl: serial (2/2)"]);
   });
 
   it("primes-db saves every prime, serially and through the Batcher", async () => {

@@ -87,6 +87,15 @@ export function idealMs(requests: number, concurrency: number, delay: number): n
   return Math.ceil(requests / Math.max(1, concurrency)) * delay;
 }
 
+/** One configuration to measure: a variant at a size, its trace recorder (the chronology's) and its progress label. */
+interface Job {
+  v: Variant;
+  requests: number;
+  concurrency: number;
+  trace: TraceRecorder | undefined;
+  label: string;
+}
+
 /** One measured configuration: its runs' efficiencies and times, the last run with its server log, and the median run's critical chain. */
 interface Measured {
   eff: Spread;
@@ -124,50 +133,64 @@ export default defineExperiment({
     await warm.get("/add?name=warm-up&delay=0");
     await warm.close();
 
-    const measure = async (v: Variant, requests: number, concurrency: number, trace: TraceRecorder | undefined, label: string): Promise<Measured> => {
-      const effs: number[] = [];
-      const times: number[] = [];
-      const chains: { ms: number; parts: ChainBreakdown }[] = [];
-      let last: CrawlRun | undefined;
-      let log: DelayLog | undefined;
+    /**
+     * Runs each job `repeats` times. Several jobs take turns, in reversed
+     * order every other repeat (ABBA), so load that drifts during the run
+     * falls on every side alike.
+     */
+    const measure = async (jobs: Job[]): Promise<Measured[]> => {
+      const acc = jobs.map(() => ({ effs: [] as number[], times: [] as number[], chains: [] as { ms: number; parts: ChainBreakdown }[], last: undefined as CrawlRun | undefined, log: undefined as DelayLog | undefined }));
       for (let run = 0; run < f.repeats && !ctx.signal.aborted; run++) {
-        await server.reset();
-        const isLast = run === f.repeats - 1;
-        const task = ctx.progress.task(`crawl: ${label}${f.repeats > 1 ? ` (${run + 1}/${f.repeats})` : ""}`, requests);
-        const spec: CrawlSpec = {
-          origin: server.url,
-          name: v.key,
-          requests,
-          delay: f.delay,
-          concurrency,
-          onAnswer: () => task.tick(),
-          signal: ctx.signal,
-          workers: v.kind === "pool" ? f.workers : undefined,
-          // The chronology shows the last run: only it records a trace.
-          trace: isLast ? trace : undefined,
-        };
-        try {
-          last = await v.run(spec);
-        } finally {
-          task.done();
-        }
-        log = await server.log();
-        times.push(last.ms);
-        const ideal = idealMs(requests, concurrency, f.delay);
-        effs.push(last.ms > 0 ? ideal / last.ms : 1);
-        const parts = criticalChain({ records: last.records, entries: log.entries, t0Epoch: last.t0Epoch, name: v.key, ms: last.ms, ideal, delay: f.delay });
-        if (parts !== undefined) chains.push({ ms: last.ms, parts });
-        if (isLast && trace !== undefined && last.traced !== true) {
-          for (const r of last.records) {
-            trace.record({ id: r.index, name: `${v.key} ${r.index}`, worker: "main", queuedAt: 0, startedAt: r.start, endedAt: r.end, ok: r.ok });
+        const order = jobs.map((_, i) => i);
+        if (run % 2 === 1) order.reverse();
+        for (const i of order) {
+          if (ctx.signal.aborted) break;
+          const { v, requests, concurrency, trace, label } = jobs[i] as Job;
+          const a = acc[i] as (typeof acc)[number];
+          await server.reset();
+          const isLast = run === f.repeats - 1;
+          const task = ctx.progress.task(`crawl: ${label}${f.repeats > 1 ? ` (${run + 1}/${f.repeats})` : ""}`, requests);
+          const spec: CrawlSpec = {
+            origin: server.url,
+            name: v.key,
+            requests,
+            delay: f.delay,
+            concurrency,
+            onAnswer: () => task.tick(),
+            signal: ctx.signal,
+            workers: v.kind === "pool" ? f.workers : undefined,
+            // The chronology shows the last run: only it records a trace.
+            trace: isLast ? trace : undefined,
+          };
+          let last: CrawlRun;
+          try {
+            last = await v.run(spec);
+          } finally {
+            task.done();
+          }
+          const log = await server.log();
+          a.last = last;
+          a.log = log;
+          a.times.push(last.ms);
+          const ideal = idealMs(requests, concurrency, f.delay);
+          a.effs.push(last.ms > 0 ? ideal / last.ms : 1);
+          const parts = criticalChain({ records: last.records, entries: log.entries, t0Epoch: last.t0Epoch, name: v.key, ms: last.ms, ideal, delay: f.delay });
+          if (parts !== undefined) a.chains.push({ ms: last.ms, parts });
+          if (isLast && trace !== undefined && last.traced !== true) {
+            for (const r of last.records) {
+              trace.record({ id: r.index, name: `${v.key} ${r.index}`, worker: "main", queuedAt: 0, startedAt: r.start, endedAt: r.end, ok: r.ok });
+            }
           }
         }
       }
-      if (last === undefined || log === undefined) throw ctx.signal.reason;
-      const answered = log.entries.filter((e) => e.kind === "add" && e.completedAt !== null).length;
-      // The median run's chain (not each part's median: the parts of one run add up to its loss).
-      const chain = [...chains].sort((a, b) => a.ms - b.ms)[(chains.length - 1) >> 1];
-      return { eff: spread(effs), ms: spread(times), ideal: idealMs(requests, concurrency, f.delay), last, log, answered, requests, chain };
+      return jobs.map(({ requests, concurrency }, i) => {
+        const { effs, times, chains, last, log } = acc[i] as (typeof acc)[number];
+        if (last === undefined || log === undefined) throw ctx.signal.reason;
+        const answered = log.entries.filter((e) => e.kind === "add" && e.completedAt !== null).length;
+        // The median run's chain (not each part's median: the parts of one run add up to its loss).
+        const chain = [...chains].sort((x, y) => x.ms - y.ms)[(chains.length - 1) >> 1];
+        return { eff: spread(effs), ms: spread(times), ideal: idealMs(requests, concurrency, f.delay), last, log, answered, requests, chain };
+      });
     };
 
     const rows: ResultTable["rows"] = [];
@@ -178,7 +201,7 @@ export default defineExperiment({
       if (ctx.signal.aborted) break;
       const requests = v.kind === "serial" ? f.serialRequests : v.kind === "pool" ? f.poolRequests : f.requests;
       const concurrency = v.kind === "serial" ? 1 : v.kind === "pool" ? f.workers : f.concurrency;
-      const m = await measure(v, requests, concurrency, ctx.trace(v.key), v.label);
+      const [m] = (await measure([{ v, requests, concurrency, trace: ctx.trace(v.key), label: v.label }])) as [Measured];
       byKey.set(v.key, m);
       rows.push([v.label, requests, concurrency, formatSpread(m.ms, 3, 1 / 1000), formatSpread(m.eff, 1, 100), m.log.connections, m.answered === requests ? "yes" : `${m.answered}/${requests}`]);
       chronologies.push({
@@ -203,9 +226,9 @@ export default defineExperiment({
     const sweep: { c: number; by: Map<string, Measured> }[] = [];
     for (const c of f.sweep) {
       if (ctx.signal.aborted) break;
-      const by = new Map<string, Measured>();
-      for (const v of sweepVariants) by.set(v.key, await measure(v, f.requests, c, undefined, `sweep, ${v.label}, ${c} in flight`));
-      sweep.push({ c, by });
+      // map and the anchor take turns at each level (see measure).
+      const measured = await measure(sweepVariants.map((v) => ({ v, requests: f.requests, concurrency: c, trace: undefined, label: `sweep, ${v.label}, ${c} in flight` })));
+      sweep.push({ c, by: new Map(sweepVariants.map((v, i) => [v.key, measured[i] as Measured])) });
     }
 
     const tables: ResultTable[] = [
