@@ -197,11 +197,15 @@ export default defineExperiment({
     let pythonRow: { label: string; eff: Spread; ms: Spread; answered: number } | undefined;
     const chronologies: ChartSpec[] = [];
     const byKey = new Map<string, Measured>();
-    for (const v of variants) {
-      if (ctx.signal.aborted) break;
+    // Every variant takes turns (see measure): the rows compare like with like even when the load drifts.
+    const jobs = variants.map((v): Job => {
       const requests = v.kind === "serial" ? f.serialRequests : v.kind === "pool" ? f.poolRequests : f.requests;
       const concurrency = v.kind === "serial" ? 1 : v.kind === "pool" ? f.workers : f.concurrency;
-      const [m] = (await measure([{ v, requests, concurrency, trace: ctx.trace(v.key), label: v.label }])) as [Measured];
+      return { v, requests, concurrency, trace: ctx.trace(v.key), label: v.label };
+    });
+    const measuredRows = await measure(jobs);
+    for (const [i, { v, requests, concurrency }] of jobs.entries()) {
+      const m = measuredRows[i] as Measured;
       byKey.set(v.key, m);
       rows.push([v.label, requests, concurrency, formatSpread(m.ms, 3, 1 / 1000), formatSpread(m.eff, 1, 100), m.log.connections, m.answered === requests ? "yes" : `${m.answered}/${requests}`]);
       chronologies.push({
@@ -226,7 +230,7 @@ export default defineExperiment({
     const sweep: { c: number; by: Map<string, Measured> }[] = [];
     for (const c of f.sweep) {
       if (ctx.signal.aborted) break;
-      // map and the anchor take turns at each level (see measure).
+      // map and the anchor take turns at each level.
       const measured = await measure(sweepVariants.map((v) => ({ v, requests: f.requests, concurrency: c, trace: undefined, label: `sweep, ${v.label}, ${c} in flight` })));
       sweep.push({ c, by: new Map(sweepVariants.map((v, i) => [v.key, measured[i] as Measured])) });
     }
