@@ -1,9 +1,11 @@
 /**
  * The crawl's concurrency models side by side in one run, on public API
  * only: 500 requests × 100 ms to the delay server (`juggle-lab/delay-server`,
- * in a worker thread), at 100 and 500 in flight, every side with the same
- * client — a fresh undici `Pool` with one connection per request in flight —
- * so the sides differ only by how requests are kept in flight:
+ * in a worker thread that warms its own request path before it reports
+ * ready), at 100 and 500 in flight, every side with the lab's own client
+ * (`juggle-lab/crawl-client`: a fresh undici `Pool` per run, one connection
+ * per request in flight, requests through `dispatch`), so the sides differ
+ * only by how requests are kept in flight:
  *
  * - juggle-core's `map` (unordered, `concurrency`);
  * - juggle-core's `Semaphore` around one promise per request;
@@ -11,7 +13,8 @@
  *
  * Sides alternate; medians of the efficiency (ideal / measured) are printed.
  * Then each side once more in a fresh child process (a cold start: nothing
- * compiled, no connection open), median of a few processes. Targets on a
+ * compiled on the client, no connection open, not even the one unmeasured
+ * request the lab sends first), median of a few processes. Targets on a
  * 2-core machine: map and Semaphore ≥ 95% at 100 in flight cold, and within
  * 2 points of p-limit at 500.
  *
@@ -23,8 +26,8 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { map, Semaphore } from "juggle-core";
 import { startServerThread } from "juggle-lab/delay-server";
+import { CrawlClient } from "juggle-lab/crawl-client";
 import pLimit from "p-limit";
-import { Pool } from "undici";
 
 const quick = process.argv.includes("--quick");
 const ROUNDS = quick ? 1 : 9;
@@ -60,16 +63,15 @@ const sides: { name: string; crawl: Crawl }[] = [
 
 /** One crawl with a fresh client; returns its efficiency (ideal / measured). */
 async function efficiency(origin: string, crawl: Crawl, concurrency: number): Promise<number> {
-  const pool = new Pool(origin, { connections: concurrency, pipelining: 1 });
+  const client = new CrawlClient(origin, { connections: concurrency });
   const get = async (i: number): Promise<void> => {
-    const res = await pool.request({ path: `/add?name=bench-${i}&delay=${DELAY}`, method: "GET" });
-    await res.body.text();
-    if (res.statusCode !== 200) throw new Error(`Cannot crawl as request ${i} got status ${res.statusCode}`);
+    const res = await client.get(`/add?name=bench-${i}&delay=${DELAY}`);
+    if (res.status !== 200) throw new Error(`Cannot crawl as request ${i} got status ${res.status}`);
   };
   const t0 = performance.now();
   await crawl(get, concurrency);
   const ms = performance.now() - t0;
-  await pool.close();
+  await client.close();
   return (Math.ceil(REQUESTS / concurrency) * DELAY) / ms;
 }
 
@@ -88,7 +90,7 @@ if (process.argv[2] === "--child") {
 } else {
   {
     await using server = await startServerThread();
-    console.log(`crawl: ${REQUESTS} requests × ${DELAY} ms, one undici Pool per run (a connection per request in flight), ${ROUNDS} rounds, sides alternating`);
+    console.log(`crawl: ${REQUESTS} requests × ${DELAY} ms, the lab's CrawlClient per run (an undici Pool, a connection per request in flight), ${ROUNDS} rounds, sides alternating`);
     for (const concurrency of LEVELS) {
       const effs = new Map<string, number[]>(sides.map((s) => [s.name, []]));
       for (let round = 0; round < ROUNDS; round++) {

@@ -48,6 +48,8 @@ export interface CrawlRun {
   records: RequestRecord[];
   /** Wall time from the first request to the last answer, ms. */
   ms: number;
+  /** When the clock started (the records' 0), epoch ms: the delay server's log is on this clock. */
+  t0Epoch: number;
   /** Sockets the client opened. */
   connections: number;
   /** Extra facts (e.g. the adaptive limit reached). */
@@ -71,7 +73,7 @@ export function clientFor(spec: CrawlSpec, concurrency = spec.concurrency): Craw
 async function measure(
   spec: CrawlSpec,
   body: (fetchOne: (i: number, get: (path: string) => Promise<HttpResponse>) => Promise<number>) => Promise<void>,
-): Promise<{ records: RequestRecord[]; ms: number }> {
+): Promise<{ records: RequestRecord[]; ms: number; t0Epoch: number }> {
   const records: RequestRecord[] = [];
   const t0 = performance.now();
   const fetchOne = async (i: number, get: (path: string) => Promise<HttpResponse>): Promise<number> => {
@@ -84,7 +86,7 @@ async function measure(
     return res.body.length;
   };
   await body(fetchOne);
-  return { records, ms: performance.now() - t0 };
+  return { records, ms: performance.now() - t0, t0Epoch: performance.timeOrigin + t0 };
 }
 
 const indices = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -93,10 +95,10 @@ const indices = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 export async function crawlSerial(spec: CrawlSpec): Promise<CrawlRun> {
   const client = clientFor(spec, 1);
   try {
-    const { records, ms } = await measure(spec, async (fetchOne) => {
+    const { records, ms, t0Epoch } = await measure(spec, async (fetchOne) => {
       for (let i = 0; i < spec.requests; i++) await fetchOne(i, (p) => client.get(p));
     });
-    return { records, ms, connections: client.connectionsOpened };
+    return { records, ms, t0Epoch, connections: client.connectionsOpened };
   } finally {
     await client.close();
   }
@@ -118,7 +120,7 @@ export function crawlCallbacks(spec: CrawlSpec): Promise<CrawlRun> {
     const finish = (error?: Error): void => {
       const ms = performance.now() - t0;
       client.close().then(
-        () => (error !== undefined ? reject(error) : resolve({ records, ms, connections: client.connectionsOpened })),
+        () => (error !== undefined ? reject(error) : resolve({ records, ms, t0Epoch: performance.timeOrigin + t0, connections: client.connectionsOpened })),
         reject,
       );
     };
@@ -126,18 +128,22 @@ export function crawlCallbacks(spec: CrawlSpec): Promise<CrawlRun> {
       if (failed || next >= spec.requests) return;
       const i = next++;
       const start = performance.now() - t0;
-      client.getCallback(requestPath(spec, i), (error, res) => {
-        if (failed) return;
-        if (error !== null || res === undefined || res.status !== 200 || spec.signal?.aborted) {
-          failed = true;
-          finish(error ?? (spec.signal?.reason as Error | undefined) ?? new Error(`Cannot crawl as request ${i} got status ${res?.status}`));
-          return;
-        }
-        records.push({ index: i, start, end: performance.now() - t0, ok: true, bytes: res.body.length });
-        spec.onAnswer?.();
-        if (++answered === spec.requests) finish();
-        else fetchNext();
-      });
+      client.getCallback(
+        requestPath(spec, i),
+        (error, res) => {
+          if (failed) return;
+          if (error !== null || res === undefined || res.status !== 200 || spec.signal?.aborted) {
+            failed = true;
+            finish(error ?? (spec.signal?.reason as Error | undefined) ?? new Error(`Cannot crawl as request ${i} got status ${res?.status}`));
+            return;
+          }
+          records.push({ index: i, start, end: performance.now() - t0, ok: true, bytes: res.body.length });
+          spec.onAnswer?.();
+          if (++answered === spec.requests) finish();
+          else fetchNext();
+        },
+        spec.signal,
+      );
     };
     for (let k = 0; k < Math.min(spec.concurrency, spec.requests); k++) fetchNext();
     if (spec.requests === 0) finish();
@@ -149,10 +155,10 @@ export async function crawlSemaphore(spec: CrawlSpec): Promise<CrawlRun> {
   const client = clientFor(spec);
   const semaphore = new Semaphore(spec.concurrency);
   try {
-    const { records, ms } = await measure(spec, async (fetchOne) => {
+    const { records, ms, t0Epoch } = await measure(spec, async (fetchOne) => {
       await Promise.all(indices(spec.requests).map((i) => semaphore.withPermit(() => fetchOne(i, (p) => client.get(p)))));
     });
-    return { records, ms, connections: client.connectionsOpened };
+    return { records, ms, t0Epoch, connections: client.connectionsOpened };
   } finally {
     await client.close();
   }
@@ -162,14 +168,14 @@ export async function crawlSemaphore(spec: CrawlSpec): Promise<CrawlRun> {
 export async function crawlMap(spec: CrawlSpec): Promise<CrawlRun> {
   const client = clientFor(spec);
   try {
-    const { records, ms } = await measure(spec, async (fetchOne) => {
+    const { records, ms, t0Epoch } = await measure(spec, async (fetchOne) => {
       await map(indices(spec.requests), (i) => fetchOne(i, (p) => client.get(p)), {
         concurrency: spec.concurrency,
         ordered: false,
         signal: spec.signal,
       }).toArray();
     });
-    return { records, ms, connections: client.connectionsOpened };
+    return { records, ms, t0Epoch, connections: client.connectionsOpened };
   } finally {
     await client.close();
   }
@@ -181,7 +187,7 @@ export async function crawlAdaptive(spec: CrawlSpec): Promise<CrawlRun> {
   const limiter = new AdaptiveLimiter({ min: 1, max: spec.concurrency });
   let peak = 0;
   try {
-    const { records, ms } = await measure(spec, async (fetchOne) => {
+    const { records, ms, t0Epoch } = await measure(spec, async (fetchOne) => {
       await map(
         indices(spec.requests),
         (i) =>
@@ -192,7 +198,7 @@ export async function crawlAdaptive(spec: CrawlSpec): Promise<CrawlRun> {
         { concurrency: spec.concurrency, ordered: false, signal: spec.signal },
       ).toArray();
     });
-    return { records, ms, connections: client.connectionsOpened, extra: { finalLimit: limiter.limit, peakInFlight: peak } };
+    return { records, ms, t0Epoch, connections: client.connectionsOpened, extra: { finalLimit: limiter.limit, peakInFlight: peak } };
   } finally {
     await client.close();
   }
@@ -203,10 +209,10 @@ export async function crawlPLimit(spec: CrawlSpec): Promise<CrawlRun> {
   const client = clientFor(spec);
   const limit = pLimit(spec.concurrency);
   try {
-    const { records, ms } = await measure(spec, async (fetchOne) => {
+    const { records, ms, t0Epoch } = await measure(spec, async (fetchOne) => {
       await Promise.all(indices(spec.requests).map((i) => limit(() => fetchOne(i, (p) => client.get(p)))));
     });
-    return { records, ms, connections: client.connectionsOpened };
+    return { records, ms, t0Epoch, connections: client.connectionsOpened };
   } finally {
     await client.close();
   }
@@ -234,7 +240,7 @@ async function crawlPool(spec: CrawlSpec, pool: Executor, workers: number): Prom
       spec.onAnswer?.();
       if (report.status !== 200) throw new Error(`Cannot crawl as request ${i} got status ${report.status}`);
     }
-    return { records, ms: performance.now() - t0, connections: workers, traced: spec.trace !== undefined };
+    return { records, ms: performance.now() - t0, t0Epoch, connections: workers, traced: spec.trace !== undefined };
   } finally {
     await pool.terminate();
   }

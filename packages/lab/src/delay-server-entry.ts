@@ -16,5 +16,5 @@
  */
 export type { DelayLog, DelayLogEntry, DelayServerOptions, TooManyRequestsOptions } from "./delay-server.js";
 export { DelayServer } from "./delay-server.js";
-export type { ServerThread } from "./server-thread.js";
+export type { ServerThread, ServerThreadOptions } from "./server-thread.js";
 export { startServerThread } from "./server-thread.js";

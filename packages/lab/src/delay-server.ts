@@ -236,12 +236,13 @@ export class DelayServer implements AsyncDisposable {
     return this.#logBytes;
   }
 
-  /** Clears the log and the stored primes. */
+  /** Clears the log, the stored primes, the connection count, and restarts the 429 spread. */
   reset(): void {
     this.#log = [];
     this.#primes = [];
     this.#dropped = 0;
     this.#accepted = 0;
+    this.#owed429 = 0;
   }
 
   /** Stops listening, cancels pending answers and closes every connection. */

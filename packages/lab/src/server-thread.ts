@@ -11,8 +11,20 @@
  * @module
  */
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { wholeNumber } from "./checks.js";
 import { type DelayLog, DelayServer, type DelayServerOptions } from "./delay-server.js";
 import type { DelayServerHandle } from "./experiment.js";
+import { warmUpServer } from "./server-warm-up.js";
+
+/** Options of {@link startServerThread}: the server's, and its warm-up. */
+export interface ServerThreadOptions extends DelayServerOptions {
+  /**
+   * Requests the server sends itself before it reports ready, not logged, so
+   * its request path is compiled before anyone measures it (see
+   * `server-warm-up.ts`). 0: none. Default 400.
+   */
+  warmUp?: number;
+}
 
 type ToWorker = { type: "log"; id: number } | { type: "reset"; id: number } | { type: "close" };
 type FromWorker =
@@ -27,17 +39,23 @@ export interface ServerThread extends DelayServerHandle, AsyncDisposable {
 }
 
 /**
- * Starts a delay server in a worker thread; resolves once it listens.
+ * Starts a delay server in a worker thread; resolves once it listens and
+ * has warmed its request path (`warmUp` requests to itself, then its log is
+ * cleared).
  *
  * Python: running HPP's Tornado delay server in its own process.
  *
- * @example
+ * @param options The server's options, and `warmUp` (default 400; 0: none).
+ * @throws {RangeError} When `warmUp` is not a non-negative integer, or a server option is bad.
+ *
+ * @example A warmed server in its own thread
  * ```ts
  * await using server = await startServerThread();
  * const res = await fetch(`${server.url}/add?name=a&delay=10`);
  * ```
  */
-export async function startServerThread(options: DelayServerOptions = {}): Promise<ServerThread> {
+export async function startServerThread(options: ServerThreadOptions = {}): Promise<ServerThread> {
+  wholeNumber("start the delay server thread", "warmUp", options.warmUp ?? 400);
   const worker = new Worker(new URL(import.meta.url), { workerData: { juggleDelayServer: options } });
   let nextId = 0;
   let failure: unknown;
@@ -93,11 +111,15 @@ export async function startServerThread(options: DelayServerOptions = {}): Promi
   };
 }
 
-async function serve(options: DelayServerOptions): Promise<void> {
+async function serve(options: ServerThreadOptions): Promise<void> {
   const port = parentPort;
   if (port === null) return;
   try {
     const server = await DelayServer.start(options);
+    if (options.warmUp !== 0) {
+      await warmUpServer(server.url, { requests: options.warmUp ?? 400 });
+      server.reset();
+    }
     port.on("message", (message: ToWorker) => {
       if (message.type === "log") {
         const log: DelayLog = { entries: [...server.log], primes: server.primes.length, dropped: 0, connections: server.accepted };
@@ -119,5 +141,5 @@ async function serve(options: DelayServerOptions): Promise<void> {
 
 // Started as the server's thread: the options come under a key no other worker uses.
 if (!isMainThread && (workerData as { juggleDelayServer?: unknown } | null)?.juggleDelayServer !== undefined) {
-  await serve((workerData as { juggleDelayServer: DelayServerOptions }).juggleDelayServer);
+  await serve((workerData as { juggleDelayServer: ServerThreadOptions }).juggleDelayServer);
 }

@@ -197,6 +197,12 @@ describe("DelayServer", () => {
     assert.match(third, /^HTTP\/1\.1 200 /);
     const fourth = await raw(server, "GET /add?name=w&delay=0 HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
     assert.match(fourth, /^HTTP\/1\.1 429 [^]*retry-after: 2\r\n/i);
+    // A reset restarts the spread: the request after it is the first of a new sequence.
+    assert.match(await raw(server, "GET /add?name=v&delay=0 HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"), /^HTTP\/1\.1 200 /);
+    server.reset();
+    const afterReset: number[] = [];
+    for (let i = 0; i < 4; i++) afterReset.push((await raw(server, `GET /add?name=s${i}&delay=0 HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`)).slice(9, 12) === "429" ? 429 : 200);
+    assert.deepEqual(afterReset, [200, 200, 200, 429]);
     await assert.rejects(DelayServer.start({ tooManyRequests: { share: 1.5 } }), /'tooManyRequests.share' must be a number from 0 to 1: received 1.5/);
   });
 
@@ -321,6 +327,17 @@ describe("startServerThread", () => {
       await server.close();
     }
     await assert.rejects(server.log(), /thread exited/);
+  });
+
+  it("warms its request path before it reports ready, and leaves an empty log and no connection counted", async () => {
+    await using server = await startServerThread({ warmUp: 60 });
+    const log = await server.log();
+    assert.deepEqual({ entries: log.entries.length, connections: log.connections }, { entries: 0, connections: 0 });
+    const client = new CrawlClient(server.url, { connections: 1 });
+    assert.equal((await client.get("/add?name=first&delay=0")).status, 200);
+    await client.close();
+    assert.deepEqual((await server.log()).entries.map((e) => e.name), ["first"]);
+    await assert.rejects(startServerThread({ warmUp: -1 }), /Cannot start the delay server thread as 'warmUp' must be a non-negative integer: received -1/);
   });
 
   it("reports a server that cannot start, with the error's code", async () => {

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { loadExperiment } from "../src/experiments/registry.js";
 import { resolveFlags } from "../src/flags.js";
-import { silentProgress } from "../src/progress.js";
+import { type Progress, silentProgress } from "../src/progress.js";
 import { runLab } from "../src/runner.js";
 
-async function runTiny(name: string, flags: Record<string, string | boolean>) {
+async function runTiny(name: string, flags: Record<string, string | boolean>, progress: Progress = silentProgress()) {
   const experiment = await loadExperiment(name);
   assert.ok(experiment, name);
   const printed: string[] = [];
@@ -13,7 +13,7 @@ async function runTiny(name: string, flags: Record<string, string | boolean>) {
     runs: [{ experiment, flags: resolveFlags(`lab ${name}`, experiment.flags, flags, true) }],
     quick: true,
     out: null,
-    progress: silentProgress(),
+    progress,
     print: (t) => printed.push(t),
   });
   const [record] = results.experiments;
@@ -35,8 +35,19 @@ describe("lab experiments at tiny sizes", () => {
     });
     const result = record.result;
     assert.ok(result);
-    const [table, sweep] = result.tables;
-    assert.ok(table && sweep);
+    const [table, sweep, chain] = result.tables;
+    assert.ok(table && sweep && chain);
+    // Where the time went: every variant's lost time split along its critical chain, the parts adding up.
+    assert.deepEqual(chain.columns, ["variant", "lost", "start", "1st trip", "to server", "late", "back", "between", "+waves", "end"]);
+    assert.equal(chain.rows.length, 8);
+    for (const [, lost, ...parts] of chain.rows) {
+      const sum = (parts as number[]).reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(sum - (lost as number)) <= 0.5, `parts ${sum} vs lost ${lost}`);
+    }
+    assert.ok(
+      result.notes?.some((n) => /^Of each run's lost time, the concurrency model's own hand-over .*: callbacks [\d.]+ ms of [\d.]+ ms, Semaphore /.test(n)),
+      "the hand-over note, generated from the chains",
+    );
     assert.deepEqual(
       table.rows.map((r) => r[0]),
       ["serial", "callbacks", "Semaphore", "juggle map", "AdaptiveLimiter", "ThreadPool", "ProcessPool", "p-limit (anchor)"],
@@ -54,6 +65,27 @@ describe("lab experiments at tiny sizes", () => {
     assert.deepEqual(record.traces, ["crawl-serial.trace.json", "crawl-callbacks.trace.json", "crawl-semaphore.trace.json", "crawl-map.trace.json", "crawl-adaptive.trace.json", "crawl-threads.trace.json", "crawl-processes.trace.json", "crawl-plimit.trace.json"]);
     assert.match(printed, /Crawl: 6 requests × 10 ms/);
     assert.match(printed, /Concurrency sweep/);
+  });
+
+  it("crawl's variants, and map and p-limit at each level of the sweep, take turns, in reversed order every other repeat", async () => {
+    const started: string[] = [];
+    const progress: Progress = { ...silentProgress(), task: (label) => (started.push(label), silentProgress().task(label, 1)) };
+    await runTiny("crawl", { requests: "4", delay: "1", concurrency: "2", "serial-requests": "1", "pool-requests": "2", workers: "1", sweep: "2", repeats: "2" }, progress);
+    assert.deepEqual(
+      started.filter((l) => l.includes("sweep")),
+      [
+        "crawl: sweep, juggle map, 2 in flight (1/2)",
+        "crawl: sweep, p-limit (anchor), 2 in flight (1/2)",
+        "crawl: sweep, p-limit (anchor), 2 in flight (2/2)",
+        "crawl: sweep, juggle map, 2 in flight (2/2)",
+      ],
+    );
+    // The main table's rows take turns the same way.
+    const rows = ["serial", "callbacks", "Semaphore", "juggle map", "AdaptiveLimiter", "ThreadPool", "ProcessPool", "p-limit (anchor)"];
+    assert.deepEqual(
+      started.filter((l) => !l.includes("sweep")),
+      [...rows.map((r) => `crawl: ${r} (1/2)`), ...[...rows].reverse().map((r) => `crawl: ${r} (2/2)`)],
+    );
   });
 
   it("primes-db saves every prime, serially and through the Batcher", async () => {

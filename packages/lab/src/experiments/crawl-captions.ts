@@ -1,10 +1,12 @@
 /**
- * The crawl's generated sentences: chronology captions and, when a target
- * is missed, where the time went (read from the server's own log).
+ * The crawl's generated text: chronology captions and where the time went
+ * (from each run's critical chain): the table, the hand-over note and, when
+ * a target is missed, the sentence.
  *
  * @module
  */
-import type { DelayLog } from "../delay-server.js";
+import type { ChainBreakdown } from "../crawl-chain.js";
+import type { ResultTable } from "../experiment.js";
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const s3 = (ms: number): string => `${(ms / 1000).toFixed(3)} s`;
@@ -41,18 +43,56 @@ export function chronologyCaption(f: ChronologyFacts): string {
 }
 
 /**
- * Where a run's time beyond the ideal went, from the server's log: how long
- * the first wave took to reach the server (connection set-up), how late the
- * server's answers left on average, and the client's time before the first
- * arrival and after the last answer.
+ * Where a run's time beyond the ideal went, in one sentence, from its
+ * critical chain (see `crawl-chain.ts`): the parts largest first, each with
+ * what it stands for.
  */
-export function whereTimeWent(log: DelayLog, delay: number, concurrency: number, ms: number, ideal: number): string {
-  const done = log.entries.filter((e) => e.kind === "add" && e.completedAt !== null).sort((a, b) => a.arrivedAt - b.arrivedAt);
-  if (done.length === 0) return "the server logged no answered request";
-  const first = done[0] as (typeof done)[number];
-  const wave = done[Math.min(done.length, concurrency) - 1] as (typeof done)[number];
-  const late = done.reduce((sum, e) => sum + ((e.completedAt as number) - e.arrivedAt - delay), 0) / done.length;
-  const lastOut = Math.max(...done.map((e) => e.completedAt as number));
-  const onServer = lastOut - first.arrivedAt;
-  return `${ms1(ms - ideal)} lost in ${s3(ms)}: the first ${Math.min(done.length, concurrency)} requests reached the server over ${ms1(wave.arrivedAt - first.arrivedAt)} (connection set-up and first writes), answers left the server ${ms1(late)} after their delay on average, and ${ms1(Math.max(0, ms - onServer))} passed on the client before the first request arrived and after the last answer left.`;
+export function whereTimeWent(chain: ChainBreakdown, ms: number): string {
+  const parts: [number, string][] = [
+    [chain.start, "before the chain's first request was sent (the model starting its requests)"],
+    [chain.firstTrip, "on the first request's way to the server (opening its connection, the client's first use)"],
+    [chain.toServer, `on the way to the server over the ${plural(chain.hops - 1, "later request")} of the chain (client write, kernel, server read)`],
+    [chain.late, "in answers written after their delay (timers, the server working through a wave)"],
+    [chain.back, "from the server's write to the client having read the answer"],
+    [chain.between, "between an answer and the next request (the concurrency model's hand-over)"],
+    [chain.extraWaves, "in extra waves (requests not spread evenly over the slots)"],
+    [chain.end, "after the last answer"],
+  ];
+  const shown = parts
+    .filter(([t]) => Math.abs(t) >= 0.05)
+    .sort((a, b) => b[0] - a[0])
+    .map(([t, what]) => `${ms1(t)} ${what}`);
+  return `${ms1(chain.lost)} lost in ${s3(ms)}, along the critical chain of ${plural(chain.hops, "request")}: ${shown.join("; ")}.`;
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/**
+ * One sentence, from the chains: how much of each async model's lost time was
+ * its own hand-over (an answer read → the next request sent), and how much
+ * the client's, the kernel's and the server's.
+ */
+export function handOverNote(rows: readonly (readonly [string, ChainBreakdown | undefined])[]): string[] {
+  const known = rows.filter((r): r is readonly [string, ChainBreakdown] => r[1] !== undefined && r[1].lost > 0);
+  if (known.length === 0) return [];
+  const ms = (x: number): string => `${x.toFixed(1)} ms`;
+  const each = known.map(([label, p]) => `${label} ${ms(p.between)} of ${ms(p.lost)}`).join(", ");
+  const io = known.map(([, p]) => (p.firstTrip + p.toServer + p.late + p.back) / p.lost);
+  return [
+    `Of each run's lost time, the concurrency model's own hand-over (from an answer to the next request) took: ${each}. ` +
+      `Between ${(Math.min(...io) * 100).toFixed(0)}% and ${(Math.max(...io) * 100).toFixed(0)}% of it went to the requests' ways to and from the server and to late answers: the HTTP client, the kernel and the server, the same for every row ("Where the time went").`,
+  ];
+}
+
+/** The table of each variant's lost time, split along the median run's critical chain. */
+export function chainTable(rows: [string, { ms: number; parts: ChainBreakdown }][], repeats: number): ResultTable {
+  const r1 = (x: number): number => Math.round(x * 10) / 10;
+  return {
+    title: "Where the time went: each variant's lost time along its critical chain (ms)",
+    columns: ["variant", "lost", "start", "1st trip", "to server", "late", "back", "between", "+waves", "end"],
+    rows: rows.map(([label, { parts: p }]) => [label, r1(p.lost), r1(p.start), r1(p.firstTrip), r1(p.toServer), r1(p.late), r1(p.back), r1(p.between), r1(p.extraWaves), r1(p.end)]),
+    caption:
+      `The median of ${repeats} run(s), from the client's records and the server's log of that run. The crawl ends with its last answer; that request was sent when an earlier answer freed its slot, and so on back to the start: the critical chain, whose parts add up to the time lost (measured − ideal). ` +
+      "start: until the chain's first request was sent; 1st trip: that request's way to the server (opening a connection, the client's first use); to server: the later requests' way (client write, kernel, server read); late: answers written after their delay; back: from the server's write to the client having read the answer; between: from an answer to the next request (the concurrency model's hand-over); +waves: whole delays beyond the ideal's waves; end: after the last answer.",
+  };
 }

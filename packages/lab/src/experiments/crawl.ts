@@ -22,11 +22,12 @@ import {
   crawlSerial,
   crawlThreads,
 } from "../crawl-variants.js";
+import { type ChainBreakdown, criticalChain } from "../crawl-chain.js";
 import type { DelayLog } from "../delay-server.js";
 import { type ChartSpec, defineExperiment, type ResultTable, type SummaryRow } from "../experiment.js";
 import { formatSpread, type Spread, spread } from "../spread.js";
 import { type PythonInfo, runPython } from "../python.js";
-import { chronologyCaption, whereTimeWent } from "./crawl-captions.js";
+import { chainTable, chronologyCaption, handOverNote, whereTimeWent } from "./crawl-captions.js";
 
 /** The Python side's client, as the report labels it. */
 const PYTHON_CLIENT = "Python's asyncio with a hand-written HTTP/1.1 GET on asyncio streams (the standard library has no async HTTP client), one connection per request in flight";
@@ -86,7 +87,16 @@ export function idealMs(requests: number, concurrency: number, delay: number): n
   return Math.ceil(requests / Math.max(1, concurrency)) * delay;
 }
 
-/** One measured configuration: its runs' efficiencies and times, and the last run with its server log. */
+/** One configuration to measure: a variant at a size, its trace recorder (the chronology's) and its progress label. */
+interface Job {
+  v: Variant;
+  requests: number;
+  concurrency: number;
+  trace: TraceRecorder | undefined;
+  label: string;
+}
+
+/** One measured configuration: its runs' efficiencies and times, the last run with its server log, and the median run's critical chain. */
 interface Measured {
   eff: Spread;
   ms: Spread;
@@ -95,6 +105,7 @@ interface Measured {
   log: DelayLog;
   answered: number;
   requests: number;
+  chain: { ms: number; parts: ChainBreakdown } | undefined;
 }
 
 export default defineExperiment({
@@ -122,55 +133,79 @@ export default defineExperiment({
     await warm.get("/add?name=warm-up&delay=0");
     await warm.close();
 
-    const measure = async (v: Variant, requests: number, concurrency: number, trace: TraceRecorder | undefined, label: string): Promise<Measured> => {
-      const effs: number[] = [];
-      const times: number[] = [];
-      let last: CrawlRun | undefined;
-      let log: DelayLog | undefined;
+    /**
+     * Runs each job `repeats` times. Several jobs take turns, in reversed
+     * order every other repeat (ABBA), so load that drifts during the run
+     * falls on every side alike.
+     */
+    const measure = async (jobs: Job[]): Promise<Measured[]> => {
+      const acc = jobs.map(() => ({ effs: [] as number[], times: [] as number[], chains: [] as { ms: number; parts: ChainBreakdown }[], last: undefined as CrawlRun | undefined, log: undefined as DelayLog | undefined }));
       for (let run = 0; run < f.repeats && !ctx.signal.aborted; run++) {
-        await server.reset();
-        const isLast = run === f.repeats - 1;
-        const task = ctx.progress.task(`crawl: ${label}${f.repeats > 1 ? ` (${run + 1}/${f.repeats})` : ""}`, requests);
-        const spec: CrawlSpec = {
-          origin: server.url,
-          name: v.key,
-          requests,
-          delay: f.delay,
-          concurrency,
-          onAnswer: () => task.tick(),
-          signal: ctx.signal,
-          workers: v.kind === "pool" ? f.workers : undefined,
-          // The chronology shows the last run: only it records a trace.
-          trace: isLast ? trace : undefined,
-        };
-        try {
-          last = await v.run(spec);
-        } finally {
-          task.done();
-        }
-        log = await server.log();
-        times.push(last.ms);
-        effs.push(last.ms > 0 ? idealMs(requests, concurrency, f.delay) / last.ms : 1);
-        if (isLast && trace !== undefined && last.traced !== true) {
-          for (const r of last.records) {
-            trace.record({ id: r.index, name: `${v.key} ${r.index}`, worker: "main", queuedAt: 0, startedAt: r.start, endedAt: r.end, ok: r.ok });
+        const order = jobs.map((_, i) => i);
+        if (run % 2 === 1) order.reverse();
+        for (const i of order) {
+          if (ctx.signal.aborted) break;
+          const { v, requests, concurrency, trace, label } = jobs[i] as Job;
+          const a = acc[i] as (typeof acc)[number];
+          await server.reset();
+          const isLast = run === f.repeats - 1;
+          const task = ctx.progress.task(`crawl: ${label}${f.repeats > 1 ? ` (${run + 1}/${f.repeats})` : ""}`, requests);
+          const spec: CrawlSpec = {
+            origin: server.url,
+            name: v.key,
+            requests,
+            delay: f.delay,
+            concurrency,
+            onAnswer: () => task.tick(),
+            signal: ctx.signal,
+            workers: v.kind === "pool" ? f.workers : undefined,
+            // The chronology shows the last run: only it records a trace.
+            trace: isLast ? trace : undefined,
+          };
+          let last: CrawlRun;
+          try {
+            last = await v.run(spec);
+          } finally {
+            task.done();
+          }
+          const log = await server.log();
+          a.last = last;
+          a.log = log;
+          a.times.push(last.ms);
+          const ideal = idealMs(requests, concurrency, f.delay);
+          a.effs.push(last.ms > 0 ? ideal / last.ms : 1);
+          const parts = criticalChain({ records: last.records, entries: log.entries, t0Epoch: last.t0Epoch, name: v.key, ms: last.ms, ideal, delay: f.delay });
+          if (parts !== undefined) a.chains.push({ ms: last.ms, parts });
+          if (isLast && trace !== undefined && last.traced !== true) {
+            for (const r of last.records) {
+              trace.record({ id: r.index, name: `${v.key} ${r.index}`, worker: "main", queuedAt: 0, startedAt: r.start, endedAt: r.end, ok: r.ok });
+            }
           }
         }
       }
-      if (last === undefined || log === undefined) throw ctx.signal.reason;
-      const answered = log.entries.filter((e) => e.kind === "add" && e.completedAt !== null).length;
-      return { eff: spread(effs), ms: spread(times), ideal: idealMs(requests, concurrency, f.delay), last, log, answered, requests };
+      return jobs.map(({ requests, concurrency }, i) => {
+        const { effs, times, chains, last, log } = acc[i] as (typeof acc)[number];
+        if (last === undefined || log === undefined) throw ctx.signal.reason;
+        const answered = log.entries.filter((e) => e.kind === "add" && e.completedAt !== null).length;
+        // The median run's chain (not each part's median: the parts of one run add up to its loss).
+        const chain = [...chains].sort((x, y) => x.ms - y.ms)[(chains.length - 1) >> 1];
+        return { eff: spread(effs), ms: spread(times), ideal: idealMs(requests, concurrency, f.delay), last, log, answered, requests, chain };
+      });
     };
 
     const rows: ResultTable["rows"] = [];
     let pythonRow: { label: string; eff: Spread; ms: Spread; answered: number } | undefined;
     const chronologies: ChartSpec[] = [];
     const byKey = new Map<string, Measured>();
-    for (const v of variants) {
-      if (ctx.signal.aborted) break;
+    // Every variant takes turns (see measure): the rows compare like with like even when the load drifts.
+    const jobs = variants.map((v): Job => {
       const requests = v.kind === "serial" ? f.serialRequests : v.kind === "pool" ? f.poolRequests : f.requests;
       const concurrency = v.kind === "serial" ? 1 : v.kind === "pool" ? f.workers : f.concurrency;
-      const m = await measure(v, requests, concurrency, ctx.trace(v.key), v.label);
+      return { v, requests, concurrency, trace: ctx.trace(v.key), label: v.label };
+    });
+    const measuredRows = await measure(jobs);
+    for (const [i, { v, requests, concurrency }] of jobs.entries()) {
+      const m = measuredRows[i] as Measured;
       byKey.set(v.key, m);
       rows.push([v.label, requests, concurrency, formatSpread(m.ms, 3, 1 / 1000), formatSpread(m.eff, 1, 100), m.log.connections, m.answered === requests ? "yes" : `${m.answered}/${requests}`]);
       chronologies.push({
@@ -195,9 +230,9 @@ export default defineExperiment({
     const sweep: { c: number; by: Map<string, Measured> }[] = [];
     for (const c of f.sweep) {
       if (ctx.signal.aborted) break;
-      const by = new Map<string, Measured>();
-      for (const v of sweepVariants) by.set(v.key, await measure(v, f.requests, c, undefined, `sweep, ${v.label}, ${c} in flight`));
-      sweep.push({ c, by });
+      // map and the anchor take turns at each level.
+      const measured = await measure(sweepVariants.map((v) => ({ v, requests: f.requests, concurrency: c, trace: undefined, label: `sweep, ${v.label}, ${c} in flight` })));
+      sweep.push({ c, by: new Map(sweepVariants.map((v, i) => [v.key, measured[i] as Measured])) });
     }
 
     const tables: ResultTable[] = [
@@ -284,6 +319,9 @@ export default defineExperiment({
       });
     }
 
+    const chained = variants.filter((v) => byKey.get(v.key)?.chain !== undefined);
+    if (chained.length > 0) tables.push(chainTable(chained.map((v) => [v.label, (byKey.get(v.key) as Measured).chain as { ms: number; parts: ChainBreakdown }]), f.repeats));
+
     const headline: SummaryRow[] = [];
     const serial = byKey.get("serial");
     if (serial !== undefined) headline.push({ label: "serial, per request", value: `${r2(serial.ms.median / serial.requests)} ms`, detail: `delay ${f.delay} ms` });
@@ -293,7 +331,7 @@ export default defineExperiment({
       if (m === undefined) continue;
       const met = m.eff.median >= 0.95;
       headline.push({ label: `${key} at ${f.concurrency} in flight`, value: pct(m.eff.median), detail: `of ideal; target 95%: ${met ? "met" : "missed"}` });
-      if (!met) targets.push(`${key} reached ${pct(m.eff.median)} at ${f.concurrency} in flight, short of 95%: ${whereTimeWent(m.log, f.delay, f.concurrency, m.last.ms, m.ideal)}`);
+      if (!met) targets.push(`${key} reached ${pct(m.eff.median)} at ${f.concurrency} in flight, short of 95%${m.chain === undefined ? "" : `: ${whereTimeWent(m.chain.parts, m.chain.ms)}`}`);
     }
     const top = sweep.find((s) => s.c === Math.max(...f.sweep));
     if (top !== undefined) {
@@ -301,7 +339,10 @@ export default defineExperiment({
       const anchor = top.by.get("plimit") as Measured;
       const gap = (anchor.eff.median - map.eff.median) * 100;
       headline.push({ label: `map at ${top.c} in flight`, value: pct(map.eff.median), detail: `p-limit: ${pct(anchor.eff.median)}; target within 2 points: ${gap <= 2 ? "met" : "missed"}` });
-      if (gap > 2) targets.push(`At ${top.c} in flight map was ${gap.toFixed(1)} points behind p-limit: ${whereTimeWent(map.log, f.delay, top.c, map.last.ms, map.ideal)}`);
+      if (gap > 2) {
+        const why = (m: Measured): string => (m.chain === undefined ? "" : `: ${whereTimeWent(m.chain.parts, m.chain.ms)}`);
+        targets.push(`At ${top.c} in flight map was ${gap.toFixed(1)} points behind p-limit. map${why(map)} p-limit${why(anchor)}`);
+      }
     }
 
     const mapEff = byKey.get("map")?.eff.median;
@@ -315,6 +356,7 @@ export default defineExperiment({
       charts,
       notes: [
         ...targets,
+        ...handOverNote(variants.filter((v) => v.kind === "async" || v.kind === "anchor").map((v) => [v.label, byKey.get(v.key)?.chain?.parts] as const)),
         `Every variant, juggle's and p-limit, uses one client: ${CLIENT_LABEL}. The rows differ only by how requests are kept in flight.`,
         `The serial variant ran ${f.serialRequests} requests to keep the lab short; its time per request is what matters (the book's 500 serial requests took about 50 s).`,
         "The book measures the chronology on the server; here each line runs from when the client sent the request to when it read the answer, so client overhead shows too.",
