@@ -72,18 +72,22 @@ if (workerData.cells !== undefined) {
       if (Atomics.compareExchange(claims, ${SLOT_CLAIM}, claimed, ${CLAIM_REVOKED}) === claimed) return claimed;
     }
   };
-  const channel = new (require("node:net").Socket)({ fd: ${TAKE_BACK_FD}, readable: true, writable: true });
-  let rest: Buffer = Buffer.alloc(0);
-  channel.on("data", (chunk) => {
-    const bytes = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
-    const whole = bytes.length - (bytes.length % ${FRAME});
-    const answers = Buffer.allocUnsafe(whole);
-    for (let i = 0; i < whole; i += ${FRAME}) answers.writeInt32LE(revoke(bytes.readInt32LE(i)), i);
-    rest = bytes.subarray(whole);
-    if (whole > 0) channel.write(answers);
-  });
-  // The pool is gone: the parent check ends this process.
-  channel.on("error", () => {});
+  try {
+    const channel = new (require("node:net").Socket)({ fd: ${TAKE_BACK_FD}, readable: true, writable: true });
+    let rest = Buffer.alloc(0);
+    channel.on("data", (chunk) => {
+      const bytes = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
+      const whole = bytes.length - (bytes.length % ${FRAME});
+      const answers = Buffer.allocUnsafe(whole);
+      for (let i = 0; i < whole; i += ${FRAME}) answers.writeInt32LE(revoke(bytes.readInt32LE(i)), i);
+      rest = bytes.subarray(whole);
+      if (whole > 0) channel.write(answers);
+    });
+    // The pool is gone: the parent check ends this process.
+    channel.on("error", () => {});
+  } catch {
+    // No channel here (a platform without extra stdio pipes): the pool sees it closed and asks nothing.
+  }
 }
 `;
 
@@ -100,25 +104,38 @@ export function takeBackCells(): SharedArrayBuffer | undefined {
  * {@link takeBackFork}). Answers arrive as `takenBack` messages on `events`.
  *
  * @returns A function that asks the worker to take back its unstarted jobs
- *   through sequence number `last`, or undefined when the child has no channel.
+ *   through sequence number `last` and says whether it could ask (not once
+ *   the channel closed), or undefined when the child has no channel.
  */
-export function openTakeBack(child: ChildProcess, events: WorkerEvents): ((last: number) => void) | undefined {
+export function openTakeBack(child: ChildProcess, events: WorkerEvents): ((last: number) => boolean) | undefined {
   const channel = child.stdio[TAKE_BACK_FD] as Socket | null | undefined;
   if (channel === null || channel === undefined) return undefined;
+  let asked = 0;
   // The IPC channel keeps the pool's process alive while it has workers: this one never does.
   channel.unref();
   let rest: Buffer = Buffer.alloc(0);
   channel.on("data", (chunk: Buffer) => {
     const bytes = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
     const whole = bytes.length - (bytes.length % FRAME);
-    for (let i = 0; i < whole; i += FRAME) events.message({ t: "takenBack", claimed: bytes.readInt32LE(i) });
+    for (let i = 0; i < whole; i += FRAME) {
+      asked--;
+      events.message({ t: "takenBack", claimed: bytes.readInt32LE(i) });
+    }
     rest = bytes.subarray(whole);
   });
   // Writing to a dying child fails: its exit sorts out the jobs it held.
   channel.on("error", () => {});
+  // Closed with a question unanswered: the child died (its exit sorts out every
+  // job it held), or its thread never opened the channel (it took nothing).
+  channel.on("close", () => {
+    for (; asked > 0; asked--) events.message({ t: "takenBack", claimed: CLAIM_REVOKED });
+  });
   return (last) => {
+    if (channel.destroyed || !channel.writable) return false;
     const frame = Buffer.allocUnsafe(FRAME);
     frame.writeInt32LE(last);
+    asked++;
     channel.write(frame);
+    return true;
   };
 }

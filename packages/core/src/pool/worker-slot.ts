@@ -33,9 +33,10 @@ export interface WorkerTransport {
   /**
    * Worker processes: asks the worker to take back the jobs it has not
    * started, through sequence number `last`; a `takenBack` message answers
-   * (see `process-take-back.ts`). Thread workers are robbed through shared memory.
+   * (see `process-take-back.ts`). False: it cannot be asked (its channel
+   * closed). Thread workers are robbed through shared memory.
    */
-  readonly takeBack?: ((last: number) => void) | undefined;
+  readonly takeBack?: ((last: number) => boolean) | undefined;
   /** Stops the worker at once (SIGKILL for a process); `exit` follows. */
   kill(): void;
   /** Asks the worker to stop (SIGTERM for a process, as `kill` for a thread); `exit` follows. */
@@ -199,11 +200,8 @@ export function stealUnstarted(slots: readonly Slot[]): Job[] {
   }
   if (!idle || victim === undefined) return [];
   if (victim.claims !== undefined) return takeBackUnstarted(victim);
-  const ask = victim.transport.takeBack;
-  if (ask !== undefined) {
-    victim.taking = true;
-    ask(victim.seqs.peekBack() as number);
-  }
+  // Until it answers, the worker is sent nothing: its last job stays the one named.
+  if (victim.transport.takeBack?.(victim.seqs.peekBack() as number) === true) victim.taking = true;
   return [];
 }
 
