@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { tasks } from "../../src/executor/task.js";
 import { ProcessPool } from "../../src/pool/process-pool.js";
@@ -177,5 +177,63 @@ describe("ProcessPool work stealing", () => {
     for (const r of squares) assert.notEqual(r.worker, `process-${gate.ranOn()}`);
     gate.open();
     assert.equal(await long, gate.ranOn());
+  });
+});
+
+describe("ProcessPool work stealing under kills", () => {
+  it("every task ends once with its own result, and runs again only when its process was killed while running it", async () => {
+    await using pool = new ProcessPool({ workers: 2, retries: 1000 });
+    using gate = fileGate();
+    const log = join(dirname(gate.gate), "log");
+    writeFileSync(log, "");
+    const n = 1200;
+    let settled = 0;
+    const killed = new Set<string>();
+    const run = (i: number): Promise<number> => {
+      // Mostly tiny tasks, so jobs are pipelined, and a few longer ones to take them back from.
+      const ms = i % 25 === 0 ? 20 : i % 2 === 0 ? 0.3 : 0;
+      return pool.submit(g.logged, i, ms, log).then((v) => {
+        settled++;
+        // Every 150th result kills a worker: an event, not a timer, picks the moment.
+        if (settled % 150 === 0) {
+          const victim = pool.stats().workers[(settled / 150) % 2];
+          if (victim !== undefined) {
+            killed.add(victim.id);
+            try {
+              process.kill(Number(victim.id.slice("process-".length)), "SIGKILL");
+            } catch {
+              // Already gone.
+            }
+          }
+        }
+        return v;
+      });
+    };
+    // In rounds, each awaited in part: the queue runs dry again and again while workers hold jobs.
+    const runs: Promise<number>[] = [];
+    for (let first = 0; first < n; first += 60) {
+      const round = Array.from({ length: 60 }, (_, k) => run(first + k));
+      runs.push(...round);
+      await Promise.all(round.slice(0, 20));
+    }
+    const results = await bounded(Promise.all(runs), 60_000, `the ${n} tasks end under kills`);
+    assert.deepEqual(
+      results,
+      Array.from({ length: n }, (_, i) => i),
+    );
+    const lines = readFileSync(log, "utf8").trim().split("\n").map((line) => line.split(" "));
+    const lastOf = new Map<string, string>();
+    for (const [id, worker] of lines) lastOf.set(worker as string, id as string);
+    const ranOn = new Map<string, string>();
+    for (const [id, worker] of lines) {
+      const before = ranOn.get(id as string);
+      if (before !== undefined) {
+        assert.ok(killed.has(`process-${before}`), `task ${id} ran twice, the first time on a process not killed`);
+        assert.equal(lastOf.get(before), id, `task ${id} ran twice, the first time not as its killed process's last task`);
+      }
+      ranOn.set(id as string, worker as string);
+    }
+    assert.equal(ranOn.size, n, "every task ran");
+    assert.ok(killed.size >= 3, `workers were killed: ${[...killed].join(", ")}`);
   });
 });
