@@ -86,7 +86,11 @@ if (workerData.cells !== undefined) {
     // The pool is gone: the parent check ends this process.
     channel.on("error", () => {});
   } catch {
-    // No channel here (a platform without extra stdio pipes): the pool sees it closed and asks nothing.
+    // Not a channel this thread can read (a platform without extra stdio pipes):
+    // close it, so the pool sees it closed and asks nothing.
+    try {
+      require("node:fs").closeSync(${TAKE_BACK_FD});
+    } catch {}
   }
 }
 `;
