@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ThreadPool, tasks } from "juggle-core";
+import { ProcessPool, ThreadPool, tasks } from "juggle-core";
 import { Piscina } from "piscina";
 
 export const quick = process.argv.includes("--quick");
@@ -83,32 +83,41 @@ export async function objectArguments(fixture: string): Promise<void> {
 // ---- 9. head of line -------------------------------------------------------------------------
 
 /** When each task of `ms` ended, in ms since the first was submitted, after a warm-up that makes the pool pipeline. */
-async function finishTimes(pool: ThreadPool, ms: number[]): Promise<number[]> {
+async function finishTimes(pool: ThreadPool | ProcessPool, ms: number[]): Promise<number[]> {
   const start = performance.now();
   return Promise.all(ms.map((m) => pool.submit(t.block, m).then(() => performance.now() - start)));
 }
 
-/** Head-of-line blocking: no short task may wait behind a long one while a worker is idle. */
+/**
+ * Head-of-line blocking: no short task may wait behind a long one while a
+ * worker is idle, in either pool (`block` holds its worker's main thread, so
+ * a worker process cannot answer anything while it runs).
+ */
 export async function headOfLine(): Promise<void> {
   const long = quick ? 300 : 1500;
   const ms = [long, 10, 10, 10, 10, 10];
-  const pool = new ThreadPool({ workers: 2 });
-  await pool.map(t.square, Array.from({ length: 20_000 }, (_, i) => i), { chunksize: 1 });
-  const ends = await finishTimes(pool, ms);
-  const short = ends.slice(1);
-  table(
-    `9. head of line: after a warm-up map, tasks of [${ms.join(", ")}] ms on 2 thread workers (ms from submit to end)`,
-    [
-      [`the ${long} ms task`, fmt(ends[0] as number, 1), ""],
-      ["the last 10 ms task", fmt(Math.max(...short), 1), Math.max(...short) < (ends[0] as number) ? "before the long one: ok" : "AFTER the long one"],
-    ],
-  );
-  await pool.map(t.square, Array.from({ length: 20_000 }, (_, i) => i), { chunksize: 1 });
-  const order: string[] = [];
-  const start = performance.now();
-  for await (const m of pool.imapUnordered(t.block, [60, 10, 30], { chunksize: 1 })) {
-    order.push(`${m} ms task at ${fmt(performance.now() - start, 1)} ms`);
+  const warm = Array.from({ length: 20_000 }, (_, i) => i);
+  for (const [kind, pool] of [
+    ["thread", new ThreadPool({ workers: 2 })],
+    ["process", new ProcessPool({ workers: 2 })],
+  ] as const) {
+    await pool.map(t.square, warm, { chunksize: 1 });
+    const ends = await finishTimes(pool, ms);
+    const short = ends.slice(1);
+    table(
+      `9. head of line: after a warm-up map, tasks of [${ms.join(", ")}] ms on 2 ${kind} workers (ms from submit to end)`,
+      [
+        [`the ${long} ms task`, fmt(ends[0] as number, 1), ""],
+        ["the last 10 ms task", fmt(Math.max(...short), 1), Math.max(...short) < (ends[0] as number) ? "before the long one: ok" : "AFTER the long one"],
+      ],
+    );
+    await pool.map(t.square, warm, { chunksize: 1 });
+    const order: string[] = [];
+    const start = performance.now();
+    for await (const m of pool.imapUnordered(t.block, [60, 10, 30], { chunksize: 1 })) {
+      order.push(`${m} ms task at ${fmt(performance.now() - start, 1)} ms`);
+    }
+    table(`   ${kind} imapUnordered(block, [60, 10, 30], { chunksize: 1 }) yields, in order (target: 10, 30, 60)`, order.map((o, i) => [`${i + 1}.`, "", o]));
+    await pool.terminate();
   }
-  table("   imapUnordered(block, [60, 10, 30], { chunksize: 1 }) yields, in order (target: 10, 30, 60)", order.map((o, i) => [`${i + 1}.`, "", o]));
-  await pool.terminate();
 }

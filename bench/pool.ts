@@ -21,8 +21,9 @@
  * 8. Tiny tasks with a small object argument (each call its own copy):
  *    juggle ThreadPool vs piscina (target >= 3x).
  * 9. Head of line: after a warm-up map, tasks of [1500, 10, 10, 10, 10, 10] ms
- *    on 2 thread workers (each short one must end before the long one), and
- *    the order `imapUnordered` yields tasks of [60, 10, 30] ms.
+ *    on 2 thread workers, then on 2 worker processes (each short one must end
+ *    before the long one), and the order `imapUnordered` yields tasks of
+ *    [60, 10, 30] ms.
  *
  *     npx tsc -p tsconfig.json && node --expose-gc dist/bench/pool.js [--quick] [--only=1,3]
  *

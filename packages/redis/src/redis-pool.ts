@@ -18,7 +18,7 @@ import type { JobData, JobResult } from "./job.js";
 import { keyedArgs, keyedStream, type RedisMapOptions, type RedisRunOptions } from "./keyed-calls.js";
 import { checkKeyLimits, type KeyLimitsData, type KeyLimitsOptions } from "./key-limits.js";
 import { DEFAULT_MAX_PAYLOAD_BYTES, decodeResults, encodeArguments } from "./payload.js";
-import { abortChannel, DEFAULT_PREFIX, DEFAULT_QUEUE, DEFAULT_RESULT_TTL_SECONDS } from "./settings.js";
+import { abortChannel, checkKeyName, DEFAULT_PREFIX, DEFAULT_QUEUE, DEFAULT_RESULT_TTL_SECONDS } from "./settings.js";
 import { JobTracker, type Outcome } from "./tracker.js";
 
 /** How long to wait between attempts of a failed task. */
@@ -167,16 +167,9 @@ export class RedisPool extends BaseExecutor {
     const o = checkOptions<RedisPoolOptions>(ACTION, options);
     super("RedisPool", { trace: o.trace });
     this.#spec = connectionSpec(ACTION, o.connection, given(o.connectTimeout, DEFAULT_CONNECT_TIMEOUT));
-    const name = (key: "queue" | "prefix", fallback: string): string => {
-      const v = o[key] ?? fallback;
-      if (typeof v !== "string" || v.length === 0 || v.includes(":")) {
-        throw new TypeError(`Cannot ${ACTION} as '${key}' must be a non-empty string without ':': received ${describe(v)}`);
-      }
-      return v;
-    };
     this.#settings = {
-      queue: name("queue", DEFAULT_QUEUE),
-      prefix: name("prefix", DEFAULT_PREFIX),
+      queue: checkKeyName(ACTION, "queue", o.queue, DEFAULT_QUEUE),
+      prefix: checkKeyName(ACTION, "prefix", o.prefix, DEFAULT_PREFIX),
       chunksize: checkChunksize(ACTION, o.chunksize),
       timeout: noLimit(o.timeout === undefined ? undefined : checkMilliseconds(ACTION, "timeout", o.timeout, { positive: true, allowInfinity: true })),
       attempts: checkInteger(ACTION, "retries", given(o.retries, 0)) + 1,

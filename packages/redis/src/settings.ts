@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { describe, given } from "juggle-core/executor";
 
 /** Default BullMQ queue name. */
 export const DEFAULT_QUEUE = "juggle";
@@ -39,4 +40,19 @@ export const DEFAULT_RESULT_TTL_SECONDS = 3_600;
 /** The pub/sub channel on which producers name running jobs to abort: `<prefix>:<queue>:juggle-abort`. */
 export function abortChannel(prefix: string, queue: string): string {
   return `${prefix}:${queue}:juggle-abort`;
+}
+
+/**
+ * Checks a name that goes into Redis keys (`queue`, `prefix`): a non-empty
+ * string without `:`, `fallback` when undefined. `null` is refused like any
+ * other non-string, as every option is (see `given`).
+ *
+ * @throws {TypeError} Naming the option and the value.
+ */
+export function checkKeyName(action: string, key: "queue" | "prefix", value: unknown, fallback: string): string {
+  const v = given(value, fallback);
+  if (typeof v !== "string" || v.length === 0 || v.includes(":")) {
+    throw new TypeError(`Cannot ${action} as '${key}' must be a non-empty string without ':': received ${describe(v)}`);
+  }
+  return v;
 }

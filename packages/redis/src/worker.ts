@@ -20,6 +20,7 @@ import {
   DEFAULT_QUEUE,
   DEFAULT_STALLED_INTERVAL,
   abortChannel,
+  checkKeyName,
 } from "./settings.js";
 
 /** Options for {@link RedisWorker.start}. */
@@ -125,9 +126,20 @@ export class RedisWorker implements AsyncDisposable {
       min: 100,
     });
     const maxStalledCount = checkInteger(action, "maxStalledCount", given(o.maxStalledCount, DEFAULT_MAX_STALLED_COUNT));
-    const name = o.name ?? `${hostname()}:${process.pid}`;
+    const name = given(o.name, `${hostname()}:${process.pid}`);
+    if (typeof name !== "string" || name.length === 0) {
+      throw new TypeError(`Cannot ${action} as 'name' must be a non-empty string: received ${describe(name)}`);
+    }
+    const queue = checkKeyName(action, "queue", o.queue, DEFAULT_QUEUE);
+    const prefix = checkKeyName(action, "prefix", o.prefix, DEFAULT_PREFIX);
     const log = o.log;
-    const logJobs = o.logJobs ?? log !== undefined;
+    if (log !== undefined && typeof log !== "function") {
+      throw new TypeError(`Cannot ${action} as 'log' must be a function: received ${describe(log)}`);
+    }
+    const logJobs = given(o.logJobs, log !== undefined);
+    if (typeof logJobs !== "boolean") {
+      throw new TypeError(`Cannot ${action} as 'logJobs' must be a boolean: received ${describe(logJobs)}`);
+    }
 
     await probe(spec, action);
     // Fail fast on a missing module or a syntax error, not at the first job.
@@ -152,8 +164,6 @@ export class RedisWorker implements AsyncDisposable {
         controller.abort(new CancelledError(`Task of job ${jobId} was cancelled by its caller`));
       }
     });
-    const queue = o.queue ?? DEFAULT_QUEUE;
-    const prefix = o.prefix ?? DEFAULT_PREFIX;
     await subscriber.subscribe(abortChannel(prefix, queue));
 
     const common = {

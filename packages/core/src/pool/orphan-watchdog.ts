@@ -12,6 +12,10 @@
  * its own process with `SIGKILL` (a result nobody can read is not worth
  * finishing, and a blocked main thread could not run a gentler handler).
  *
+ * The same thread answers the pool's requests to take back jobs the process
+ * holds and has not started, for the same reason: its main thread may be
+ * busy (see `process-take-back.ts`).
+ *
  * The thread is unref'd: it never keeps the process alive. It costs one
  * thread and a small isolate per child process; Linux and macOS report the
  * new parent, Windows does not reparent (there the `disconnect` event and the
@@ -21,6 +25,7 @@
  * @module
  */
 import { Worker } from "node:worker_threads";
+import { ANSWER_TAKE_BACKS } from "./process-take-back.js";
 
 /** How often the watchdog looks at the parent's pid, in ms. */
 export const WATCH_PERIOD = 200;
@@ -32,6 +37,7 @@ const { parent, period } = workerData;
 setInterval(() => {
   if (process.ppid !== parent) process.kill(process.pid, "SIGKILL");
 }, period);
+${ANSWER_TAKE_BACKS}
 parentPort.postMessage("watching");
 `;
 
@@ -44,15 +50,17 @@ parentPort.postMessage("watching");
  * starting: start such a task from `ready`.
  *
  * @param ready Called once, when the thread watches or could not start.
+ * @param cells The claim cells the main thread shares with the thread, to
+ *   answer take-back requests (see `process-take-back.ts`); none: no requests.
  */
-export function watchParent(ready: () => void): void {
+export function watchParent(ready: () => void, cells?: SharedArrayBuffer): void {
   let called = false;
   const once = (): void => {
     if (called) return;
     called = true;
     ready();
   };
-  const watchdog = new Worker(WATCHDOG, { eval: true, workerData: { parent: process.ppid, period: WATCH_PERIOD } });
+  const watchdog = new Worker(WATCHDOG, { eval: true, workerData: { parent: process.ppid, period: WATCH_PERIOD, cells } });
   watchdog.once("message", once);
   // Never an unhandled 'error' in the main thread.
   watchdog.once("error", once);
@@ -67,15 +75,17 @@ export function watchParent(ready: () => void): void {
  * task waits for it (one thread start, overlapping the process's own boot).
  *
  * @param handle The child's message dispatcher.
+ * @param cells The claim cells the main thread shares with the thread, to
+ *   answer take-back requests (see `process-take-back.ts`); none: no requests.
  * @returns The dispatcher to register on `process.on("message")`.
  */
-export function dieWithParent<M>(handle: (message: M) => void): (message: M) => void {
+export function dieWithParent<M>(handle: (message: M) => void, cells?: SharedArrayBuffer): (message: M) => void {
   let held: M[] | undefined = [];
   watchParent(() => {
     const messages = held;
     held = undefined;
     for (const message of messages ?? []) handle(message);
-  });
+  }, cells);
   return (message) => {
     if (held === undefined) handle(message);
     else held.push(message);

@@ -9,6 +9,7 @@ import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { checkOptions } from "../internal/validate.js";
 import type { WorkerPoolOptions } from "./pool-options.js";
+import { openTakeBack, takeBackFork } from "./process-take-back.js";
 import { WorkerPool } from "./worker-pool.js";
 import type { WorkerEvents, WorkerTransport } from "./worker-slot.js";
 
@@ -30,6 +31,8 @@ function childExecArgv(): string[] {
  * worker process posts each result as soon as its task ends, so when it dies
  * (`process.exit`, an uncaught error, SIGKILL) the pool knows which task was
  * running (that one fails) and which it had not started (those run elsewhere).
+ * An idle worker takes back the tasks a busy one holds and has not started,
+ * even while that one runs a synchronous loop (see `process-take-back.ts`).
  *
  * Python: `multiprocessing.Pool` / `concurrent.futures.ProcessPoolExecutor`.
  *
@@ -59,7 +62,8 @@ export class ProcessPool extends WorkerPool {
   }
 
   protected spawnWorker(events: WorkerEvents): WorkerTransport {
-    const child = fork(entry, [], { serialization: "advanced", execArgv: childExecArgv() });
+    const { args, stdio } = takeBackFork;
+    const child = fork(entry, args, { serialization: "advanced", execArgv: childExecArgv(), stdio });
     child.on("message", events.message as (message: unknown) => void);
     child.on("error", (error: NodeJS.ErrnoException) => {
       // Writing to a child that is dying fails with EPIPE (or a closed
@@ -71,6 +75,7 @@ export class ProcessPool extends WorkerPool {
     child.on("close", (code, signal) => events.exit(code, signal));
     return {
       id: `process-${child.pid}`,
+      takeBack: openTakeBack(child, events),
       post: (message) => {
         // A dead child's exit event sorts out the jobs it held.
         if (child.connected) child.send(message);

@@ -50,10 +50,15 @@ export const STATUS_ERROR = 1;
 /** The job was aborted before it started; it did not run. */
 export const STATUS_SKIPPED = 2;
 
-/** Shared-memory slot of a thread worker: which job it last started, and whether it finished it. */
+/** Shared-memory slot of a thread worker: which job it last started, and whether it finished it (threads only). */
 export const SLOT_JOB = 0;
 export const SLOT_FINISHED = 1;
-/** Bytes of a thread worker's shared slot: two Float64 fields, then two Int32 ones. */
+/**
+ * Bytes of a worker's shared slot: two Float64 fields, then two Int32 ones. A
+ * thread worker shares it with the pool; a worker process shares its claim
+ * cells with its own watchdog thread, which answers the pool's take-back
+ * requests (see `process-take-back.ts`).
+ */
 export const SLOT_BYTES = 24;
 /**
  * Int32 index (in an Int32Array over the slot) of the sequence number of the
@@ -122,5 +127,15 @@ export interface FatalMessage {
   t: "fatal";
   error: SerializedError;
 }
+/**
+ * A worker process's watchdog thread answered a take-back request (see
+ * `process-take-back.ts`): the jobs after `claimed` through the one the
+ * request named were taken back; `claimed` is {@link CLAIM_REVOKED} when none
+ * were. It travels on the process's take-back channel, not its IPC channel.
+ */
+export interface TakenBackMessage {
+  t: "takenBack";
+  claimed: number;
+}
 /** Worker → main. */
-export type FromWorker = DoneMessage | InitErrorMessage | FatalMessage;
+export type FromWorker = DoneMessage | InitErrorMessage | FatalMessage | TakenBackMessage;

@@ -22,6 +22,7 @@ import { Deque } from "../internal/deque.js";
 import { decodeShared, encodeShared } from "../internal/shareable.js";
 import { describe } from "../internal/validate.js";
 import { dieWithParent } from "./orphan-watchdog.js";
+import { takeBackCells } from "./process-take-back.js";
 import {
   FLAG_ABORTABLE,
   FLAG_ONE,
@@ -76,7 +77,7 @@ const batches = new Deque<RunMessage>();
 let batch: unknown[] | undefined;
 let batchSeq = 0;
 let pos = 0;
-/** Thread workers: the claim cells of the shared slot (see SLOT_CLAIM), and this worker's last claim. */
+/** The claim cells (see SLOT_CLAIM: a thread's shared slot, a process's own cells), and this worker's last claim. */
 let claims: Int32Array | undefined;
 let claimed = 0;
 /** Skipping the jobs the pool took back, up to the one with this sequence number. */
@@ -144,8 +145,9 @@ function nextJob(): boolean {
 }
 
 /**
- * Whether this thread worker may start the job with sequence number `seq`,
- * or the pool took it back for another worker (see `takeBackUnstarted`):
+ * Whether this worker may start the job with sequence number `seq`, or the
+ * pool took it back for another worker (see `takeBackUnstarted`, and
+ * `process-take-back.ts` for processes):
  * one compare-and-swap from the last claim, which fails once the pool
  * revoked the claims; the jobs it took are then skipped, unreported.
  */
@@ -377,7 +379,10 @@ if (parentPort !== null) {
   process.on("uncaughtExceptionMonitor", () => flush());
 }
 else if (typeof process.send === "function") {
-  process.on("message", dieWithParent(dispatch) as (m: unknown) => void);
+  // Its watchdog thread takes back unstarted jobs by revoking claims, as the pool does a thread's.
+  const cells = takeBackCells();
+  if (cells !== undefined) claims = new Int32Array(cells);
+  process.on("message", dieWithParent(dispatch, cells) as (m: unknown) => void);
   // Pool workers are daemonic, as in Python: one whose parent is gone (even
   // killed with SIGKILL, when no exit handler of the parent runs) stops
   // rather than run its task on as an orphan whose result nobody can read.

@@ -9,9 +9,9 @@
  * sent in messages of up to `depth / 2` so the next batch is already waiting
  * when one finishes. A job with a timeout or a signal is sent alone to an idle
  * worker, so stopping that worker stops nothing else. Jobs are dealt to the
- * workers in turn, and an idle thread worker takes back the jobs another has
- * not started (see #steal), so no job waits behind a long one while a worker
- * is idle. Each job gets its own copy of its arguments (see `outbox.ts`).
+ * workers in turn, and an idle worker takes back the jobs another has not
+ * started (see `stealUnstarted`), so no job waits behind a long one while a
+ * worker is idle. Each job gets its own copy of its arguments (see `outbox.ts`).
  *
  * When a worker dies, the jobs it held are sorted out: a thread worker's
  * shared slot tells which job it was running (that one fails with
@@ -56,6 +56,7 @@ import {
   nextSeq,
   Slot,
   stealUnstarted,
+  takenBack,
   type WorkerEvents,
   type WorkerTransport,
 } from "./worker-slot.js";
@@ -112,10 +113,12 @@ export abstract class WorkerPool extends BaseExecutor {
     if (this.#stopping) return;
     if (this.queuedJobs > 0) this.#startWorkers();
     if (this.queuedJobs > 0) this.#deal();
-    if (this.queuedJobs === 0 && this.sharesMemory) {
-      const taken = stealUnstarted(this.#slots);
-      for (let i = taken.length - 1; i >= 0; i--) this.requeueJob(taken[i] as Job);
-    }
+    if (this.queuedJobs === 0) this.#requeue(stealUnstarted(this.#slots));
+  }
+
+  /** Puts jobs taken back from a worker at the front of the queue, in order, to be dealt again. */
+  #requeue(taken: Job[]): void {
+    for (let i = taken.length - 1; i >= 0; i--) this.requeueJob(taken[i] as Job);
   }
 
   #startWorkers(): void {
@@ -147,7 +150,7 @@ export abstract class WorkerPool extends BaseExecutor {
     const batchCap = Math.max(1, Math.ceil(depth / 2));
     const boxes: Outbox[] = [];
     for (const slot of this.#slots) {
-      if (slot.exiting || slot.exclusive || slot.robbed) continue;
+      if (slot.exiting || slot.exclusive || slot.robbed || slot.taking) continue;
       let room = depth - slot.inflight.length;
       if (this.#maxTasks !== Number.POSITIVE_INFINITY) room = Math.min(room, this.#maxTasks - slot.sent);
       if (room > 0) boxes.push(new Outbox(slot, room));
@@ -277,6 +280,11 @@ export abstract class WorkerPool extends BaseExecutor {
       case "fatal":
         slot.error ??= deserializeError(message.error);
         return;
+      case "takenBack":
+        this.#requeue(takenBack(slot, message.claimed));
+        if (slot.inflight.length === 0) this.#idle(slot);
+        this.dispatch(); // deal to it again, or take from another worker
+        return;
       default:
         this.#protocolError(slot, `received a message of unknown type ${describe((message as { t?: unknown }).t)}`);
     }
@@ -357,7 +365,7 @@ export abstract class WorkerPool extends BaseExecutor {
   #retireSlot(slot: Slot): void {
     if (slot.exiting) return;
     slot.exiting = true;
-    this.#clearTimers(slot);
+    slot.clearTimers();
     if (slot.inflight.length > 0) {
       this.#kill(slot);
       return;
@@ -371,26 +379,15 @@ export abstract class WorkerPool extends BaseExecutor {
 
   #kill(slot: Slot): void {
     slot.exiting = true;
-    this.#clearTimers(slot);
+    slot.clearTimers();
     slot.transport.kill();
-  }
-
-  #clearTimers(slot: Slot): void {
-    if (slot.idleTimer !== undefined) clearLongTimeout(slot.idleTimer);
-    if (slot.graceTimer !== undefined) clearLongTimeout(slot.graceTimer);
-    slot.idleTimer = slot.graceTimer = undefined;
   }
 
   #initFailed(slot: Slot, error: Error): void {
     slot.seqs.drain();
     for (const job of slot.inflight.drain()) {
-      this.settleJob(
-        job,
-        false,
-        new Error(`Cannot run task '${job.ref.name}' as the worker's initializer failed: ${error.message}`, {
-          cause: error,
-        }),
-      );
+      const why = `Cannot run task '${job.ref.name}' as the worker's initializer failed: ${error.message}`;
+      this.settleJob(job, false, new Error(why, { cause: error }));
     }
     this.#kill(slot);
   }
@@ -398,7 +395,7 @@ export abstract class WorkerPool extends BaseExecutor {
   #onExit(slot: Slot, code: number | null, signal: string | null): void {
     const index = this.#slots.indexOf(slot);
     if (index >= 0) this.#slots.splice(index, 1);
-    this.#clearTimers(slot);
+    slot.clearTimers();
     const jobs = slot.inflight.drain();
     slot.seqs.drain();
     if (jobs.length > 0) this.#lost(slot, jobs, code, signal);

@@ -10,7 +10,7 @@ import type { TransferListItem } from "node:worker_threads";
 import { WorkerCrashedError } from "../internal/errors.js";
 import { Deque } from "../internal/deque.js";
 import { deferred } from "../internal/deferred.js";
-import type { LongTimeout } from "../internal/long-timer.js";
+import { clearLongTimeout, type LongTimeout } from "../internal/long-timer.js";
 import type { WorkerStats } from "../executor/executor.js";
 import { type Job, KIND_CALL } from "../executor/job.js";
 import {
@@ -30,6 +30,13 @@ export interface WorkerTransport {
   readonly id: string;
   /** Sends a message; throws synchronously when it cannot be cloned. */
   post(message: ToWorker, transfer?: readonly TransferListItem[]): void;
+  /**
+   * Worker processes: asks the worker to take back the jobs it has not
+   * started, through sequence number `last`; a `takenBack` message answers
+   * (see `process-take-back.ts`). False: it cannot be asked (its channel
+   * closed). Thread workers are robbed through shared memory.
+   */
+  readonly takeBack?: ((last: number) => boolean) | undefined;
   /** Stops the worker at once (SIGKILL for a process); `exit` follows. */
   kill(): void;
   /** Asks the worker to stop (SIGTERM for a process, as `kill` for a thread); `exit` follows. */
@@ -53,12 +60,14 @@ export class Slot {
   nextSeq = 1;
   readonly known: boolean[] = [];
   view: Float64Array | undefined;
-  /** Int32 view of the same shared slot, for claims (see SLOT_CLAIM); threads only. */
+  /** Int32 view of the same shared slot, for claims (see SLOT_CLAIM); threads only (processes: see `takeBack`). */
   claims: Int32Array | undefined;
   /** Process workers: id of the job the worker said it started (0: none). */
   startedId = 0;
   /** Jobs were taken back from this worker: it is busy for longer than measured, send it nothing until it reports. */
   robbed = false;
+  /** A worker process was asked to give jobs back: send it nothing until it answers (see `takenBack`). */
+  taking = false;
   sent = 0;
   tasks = 0;
   busyMs = 0;
@@ -73,6 +82,13 @@ export class Slot {
   /** Called when the worker has reported its last job while exiting (see terminateWorker). */
   whenIdle: (() => void) | undefined = undefined;
   readonly exited = deferred<void>();
+
+  /** Stops its idle and abort-grace timers. */
+  clearTimers(): void {
+    if (this.idleTimer !== undefined) clearLongTimeout(this.idleTimer);
+    if (this.graceTimer !== undefined) clearLongTimeout(this.graceTimer);
+    this.idleTimer = this.graceTimer = undefined;
+  }
 
   /** This worker's counters for `stats()`, `now` being `performance.now()`. */
   stats(now: number): WorkerStats {
@@ -116,56 +132,77 @@ export function takeBackUnstarted(slot: Slot): Job[] {
     const claimed = Atomics.load(claims, SLOT_CLAIM);
     // The worker has not yet seen the last take-back: it will, before its next job.
     if (claimed === CLAIM_REVOKED) return [];
-    // Jobs after the claimed one (all of them when it was already reported) have not started.
-    let first = 0;
-    for (let i = slot.seqs.length - 1; i >= 0; i--) {
-      if (slot.seqs.at(i) === claimed) {
-        first = i + 1;
-        break;
-      }
-    }
-    const n = slot.inflight.length - first;
+    const n = slot.inflight.length - firstAfter(slot, claimed);
     if (n <= 0) return [];
     Atomics.store(claims, SLOT_REVOKED, slot.seqs.peekBack() as number);
     if (Atomics.compareExchange(claims, SLOT_CLAIM, claimed, CLAIM_REVOKED) !== claimed) continue;
-    const taken: Job[] = new Array(n);
-    for (let i = n - 1; i >= 0; i--) {
-      taken[i] = slot.inflight.pop() as Job;
-      slot.seqs.pop();
-    }
-    slot.sent -= n;
-    // Still running one: it is busy for longer than measured.
-    slot.robbed = slot.inflight.length > 0;
-    return taken;
+    return takeLast(slot, n);
   }
 }
 
 /**
- * Work stealing, for thread workers. Jobs are pipelined (a worker holds
- * several) because a message per job would cost more than a tiny task;
- * the price is that a job can wait behind a long one on a busy worker while
- * another worker is idle. So when a worker is left with nothing to do, this
- * takes back, from the worker holding the most, every job it has not started
- * (returned in order, for the queue, to be dealt again); the robbed worker
- * gets no new job until it reports (what it runs takes longer than the
- * measured average). A taken job was never started: it is not charged as a
- * retry, its timeout (none: timed jobs are never pipelined) restarts when
- * dealt, and the trace shows the worker that ran it. Process workers share no
- * memory for the claim, so their jobs are not taken back; a process holds at
- * most the pool's `maxDepth` of them.
+ * The jobs a worker process's watchdog thread took back (see
+ * `process-take-back.ts`), for the queue: those after the one with sequence
+ * number `claimed`, the last the process had claimed (none when `claimed` is
+ * CLAIM_REVOKED). The pool sent the worker nothing since it asked, so they run
+ * through the last job the worker holds.
+ */
+export function takenBack(slot: Slot, claimed: number): Job[] {
+  slot.taking = false;
+  const n = claimed === CLAIM_REVOKED ? 0 : slot.inflight.length - firstAfter(slot, claimed);
+  return n > 0 ? takeLast(slot, n) : [];
+}
+
+/** Index in `slot.inflight` of the job after the one numbered `claimed` (0 when that one was reported). */
+function firstAfter(slot: Slot, claimed: number): number {
+  for (let i = slot.seqs.length - 1; i >= 0; i--) if (slot.seqs.at(i) === claimed) return i + 1;
+  return 0;
+}
+
+/** Removes the last `n` jobs of `slot.inflight` and returns them in order. */
+function takeLast(slot: Slot, n: number): Job[] {
+  const taken: Job[] = new Array(n);
+  for (let i = n - 1; i >= 0; i--) {
+    taken[i] = slot.inflight.pop() as Job;
+    slot.seqs.pop();
+  }
+  slot.sent -= n;
+  // Still running one: it is busy for longer than measured.
+  slot.robbed = slot.inflight.length > 0;
+  return taken;
+}
+
+/**
+ * Work stealing. Jobs are pipelined (a worker holds several) because a
+ * message per job would cost more than a tiny task; the price is that a job
+ * can wait behind a long one on a busy worker while another worker is idle.
+ * So when a worker is left with nothing to do, this takes back, from the
+ * worker holding the most, every job it has not started (returned in order,
+ * for the queue, to be dealt again); the robbed worker gets no new job until
+ * it reports (what it runs takes longer than the measured average). A taken
+ * job was never started: it is not charged as a retry, its timeout (none:
+ * timed jobs are never pipelined) restarts when dealt, and the trace shows
+ * the worker that ran it. A thread worker's jobs are taken at once, through
+ * the memory it shares with the pool; a process is asked through its
+ * take-back channel, and the jobs come back with its answer (see
+ * `takenBack`): the worker gets no new job until then.
  */
 export function stealUnstarted(slots: readonly Slot[]): Job[] {
   let idle = false;
   let victim: Slot | undefined;
   for (const slot of slots) {
-    if (slot.exiting) continue;
+    // A robbed worker has nothing unstarted; one being asked has not answered yet.
+    if (slot.exiting || slot.robbed || slot.taking) continue;
     if (slot.inflight.length === 0) idle = true;
     else if (slot.inflight.length > 1 && (victim === undefined || slot.inflight.length > victim.inflight.length)) {
       victim = slot;
     }
   }
   if (!idle || victim === undefined) return [];
-  return takeBackUnstarted(victim);
+  if (victim.claims !== undefined) return takeBackUnstarted(victim);
+  // Until it answers, the worker is sent nothing: its last job stays the one named.
+  if (victim.transport.takeBack?.(victim.seqs.peekBack() as number) === true) victim.taking = true;
+  return [];
 }
 
 /** The sequence number after `seq`. */

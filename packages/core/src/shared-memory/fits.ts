@@ -1,8 +1,9 @@
 /**
- * Whether a number fits an element type of shared memory. A typed array
+ * Whether a value fits an element type of shared memory. A typed array
  * stores what does not fit without a word (`1.5`, `NaN` and `2 ** 40` all
- * become something else in an `Int32Array`): `Value` and the shared arrays
- * refuse such values instead.
+ * become something else in an `Int32Array`, `"7"` becomes 7): `Value` and
+ * the shared arrays refuse such values instead, with one rule
+ * ({@link checkElement}).
  *
  * @internal
  * @module
@@ -51,4 +52,19 @@ export function checkFits(action: string, what: string, type: string, value: num
   else if (type === "float32") fits = !Number.isFinite(value) || Math.abs(value as number) <= FLOAT32_MAX;
   else fits = true;
   if (!fits) throw new RangeError(`Cannot ${action} as ${what} must be ${kind(type)}: received ${describe(value)}`);
+}
+
+/**
+ * Checks that `value` is of the JS type `type` stores (a bigint for the
+ * 64-bit integer types, else a number) and fits it (see {@link checkFits}).
+ *
+ * @throws {TypeError} Naming `what` and the value when it is of the wrong JS type.
+ * @throws {RangeError} Naming `what` and the value when it does not fit.
+ */
+export function checkElement(action: string, what: string, type: string, value: unknown): void {
+  const big = type === "bigint64" || type === "biguint64";
+  if (big ? typeof value !== "bigint" : typeof value !== "number") {
+    throw new TypeError(`Cannot ${action} as ${what} must be a ${big ? "bigint" : "number"}: received ${describe(value)}`);
+  }
+  checkFits(action, what, type, value as number | bigint);
 }

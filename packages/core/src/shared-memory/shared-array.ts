@@ -10,6 +10,7 @@
  */
 import { registerReviver, type SharedDescriptor, shareable } from "../internal/shareable.js";
 import { checkInteger, describe } from "../internal/validate.js";
+import { checkElement } from "./fits.js";
 import { Lock } from "./lock.js";
 import { ARRAY_TYPES, type ArrayOf, checkType, type ValueOf, type ValueType } from "./value.js";
 
@@ -36,6 +37,8 @@ function allocate<T extends ValueType>(action: string, type: T, init: number | I
   if (length < 0) {
     values = Array.from(init as Iterable<ValueOf<T>>);
     length = values.length;
+    // A typed array would store 1.5 in an int32 as 1 without a word: refuse it, as Value does.
+    for (let i = 0; i < length; i++) checkElement(action, `element ${i} of the initial values`, type, values[i]);
   }
   const bytes = header + length * Ctor.BYTES_PER_ELEMENT;
   let sab: SharedArrayBuffer;
@@ -60,7 +63,10 @@ function allocate<T extends ValueType>(action: string, type: T, init: number | I
  *
  * @param type Element type, e.g. `"float64"`.
  * @param init Length, or the initial values.
- * @throws {TypeError} For an unknown type or a bad length.
+ * @throws {TypeError} For an unknown type, a bad length, or an initial value
+ *   of the wrong JS type (a bigint for the 64-bit integer types, else a number).
+ * @throws {RangeError} For an initial value the type cannot hold (`1.5` or
+ *   `2 ** 40` in an `"int32"` array), or a length that cannot be allocated.
  * Python: `multiprocessing.RawArray(typecode, size_or_initializer)`.
  *
  * @example Sharing a large array between workers
@@ -100,6 +106,8 @@ export class SharedArray<T extends ValueType = "float64"> {
   /**
    * @param type Element type.
    * @param init Length, or the initial values.
+   * @throws {TypeError} For an unknown type, a bad length, or an initial value of the wrong JS type.
+   * @throws {RangeError} For an initial value the type cannot hold, or a length that cannot be allocated.
    */
   constructor(type: T, init: number | Iterable<ValueOf<T>>);
   /** @internal Attaches to an existing array. */

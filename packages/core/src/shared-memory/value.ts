@@ -11,7 +11,7 @@
  */
 import { registerReviver, type SharedDescriptor, shareable } from "../internal/shareable.js";
 import { describe } from "../internal/validate.js";
-import { checkFits } from "./fits.js";
+import { checkElement } from "./fits.js";
 import { Lock } from "./lock.js";
 
 const KEY = "juggle/shared-memory:Value";
@@ -111,13 +111,7 @@ export class Value<T extends ValueType = "float64"> {
   }
 
   #check(action: string, v: unknown): void {
-    const big = this.type === "bigint64" || this.type === "biguint64";
-    if (big ? typeof v !== "bigint" : typeof v !== "number") {
-      throw new TypeError(
-        `Cannot ${action} as the value of a ${this.type} Value must be a ${big ? "bigint" : "number"}: received ${describe(v)}`,
-      );
-    }
-    checkFits(action, `the value of a ${this.type} Value`, this.type, v as number | bigint);
+    checkElement(action, `the value of a ${this.type} Value`, this.type, v);
   }
 
   #toBits(v: number): number | bigint {

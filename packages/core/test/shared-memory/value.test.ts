@@ -68,4 +68,28 @@ describe("SharedArray and sharedArray()", () => {
     assert.deepEqual([...new SharedArray("uint8", [7, 8]).array], [7, 8]);
     assert.throws(() => sharedArray("int32", -1), { name: "RangeError", message: /'length' must be a non-negative integer: received -1/ });
   });
+
+  it("refuses initial values its type cannot hold, as Value does, naming the element and the value", () => {
+    assert.throws(() => sharedArray("int32", [1, 1.5]), {
+      name: "RangeError",
+      message: "Cannot create shared array as element 1 of the initial values must be an integer from -2147483648 to 2147483647: received 1.5",
+    });
+    assert.throws(() => sharedArray("int32", [Number.NaN]), { name: "RangeError", message: /element 0 .*: received NaN$/ });
+    assert.throws(() => new SharedArray("int32", [0, 0, 2 ** 40]), {
+      name: "RangeError",
+      message: /^Cannot create SharedArray as element 2 of the initial values must be an integer .*: received 1099511627776$/,
+    });
+    assert.throws(() => sharedArray("uint8", [256]), { name: "RangeError", message: /from 0 to 255: received 256$/ });
+    assert.throws(() => sharedArray("float32", [1e39]), { name: "RangeError", message: /element 0 .*: received 1e\+39$/ });
+    assert.throws(() => sharedArray("biguint64", [-1n]), { name: "RangeError", message: /element 0 .*: received -1n$/ });
+    assert.throws(() => sharedArray("int32", ["7" as never]), {
+      name: "TypeError",
+      message: `Cannot create shared array as element 0 of the initial values must be a number: received "7"`,
+    });
+    assert.throws(() => sharedArray("bigint64", [1 as never]), { name: "TypeError", message: /must be a bigint: received 1$/ });
+    // What fits is kept exactly, at the edges too.
+    assert.deepEqual([...sharedArray("int8", [-128, 127])], [-128, 127]);
+    assert.deepEqual([...sharedArray("float64", [Number.NaN, 1.5])], [Number.NaN, 1.5]);
+    assert.deepEqual([...sharedArray("biguint64", [2n ** 64n - 1n])], [2n ** 64n - 1n]);
+  });
 });
