@@ -14,7 +14,8 @@ import { type ChartSpec, defineExperiment, type ExperimentResult } from "../expe
 import type { Progress } from "../progress.js";
 import { sumOfSquares, sumOfSquaresAsync } from "../tasks/cpu.js";
 import { measurementProblem } from "../measurement-check.js";
-import { type PythonInfo, runPython } from "../python.js";
+import type { PythonInfo } from "../python.js";
+import { hasRuns, pythonAnswer } from "../python/run-python.js";
 import { type Spread, spread } from "../spread.js";
 import { cpu, median, openPool, type PoolModel, round } from "./cpu-bench.js";
 
@@ -75,7 +76,10 @@ export async function runPythonSumSquares(
   options: { size: number; count: number; workers: number; repeats: number },
   signal?: AbortSignal,
 ): Promise<PythonSumSquares> {
-  const answer = await runPython<{ runs: { approach: SumSquaresApproach; workers: number; ms: number[]; sums: string[] }[] }>(python, "sum_squares", options, signal);
+  const answer = await pythonAnswer(python.command, "sum_squares", options, {
+    signal,
+    accept: hasRuns<{ approach: SumSquaresApproach; workers: number; ms: number[]; sums: string[] }>,
+  });
   const expected = Array.from({ length: options.count }, (_, x) => closedForm(options.size + x).toString());
   return {
     version: python.version,
