@@ -238,9 +238,9 @@ export function locksReport(result: LocksResult): ExperimentResult {
         : "") +
       `. Each bar is the share of the expected updates that were counted (median of ${repeats} round(s), bars from the fewest to the most), so runs of very different sizes share one scale ` +
       "(100% = none lost). Without a lock, a read and the write after it are two steps: another worker's update in between " +
-      `is overwritten and lost. With the lock (or one atomic instruction, Atomics.add) every update counts. Lost here: ${runs
+      `is overwritten and lost. With the lock (or one atomic instruction, Atomics.add) every update counts. Short of 100% here: ${runs
         .filter((r) => r.count < r.expected)
-        .map((r) => `${label(r)} ${round(100 - pctOf(r.count, r), 1)}%`)
+        .map((r) => `${label(r)} ${pctOf(r.count, r)}%`)
         .join(", ") || "none in this run"}.`,
     xLabel: "run",
     yLabel: "% of expected updates counted",
