@@ -211,7 +211,9 @@ export async function runIpc(options: IpcOptions): Promise<IpcResult> {
   try {
     // The serial check's warm-up: one number before the clock (the pools warm their workers when they start).
     checkFactorRange(options.numbers[0] ?? 3, 3, Math.min(factorLimit(options.numbers[0] ?? 3), 100_000));
+    // The pools and the Manager start before the clock, as the book builds its Pool first.
     for (const variant of options.variants) if (variant.model !== "serial") await pool(ctx, variant.model);
+    if (options.variants.some((v) => v.flag === "manager")) ctx.manager = await Manager.start();
     // Round after round, every variant once: the serial baseline is measured
     // across the same stretch of time (and load) as the parallel checks.
     for (let r = 0; r < repeats; r++) {
@@ -257,6 +259,9 @@ export async function runIpc(options: IpcOptions): Promise<IpcResult> {
 // ---------------------------------------------------------------------------
 
 const seconds = (ms: number) => round(ms / 1000, 3);
+
+/** A total's median in seconds, written as the totals table writes it. */
+const total = (t: Spread): string => formatSpread(spread([t.median]), 3, 1 / 1000);
 
 /** The [min, max] of repeated runs in seconds, for an error bar. */
 const range = (t: Spread): [number, number] => [seconds(t.min), seconds(t.max)];
@@ -306,8 +311,8 @@ export function ipcReport(result: IpcResult): ExperimentResult {
       title: "Verifying primes: total time per flag",
       caption:
         `The sum over every number, split into the primes' and the composites' share (medians of ${repeats} round(s)). ` +
-        `Fastest: ${best.variant}, ${seconds(best.all.median)} s; slowest: ${worst.variant}, ${seconds(worst.all.median)} s` +
-        `${serial === undefined ? "" : `; serial: ${seconds(serial.all.median)} s`}.`,
+        `Fastest: ${best.variant}, ${total(best.all)} s; slowest: ${worst.variant}, ${total(worst.all)} s` +
+        `${serial === undefined ? "" : `; serial: ${total(serial.all)} s`} (the totals table's medians).`,
       xLabel: "variant",
       yLabel: "seconds",
       labels: variants,
@@ -339,8 +344,8 @@ export function ipcReport(result: IpcResult): ExperimentResult {
   const value = totals.find((t) => t.variant.includes("Value"));
   if (manager !== undefined && value !== undefined) {
     notes.push(
-      `Polling a Manager costs a message round trip each time (${seconds(manager.all.median)} s in all, against ` +
-        `${seconds(value.all.median)} s for a Value in shared memory); the book found Manager.Value the slowest flag.`,
+      `Polling a Manager costs a message round trip each time (${total(manager.all)} s in all, against ` +
+        `${total(value.all)} s for a Value in shared memory); the book found Manager.Value the slowest flag.`,
     );
   }
   if (!options.variants.some((v) => v.flag === "redis")) {
@@ -349,11 +354,11 @@ export function ipcReport(result: IpcResult): ExperimentResult {
   if (disagreements.length > 0) notes.push(`${disagreements.length} check(s) disagreed with the others on primality!`);
   return {
     summary:
-      `The serial check of ${numbers.length} numbers took ${serial === undefined ? "?" : seconds(serial.all.median)} s; the fastest ` +
-      `variant was "${best.variant}" (${seconds(best.all.median)} s, medians of ${repeats} round(s)). A shared-memory flag costs ` +
+      `The serial check of ${numbers.length} numbers took ${serial === undefined ? "?" : total(serial.all)} s; the fastest ` +
+      `variant was "${best.variant}" (${total(best.all)} s, medians of ${repeats} round(s)). A shared-memory flag costs ` +
       "almost nothing to poll, so threads get the early exit for free; without a flag, the workers finish their ranges after a factor is found." +
       (suspects.length > 0 ? " Some speed-ups are SUSPECT (see the notes): measurement problems, not results." : ""),
-    headline: [{ label: "ipc: fastest flag", value: best.variant, detail: `${seconds(best.all.median)} s for ${numbers.length} numbers` }],
+    headline: [{ label: "ipc: fastest flag", value: best.variant, detail: `${total(best.all)} s for ${numbers.length} numbers` }],
     tables: [
       {
         title: "Verifying primes with a shared flag",

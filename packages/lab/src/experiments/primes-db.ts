@@ -82,9 +82,9 @@ export default defineExperiment({
   description: "primes saved one by one vs through the Batcher vs CPU work in a worker thread",
   source: "HPP ch. 8 (AsyncBatcher)",
   flags: {
-    maxNumber: { type: "integer", default: 1024, quick: 128, min: 3, max: 10_000_000, description: "find primes below this (book: 8192)" },
+    maxNumber: { type: "integer", default: 768, quick: 128, min: 3, max: 10_000_000, description: "find primes below this (book: 8192)" },
     batchSize: { type: "integer", default: 100, quick: 10, min: 1, max: 100_000, description: "saves per batch (book: 100)" },
-    cpuRepeat: { type: "integer", default: 150_000, quick: 1000, min: 1, max: 10_000_000, description: "times each number is checked, so the CPU part weighs as Python's did" },
+    cpuRepeat: { type: "integer", default: 250_000, quick: 1000, min: 1, max: 10_000_000, description: "times each number is checked, so the CPU part weighs as Python's did" },
     workers: { type: "integer", default: 2, quick: 1, min: 1, max: 64, description: "worker threads for the offloaded variant" },
     repeats: { type: "integer", default: 3, quick: 1, min: 1, max: 100, description: "rounds of every variant (median and min-max shown)" },
   },

@@ -321,7 +321,7 @@ export default defineExperiment({
   source: "HPP ch. 9",
   flags: {
     start: { type: "integer", min: 2, max: 2 ** 50, default: 10_000_000_000, quick: 1_000_000, description: "first number checked (above 2^31 each check costs about 100 µs: a serial run lasts a few seconds)" },
-    count: { type: "integer", min: 1, max: 10_000_000, default: 40_000, quick: 2_000, description: "how many consecutive numbers are checked" },
+    count: { type: "integer", min: 1, max: 10_000_000, default: 30_000, quick: 2_000, description: "how many consecutive numbers are checked" },
     pool: { type: "string", choices: ["processes", "threads"], default: "processes", description: "the pool's workers" },
     workers: { type: "integer", min: 0, max: 64, default: 0, quick: 2, description: "workers (0: the number of cores)" },
     chunksizes: {
@@ -338,7 +338,7 @@ export default defineExperiment({
       quick: [100],
       description: "chunk sizes run in sorted and shuffled order (the default is always added)",
     },
-    maxChunks: { type: "integer", min: 0, max: 256, default: 0, quick: 4, description: "largest number of chunks in the chunks sweep (0: 2 × workers + 1)" },
+    maxChunks: { type: "integer", min: 0, max: 256, default: 0, quick: 4, description: "largest number of chunks in the chunks sweep (0: 2 × workers)" },
     repeat: { type: "integer", min: 1, default: 3, quick: 1, description: "runs per point and of the serial loop (median and min-max shown)" },
     seed: { type: "integer", default: 1, description: "seed of the shuffle" },
   },
@@ -352,7 +352,7 @@ export default defineExperiment({
       workers,
       chunksizes: flags.chunksizes,
       orderChunksizes: flags.orderChunksizes,
-      maxChunks: flags.maxChunks === 0 ? 2 * workers + 1 : flags.maxChunks,
+      maxChunks: flags.maxChunks === 0 ? 2 * workers : flags.maxChunks,
       repeat: flags.repeat,
       cores: ctx.machine.cores || availableParallelism(),
       seed: flags.seed,

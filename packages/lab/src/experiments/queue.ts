@@ -385,7 +385,7 @@ export default defineExperiment({
   flags: {
     start: { type: "integer", min: 2, max: 2 ** 50, default: 10_000_000_000, quick: 1_000_000, description: "first number checked (above 2^31 a check costs about 100 µs: the serial loop lasts a second or two)" },
     count: { type: "integer", min: 1, max: 1_000_000, default: 20_000, quick: 500, description: "numbers put on the queue" },
-    maxWorkers: { type: "integer", min: 0, max: 64, default: 0, quick: 2, description: "largest worker count (0: the cores + 1)" },
+    maxWorkers: { type: "integer", min: 0, max: 64, default: 0, quick: 2, description: "largest worker count (0: the cores)" },
     models: { type: "string", choices: ["both", "threads", "processes"], default: "both", description: "which workers to run" },
     feederWorkers: { type: "integer", min: 0, max: 64, default: 0, quick: 2, description: "workers of the async-feeder runs (0: the cores)" },
     feederCapacity: { type: "integer", min: 1, default: 1024, quick: 64, description: "slots of the fed jobs queue" },
@@ -397,7 +397,7 @@ export default defineExperiment({
     const result = await runQueue({
       start: flags.start,
       count: flags.count,
-      maxWorkers: flags.maxWorkers === 0 ? cores + 1 : flags.maxWorkers,
+      maxWorkers: flags.maxWorkers === 0 ? cores : flags.maxWorkers,
       models: flags.models === "both" ? ["threads", "processes"] : [flags.models as QueueModel],
       feederWorkers: flags.feederWorkers === 0 ? cores : flags.feederWorkers,
       feederCapacity: flags.feederCapacity,
