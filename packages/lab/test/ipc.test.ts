@@ -48,6 +48,11 @@ describe("lab ipc", () => {
     const [perNumber, totals] = report.tables;
     assert.ok(perNumber && totals);
     for (const row of perNumber.rows) assert.match(String(row[perNumber.columns.indexOf("seconds (min–max)")]), /^\d+\.\d{3} \(\d+\.\d{3}–\d+\.\d{3}\)$/);
+    // Both charts draw every bar's range: no stacked bars, whose error bars would sit on the wrong height.
+    for (const chart of report.charts) {
+      assert.ok(chart.kind === "bar" && chart.stacked !== true, chart.title);
+      for (const series of chart.series) assert.equal(series.errors?.length, series.values.length, `${chart.title}: ${series.label}`);
+    }
     // With 1 core, a 2-worker speed-up above 1 is impossible: flagged in place.
     threads.speedup = 1.8;
     threads.problem = "1.8x with 2 worker(s) is above the 1 cores";

@@ -310,16 +310,15 @@ export function ipcReport(result: IpcResult): ExperimentResult {
       kind: "bar",
       title: "Verifying primes: total time per flag",
       caption:
-        `The sum over every number, split into the primes' and the composites' share (medians of ${repeats} round(s)). ` +
+        `The sum over every number, the primes' and the composites' side by side (medians of ${repeats} round(s), bars from the fastest to the slowest round). ` +
         `Fastest: ${best.variant}, ${total(best.all)} s; slowest: ${worst.variant}, ${total(worst.all)} s` +
         `${serial === undefined ? "" : `; serial: ${total(serial.all)} s`} (the totals table's medians).`,
       xLabel: "variant",
       yLabel: "seconds",
       labels: variants,
-      stacked: true,
       series: [
-        { label: "primes", values: totals.map((t) => seconds(t.primes.median)) },
-        { label: "composites", values: totals.map((t) => seconds(t.composites.median)) },
+        { label: "primes", values: totals.map((t) => seconds(t.primes.median)), errors: totals.map((t) => range(t.primes)) },
+        { label: "composites", values: totals.map((t) => seconds(t.composites.median)), errors: totals.map((t) => range(t.composites)) },
       ],
     },
   ];
