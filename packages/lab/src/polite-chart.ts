@@ -53,7 +53,7 @@ export function requestsPerHostChart(hosts: readonly HostLog[], binMs: number): 
       `Requests arriving at each host per second (bins of ${binMs} ms), from the hosts' own logs: ${all.length} requests over ${hosts.length} host(s), ` +
       `${refused.length} answered 429 (retried after their Retry-After). Busiest host: ${busiest.host} (${busiest.n} requests).`,
     xLabel: "seconds since the first request",
-    yLabel: "requests per second",
+    yLabel: `requests per second (bins of ${binMs} ms)`,
     yMin: 0,
     series,
   };

@@ -89,7 +89,7 @@ describe("lab experiments at tiny sizes", () => {
   });
 
   it("primes-db saves every prime, serially and through the Batcher", async () => {
-    const { record } = await runTiny("primes-db", { "max-number": "30", "batch-size": "4", "cpu-repeat": "1" });
+    const { record } = await runTiny("primes-db", { "max-number": "30", "batch-size": "4", "cpu-repeat": "1", repeats: "2" });
     const result = record.result;
     assert.ok(result);
     const [table] = result.tables;
@@ -99,5 +99,11 @@ describe("lab experiments at tiny sizes", () => {
     for (const label of ["CPU only (no saving)", "serial", "Batcher", "CPU in a worker thread + Batcher"]) assert.equal(byLabel.get(label)?.[1], 10, label);
     assert.equal(byLabel.get("serial")?.[2], 10);
     assert.deepEqual(record.traces, ["primes-db-batcher.trace.json", "primes-db-offload.trace.json"]);
+    // Every variant ran twice: its median with (fastest–slowest), and an error bar per bar.
+    const col = table.columns.indexOf("runtime s (min–max)");
+    for (const row of table.rows) assert.match(String(row[col]), /^\d+\.\d{3} \(\d+\.\d{3}–\d+\.\d{3}\)$/, String(row[0]));
+    const chart = result.charts[0];
+    assert.ok(chart?.kind === "bar");
+    assert.equal(chart.series[0]?.errors?.length, table.rows.length);
   });
 });

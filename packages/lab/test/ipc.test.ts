@@ -30,6 +30,38 @@ describe("lab ipc", () => {
     await assertNoWorkersLeft();
   });
 
+  it("checks every number once per round, shows medians with min–max, and flags an impossible speed-up on the primes", async () => {
+    // A prime whose check takes milliseconds (its time must not round to 0), and a composite.
+    const numbers = [999_999_999_989, 999_999_999_989 * 3];
+    assert.ok(isPrime(numbers[0] as number));
+    const variants = defaultVariants().filter((v) => v.name === "serial" || v.name === "threads, no flag");
+    const result = await runIpc({ numbers, workers: 2, checkEvery: 100, serialCutoff: 21, variants, repeats: 3, cores: 1 });
+    for (const run of result.runs) assert.equal(run.time.runs.length, 3, `${run.variant} ${run.n}`);
+    assert.deepEqual(result.totals.map((t) => [t.variant, t.all.runs.length, t.primes.runs.length]), [["serial", 3, 3], ["threads, no flag", 3, 3]]);
+    // The prime's time is all the primes' time: the speed-up is measured on it.
+    const prime = (v: string) => result.runs.find((r) => r.variant === v && r.n === numbers[0])?.time.median ?? 0;
+    const threads = result.totals[1];
+    assert.ok(threads);
+    assert.equal(threads.primes.median, prime("threads, no flag"));
+    assert.equal(threads.speedup, Math.round((prime("serial") / prime("threads, no flag")) * 100) / 100);
+    const report = ipcReport(result);
+    const [perNumber, totals] = report.tables;
+    assert.ok(perNumber && totals);
+    for (const row of perNumber.rows) assert.match(String(row[perNumber.columns.indexOf("seconds (min–max)")]), /^\d+\.\d{3} \(\d+\.\d{3}–\d+\.\d{3}\)$/);
+    // Both charts draw every bar's range: no stacked bars, whose error bars would sit on the wrong height.
+    for (const chart of report.charts) {
+      assert.ok(chart.kind === "bar" && chart.stacked !== true, chart.title);
+      for (const series of chart.series) assert.equal(series.errors?.length, series.values.length, `${chart.title}: ${series.label}`);
+    }
+    // With 1 core, a 2-worker speed-up above 1 is impossible: flagged in place.
+    threads.speedup = 1.8;
+    threads.problem = "1.8x with 2 worker(s) is above the 1 cores";
+    const flagged = ipcReport(result);
+    assert.deepEqual(flagged.tables[1]?.rows.map((r) => r.at(-1)), ["ok", "SUSPECT"]);
+    assert.ok(flagged.notes?.some((n) => n.startsWith("Measurement problem, threads, no flag:")));
+    await assertNoWorkersLeft();
+  });
+
   it("runs at its --quick size through the experiment definition", async () => {
     const result = await ipc.run(quickContext(ipc) as never);
     assert.ok(result.notes?.some((n) => n.includes("--redis-url")));

@@ -37,6 +37,23 @@ describe("lab locks", () => {
     await assertNoWorkersLeft();
   });
 
+  it("repeats every run: counts and times as medians with min–max, error bars on the chart", async () => {
+    const result = await runLocks({ workers: 2, increments: 2000, fileIncrements: 5, processIncrements: 0, repeats: 3 });
+    assert.equal(result.runs.length, 5);
+    for (const run of result.runs) {
+      assert.equal(run.counted.runs.length, 3, `${run.target} ${run.variant}`);
+      assert.equal(run.time.runs.length, 3);
+      assert.equal(run.count, run.counted.median);
+      if (run.variant !== "no lock") assert.deepEqual([run.counted.min, run.counted.max], [run.expected, run.expected]);
+    }
+    const report = locksReport(result);
+    const chart = report.charts[0];
+    assert.ok(chart?.kind === "bar");
+    assert.equal(chart.series[0]?.errors?.length, result.runs.length);
+    assert.ok(report.tables[0]?.rows.every((r) => /\(.+–.+\)/.test(String(r.at(-1)))));
+    await assertNoWorkersLeft();
+  });
+
   it("runs at its --quick size through the experiment definition", async () => {
     const result = await locks.run(quickContext(locks) as never);
     assert.equal(result.charts.length, 1);

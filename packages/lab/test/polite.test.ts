@@ -94,7 +94,10 @@ describe("lab polite", () => {
     assert.ok(record);
     assert.equal(record.error, undefined, record.error);
     assert.match(record.result?.summary ?? "", /^No host ever saw more than its limits/);
-    assert.equal(record.result?.tables[0]?.rows.length, 2);
+    // One row per host and the total of every host (the numbers the chart's caption quotes).
+    const rows = record.result?.tables[0]?.rows ?? [];
+    assert.equal(rows.length, 3);
+    assert.deepEqual(rows[2]?.slice(0, 5), ["all hosts", ...[1, 2, 3, 4].map((col) => Number(rows[0]?.[col]) + Number(rows[1]?.[col]))]);
     assert.deepEqual(record.result?.charts.map((c) => c.kind), ["line"]);
   });
 });

@@ -16,7 +16,7 @@ import { loadExperiment } from "../src/experiments/registry.js";
 import { resolveFlags } from "../src/flags.js";
 import { adapters, type Counterpart } from "../src/python/adapters.js";
 import { addPythonSide, juggleSecondsPerItem, perItem } from "../src/python/python-side.js";
-import { type PythonRow, runPython } from "../src/python/run-python.js";
+import { hasRuns, type PythonRow, pythonAnswer, runPython } from "../src/python/run-python.js";
 import { silentProgress } from "../src/progress.js";
 import { findPython as findPythonInfo } from "../src/python.js";
 import { runLab } from "../src/runner.js";
@@ -125,6 +125,15 @@ describe("lab Python side", () => {
     assert.equal(alive(parent), false);
     for (let i = 0; i < 100 && alive(child); i++) await sleep(20); // the kernel reaps the orphan
     assert.equal(alive(child), false, "the multiprocessing child is gone too");
+  });
+
+  it("pythonAnswer (the crawl's, pi's and sum-squares' call) is the same runner: a timeout is one error, an unexpected answer is refused", { skip }, async () => {
+    await assert.rejects(pythonAnswer(python as string, "hangs", { pids: join(dir, "answer.json") }, { timeoutMs: 200, dir, accept: hasRuns }), {
+      message: "Cannot run the Python side as hangs.py timed out after 200 ms",
+    });
+    // primes.py prints rows, not runs: refused rather than passed on.
+    const rowsNotRuns = { start: 1000, count: 10, workers: 1, chunkSizes: [1], repeat: 1 };
+    await assert.rejects(pythonAnswer(python as string, "primes", rowsNotRuns, { timeoutMs: 60_000, accept: hasRuns }), /^Error: Cannot run the Python side as primes\.py printed no result/);
   });
 
   it("a failing program becomes a note on juggle's result", { skip }, async () => {

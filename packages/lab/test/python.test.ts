@@ -3,7 +3,8 @@ import { describe, it } from "node:test";
 import { piReport, runPi, runPythonPi } from "../src/experiments/pi.js";
 import { runPythonSumSquares, runSumSquares, sumSquaresReport } from "../src/experiments/sum-squares.js";
 import { DelayServer } from "../src/delay-server.js";
-import { findPython, runPython } from "../src/python.js";
+import { findPython } from "../src/python.js";
+import { hasRuns, pythonAnswer } from "../src/python/run-python.js";
 
 const python = findPython();
 
@@ -23,14 +24,12 @@ describe("the Python side", { skip: python === undefined ? "no python3 on PATH" 
 
   it("crawl.py fetches every request from the delay server, at most 'concurrency' at once, as juggle's crawl does", async () => {
     await using server = await DelayServer.start();
-    const answer = await runPython<{ runs: { ms: number; answered: number }[] }>(python as NonNullable<typeof python>, "crawl", {
-      origin: server.url,
-      requests: 12,
-      delay: 10,
-      concurrency: 4,
-      repeats: 1,
-      name: "py",
-    });
+    const answer = await pythonAnswer(
+      (python as NonNullable<typeof python>).command,
+      "crawl",
+      { origin: server.url, requests: 12, delay: 10, concurrency: 4, repeats: 1, name: "py" },
+      { timeoutMs: 60_000, accept: hasRuns<{ ms: number; answered: number }> },
+    );
     assert.equal(answer.runs[0]?.answered, 12);
     const served = server.log.filter((e) => e.name.startsWith("py-") && e.completedAt !== null);
     assert.deepEqual(served.map((e) => Number(e.name.slice(3))).sort((a, b) => a - b), Array.from({ length: 12 }, (_, i) => i));
@@ -55,7 +54,10 @@ describe("the Python side", { skip: python === undefined ? "no python3 on PATH" 
   });
 
   it("a failing program is one error naming it", async () => {
-    await assert.rejects(runPython(python as NonNullable<typeof python>, "sum_squares", { nonsense: true }), /sum_squares\.py exited with code 1: KeyError/);
+    await assert.rejects(
+      pythonAnswer((python as NonNullable<typeof python>).command, "sum_squares", { nonsense: true }, { timeoutMs: 60_000, accept: hasRuns }),
+      /^Error: Cannot run the Python side as sum_squares\.py failed: KeyError/,
+    );
   });
 });
 

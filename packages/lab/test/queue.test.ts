@@ -44,6 +44,33 @@ describe("lab queue", () => {
     await assertNoWorkersLeft();
   });
 
+  it("repeats every configuration, the serial loop included, and shows medians with min–max and error bars", async () => {
+    const result = await runQueue({ start: 1_000_000, count: 200, maxWorkers: 1, models: ["threads"], feederWorkers: 1, feederCapacity: 16, repeats: 3, cores: 2 });
+    const serial = result.runs[0];
+    assert.ok(serial && serial.variant === "serial loop");
+    for (const run of result.runs) {
+      assert.equal(run.time.runs.length, 3, `${run.variant} ×${run.workers}`);
+      assert.equal(run.primes, countPrimes(1_000_000, 1_000_200));
+    }
+    const report = queueReport(result);
+    const table = report.tables[0];
+    assert.ok(table);
+    const col = table.columns.indexOf("seconds (min–max)");
+    for (const row of table.rows) assert.match(String(row[col]), /^\d+\.\d{3} \(\d+\.\d{3}–\d+\.\d{3}\)$/);
+    const chart = report.charts[0];
+    assert.ok(chart?.kind === "bar");
+    for (const s of chart.series) assert.equal(s.errors?.filter((e) => e !== null).length, s.values.filter((v) => v !== null).length, s.label);
+    // A one-worker run far faster than the loop is flagged, not dropped.
+    const one = result.runs[1];
+    assert.ok(one);
+    one.speedup = 1.5;
+    one.problem = "one worker ran 1.5x as fast as serial";
+    const flagged = queueReport(result).tables[0];
+    assert.equal(flagged?.rows.length, result.runs.length);
+    assert.equal(flagged?.rows[1]?.at(-1), "SUSPECT");
+    await assertNoWorkersLeft();
+  });
+
   it("runs at its --quick size through the experiment definition", async () => {
     const result = await queue.run(quickContext(queue) as never);
     assert.ok((result.tables[0]?.rows.length ?? 0) >= 4);

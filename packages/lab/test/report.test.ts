@@ -1,15 +1,16 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { type Browser, chromium } from "playwright-core";
 import type { ChartSpec } from "../src/experiment.js";
-import { loadExperiment } from "../src/experiments/registry.js";
+import { loadExperiment, registry } from "../src/experiments/registry.js";
 import { resolveFlags } from "../src/flags.js";
 import { describeMachine } from "../src/machine.js";
+import { findPython } from "../src/python.js";
 import { silentProgress } from "../src/progress.js";
 import { escapeHtml, renderReport } from "../src/report/html.js";
 import { type LabResults, runLab } from "../src/runner.js";
@@ -170,4 +171,96 @@ describe("HTML report", () => {
     assert.match(drawn.text, /Crawling a slow server/);
     assert.match(drawn.text, /Saving results to a slow database/);
   });
+
+  it("every experiment of a --quick lab: every chart has data in every series and every number in a caption is in results.json", async () => {
+    const out = join(dir, "all");
+    const runs = [];
+    for (const name of Object.keys(registry)) {
+      const experiment = await loadExperiment(name);
+      assert.ok(experiment, name);
+      runs.push({ experiment, flags: resolveFlags(`lab ${name}`, experiment.flags, {}, true) });
+    }
+    await runLab({ runs, quick: true, out, progress: silentProgress(), print: () => {}, python: findPython() });
+    const lab = JSON.parse(await readFile(join(out, "results.json"), "utf8")) as LabResults;
+    assert.deepEqual(lab.experiments.map((e) => [e.name, e.error]), Object.keys(registry).map((name) => [name, undefined]));
+
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(pathToFileURL(join(out, "index.html")).href, { waitUntil: "load" });
+    // What Chromium drew, figure by figure: its section, its caption and each canvas's datasets.
+    type Node = { id: string; textContent: string | null; closest(s: string): Node | null; querySelector(s: string): Node | null; querySelectorAll(s: string): Node[] };
+    const figures = await page.evaluate(() => {
+      const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): Node[] } }).document;
+      const chartOf = (globalThis as unknown as { Chart: { getChart(c: Node): { data: { datasets: { label: string; data: unknown[] }[] } } | undefined } }).Chart;
+      return [...doc.querySelectorAll("figure.chart")].map((figure) => ({
+        experiment: figure.closest("section")?.id ?? "",
+        title: figure.querySelector("h4")?.textContent ?? "",
+        caption: figure.querySelector("figcaption")?.textContent ?? "",
+        canvases: [...figure.querySelectorAll("canvas[data-chart]")].map((canvas) =>
+          (chartOf.getChart(canvas)?.data.datasets ?? []).map((d) => ({ label: d.label, data: JSON.parse(JSON.stringify(d.data)) as unknown[] })),
+        ),
+      }));
+    });
+    await page.close();
+    const expectedFigures = lab.experiments.reduce((n, e) => n + (e.result?.charts.length ?? 0), 0);
+    assert.equal(figures.length, expectedFigures);
+
+    // A drawn value: a number, a point's y, or a floating bar's [start, end].
+    const drawnValue = (v: unknown): boolean =>
+      (typeof v === "number" && Number.isFinite(v)) ||
+      (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "number" && Number.isFinite(x))) ||
+      (typeof v === "object" && v !== null && Number.isFinite((v as { y?: unknown }).y));
+    for (const f of figures) {
+      assert.ok(f.canvases.length > 0, `${f.experiment}: ${f.title} has no canvas`);
+      for (const datasets of f.canvases) {
+        assert.ok(datasets.length > 0, `${f.experiment}: ${f.title} has no series`);
+        for (const d of datasets) assert.ok(d.data.some(drawnValue), `${f.experiment}: ${f.title}: series "${d.label}" has no data`);
+      }
+    }
+
+    const unfounded: string[] = [];
+    for (const record of lab.experiments) {
+      const facts = numbersIn({ flags: record.flags, tables: record.result?.tables.map((t) => [t.title, t.columns, t.rows]), charts: record.result?.charts.map(chartData), cores: lab.machine.cores });
+      for (const f of figures.filter((x) => x.experiment === record.name)) {
+        const missing = captionNumbers(f.caption).filter((n) => !facts.has(n));
+        if (missing.length > 0) unfounded.push(`${record.name}: "${f.title}" quotes ${missing.join(", ")}: ${f.caption}`);
+      }
+    }
+    assert.deepEqual(unfounded, [], "numbers quoted in captions but found nowhere in the experiment's results.json data");
+  });
 });
+
+/** A chart's data and labels, without its caption (the numbers a caption may quote). */
+function chartData(chart: ChartSpec): unknown {
+  const { caption: _caption, ...rest } = chart;
+  return chart.kind === "multiples" ? { ...rest, panels: chart.panels.map(chartData) } : rest;
+}
+
+/** Every number in a JSON value: numbers, and the numbers written in its strings ("1.23 (1.10–1.40)", "20,000"). */
+function numbersIn(value: unknown, into = new Set<number>()): Set<number> {
+  if (typeof value === "number") into.add(value);
+  else if (typeof value === "string") for (const n of captionNumbers(value, false)) into.add(n);
+  else if (Array.isArray(value)) for (const v of value) numbersIn(v, into);
+  else if (typeof value === "object" && value !== null) for (const v of Object.values(value)) numbersIn(v, into);
+  return into;
+}
+
+/**
+ * Fixed words of the captions that hold digits but are no measurement: the
+ * book's figures and examples, notation, the thresholds the text defines and
+ * the book's own published numbers (labelled as the book's).
+ */
+const NAMES = [
+  /\b(Figures?|Examples?) \d+-\d+((, | and | to )\d+-\d+)*/g,
+  /2\^31|HTTP\/1\.1|ceil\(n \/ \(workers × 4\)\)/g,
+  /over 50% on average/g,
+  /starts at 4 requests in flight/g,
+  /each add 1 to/g,
+  /100% = none lost/g,
+  /The book gained about 2%/g,
+];
+
+/** The numbers a text quotes; with `names`, leaving out {@link NAMES}. */
+function captionNumbers(text: string, names = true): number[] {
+  const cleaned = names ? NAMES.reduce((t, re) => t.replace(re, ""), text) : text;
+  return [...cleaned.matchAll(/\d[\d,]*(\.\d+)?/g)].map((m) => Number(m[0].replace(/,/g, "")));
+}

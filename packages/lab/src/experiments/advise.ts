@@ -391,7 +391,7 @@ export function adviseReport(results: readonly AdviseResult[]): ExperimentResult
   ];
   for (const r of results.filter((x) => x.trials.length > 0)) {
     tables.push({
-      title: `Trials on the samples: ${r.label}`,
+      title: `Trials on the ${r.samples} samples: ${r.label}`,
       columns: ["model", "workers", "chunk size", "ms", "error"],
       rows: r.trials.map((t) => [t.model, t.workers, t.chunksize, t.ms === null ? null : round(t.ms, 1), t.error ?? ""]),
       caption: "Pools were started and warmed up before their trial; each trial ran every sample once.",

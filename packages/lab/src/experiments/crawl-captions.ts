@@ -26,20 +26,23 @@ export interface ChronologyFacts {
   extra?: Record<string, number>;
 }
 
+/** The ideal, told by the flags it comes from (the caption quotes only numbers of the run's data). */
+const idealOf = (f: ChronologyFacts): string => `the ideal: ${f.requests} requests, ${f.concurrency} at a time, ${f.delay} ms each`;
+
 /** The caption of one variant's chronology, with the charted run's numbers. */
 export function chronologyCaption(f: ChronologyFacts): string {
   const eff = pct(f.ideal / f.ms);
   if (f.kind === "serial") {
-    return `One line per request, from when it was sent to when its answer arrived. Serial requests never overlap: a staircase of ${f.requests} steps of ${f.delay} ms, ${s3(f.ms)} in this run (${eff} of the ideal ${s3(f.ideal)}).`;
+    return `One line per request, from when it was sent to when its answer arrived. Serial requests never overlap: a staircase of ${f.requests} steps of ${f.delay} ms, ${s3(f.ms)} in this run (${eff} of ${idealOf(f)}).`;
   }
   if (f.kind === "pool") {
-    return `One line per request. Each of the ${f.concurrency} workers fetches one request at a time, so ${f.concurrency} are in flight: a staircase ${f.concurrency} requests wide, ${s3(f.ms)} for ${f.requests} requests (${eff} of the ideal ${s3(f.ideal)}).`;
+    return `One line per request. Each of the ${f.concurrency} workers fetches one request at a time, so ${f.concurrency} are in flight: a staircase ${f.concurrency} requests wide, ${s3(f.ms)} for ${f.requests} requests (${eff} of ${idealOf(f)}).`;
   }
   if (f.key === "adaptive") {
     const final = f.extra?.finalLimit;
-    return `One line per request. The limiter starts at 4 requests in flight and raises its limit while latency stays flat, up to the cap of ${f.concurrency}${final === undefined ? "" : ` (it ended at ${final})`}: the first waves are narrower, the price of not knowing the right number in advance (${eff} of the ideal ${s3(f.ideal)}).`;
+    return `One line per request. The limiter starts at 4 requests in flight and raises its limit while latency stays flat, up to the cap of ${f.concurrency}${final === undefined ? "" : ` (it ended at ${final})`}: the first waves are narrower, the price of not knowing the right number in advance (${eff} of ${idealOf(f)}).`;
   }
-  return `One line per request. With ${f.concurrency} in flight, requests go in waves of ${f.concurrency}: the steeper and straighter the edges, the less time is lost between an answer and the next request. ${s3(f.ms)}, ${eff} of the ideal ${s3(f.ideal)}.`;
+  return `One line per request. With ${f.concurrency} in flight, requests go in waves of ${f.concurrency}: the steeper and straighter the edges, the less time is lost between an answer and the next request. ${s3(f.ms)}, ${eff} of ${idealOf(f)}.`;
 }
 
 /**

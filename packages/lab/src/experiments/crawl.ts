@@ -26,7 +26,8 @@ import { type ChainBreakdown, criticalChain } from "../crawl-chain.js";
 import type { DelayLog } from "../delay-server.js";
 import { type ChartSpec, defineExperiment, type ResultTable, type SummaryRow } from "../experiment.js";
 import { formatSpread, type Spread, spread } from "../spread.js";
-import { type PythonInfo, runPython } from "../python.js";
+import type { PythonInfo } from "../python.js";
+import { hasRuns, pythonAnswer } from "../python/run-python.js";
 import { chainTable, chronologyCaption, handOverNote, whereTimeWent } from "./crawl-captions.js";
 
 /** The Python side's client, as the report labels it. */
@@ -38,7 +39,7 @@ async function pythonCrawl(
   input: { origin: string; requests: number; delay: number; concurrency: number; repeats: number },
   signal: AbortSignal,
 ): Promise<{ eff: Spread; ms: Spread; answered: number }> {
-  const answer = await runPython<{ runs: { ms: number; answered: number }[] }>(python, "crawl", { ...input, name: "python" }, signal);
+  const answer = await pythonAnswer(python.command, "crawl", { ...input, name: "python" }, { signal, accept: hasRuns<{ ms: number; answered: number }> });
   const ideal = idealMs(input.requests, input.concurrency, input.delay);
   return {
     eff: spread(answer.runs.map((r) => ideal / r.ms)),

@@ -20,6 +20,7 @@ import { Manager } from "juggle-core/shared-memory";
 import { Value } from "juggle-core/shared-memory";
 import { type ChartSpec, defineExperiment, type ExperimentResult } from "../experiment.js";
 import type { Progress } from "../progress.js";
+import { formatSpread, type Spread, spread } from "../spread.js";
 import type { FileWork } from "../tasks/ipc.js";
 import { ipc, round } from "./cpu-bench.js";
 
@@ -32,6 +33,8 @@ export interface LocksOptions {
   fileIncrements: number;
   /** Also run the updates from processes, through a `Manager` (their counter increments per worker). */
   processIncrements: number;
+  /** Rounds: every run once per round (the median is shown, with min and max). Default 1. */
+  repeats?: number;
   /** Where to report progress (one tick per run). */
   progress?: Progress;
 }
@@ -44,14 +47,20 @@ export interface LocksRun {
   model: "threads" | "processes";
   workers: number;
   expected: number;
-  /** What the shared counter or file held at the end. */
+  /** What the shared counter or file held at the end (the median of the rounds). */
   count: number;
+  /** What it held in each round: median, min and max. */
+  counted: Spread;
   /** Updates lost: expected − count. */
   lost: number;
-  /** File runs: reads that found the file truncated by another writer (skipped). */
+  /** File runs: reads that found the file truncated by another writer (skipped), over every round. */
   tornReads: number;
-  ms: number;
+  /** Wall time of the rounds, ms. */
+  time: Spread;
 }
+
+/** One round of one run, before the rounds are summarised. */
+type Measured = Omit<LocksRun, "counted" | "time"> & { ms: number };
 
 export interface LocksResult {
   options: Omit<LocksOptions, "progress">;
@@ -87,9 +96,9 @@ async function runAll<T>(workers: (Thread | Process)[]): Promise<T[]> {
  * held by a `Manager` (a load and a store, two round trips) and the file,
  * with and without a manager `Lock`.
  */
-async function processRuns(options: LocksOptions, dir: string, tick: () => void): Promise<LocksRun[]> {
+async function processRuns(options: LocksOptions, dir: string, tick: () => void): Promise<Measured[]> {
   const { workers, processIncrements, fileIncrements } = options;
-  const runs: LocksRun[] = [];
+  const runs: Measured[] = [];
   await using manager = await Manager.start();
   for (const variant of ["no lock", "lock"] as const) {
     const counter = manager.value(0);
@@ -134,11 +143,10 @@ async function processRuns(options: LocksOptions, dir: string, tick: () => void)
   return runs;
 }
 
-/** Runs the experiment. */
-export async function runLocks(options: LocksOptions): Promise<LocksResult> {
+/** One round: every run once. */
+async function oneRound(options: LocksOptions, tick: () => void): Promise<Measured[]> {
   const { workers, increments, fileIncrements } = options;
-  const runs: LocksRun[] = [];
-  const bar = options.progress?.task("locks: runs", options.processIncrements > 0 ? 9 : 5);
+  const runs: Measured[] = [];
 
   for (const variant of ["no lock", "lock", "Atomics.add"] as const) {
     const counter = new Value("int32", 0);
@@ -151,7 +159,7 @@ export async function runLocks(options: LocksOptions): Promise<LocksResult> {
     );
     const ms = performance.now() - start;
     const expected = workers * increments;
-    bar?.tick();
+    tick();
     runs.push({ target: "counter", variant, model: "threads", workers, expected, count: counter.value, lost: expected - counter.value, tornReads: 0, ms: round(ms, 1) });
   }
 
@@ -174,14 +182,33 @@ export async function runLocks(options: LocksOptions): Promise<LocksResult> {
       const count = Number.parseInt(await readFile(path, "utf8"), 10);
       const expected = workers * fileIncrements;
       const tornReads = results.reduce((sum, r) => sum + r.tornReads, 0);
-      bar?.tick();
+      tick();
       runs.push({ target: "file", variant, model: "threads", workers, expected, count, lost: expected - count, tornReads, ms: round(ms, 1) });
     }
-    if (options.processIncrements > 0) runs.push(...(await processRuns(options, dir, () => bar?.tick())));
+    if (options.processIncrements > 0) runs.push(...(await processRuns(options, dir, tick)));
   } finally {
-    bar?.done();
     await rm(dir, { recursive: true, force: true });
   }
+  return runs;
+}
+
+/** Runs the experiment. */
+export async function runLocks(options: LocksOptions): Promise<LocksResult> {
+  const repeats = options.repeats ?? 1;
+  const bar = options.progress?.task("locks: runs", (options.processIncrements > 0 ? 9 : 5) * repeats);
+  const rounds: Measured[][] = [];
+  try {
+    for (let r = 0; r < repeats; r++) rounds.push(await oneRound(options, () => bar?.tick()));
+  } finally {
+    bar?.done();
+  }
+  const runs: LocksRun[] = (rounds[0] ?? []).map((first, i) => {
+    const mine = rounds.map((round) => round[i] as Measured);
+    const counted = spread(mine.map((m) => m.count));
+    const count = counted.median;
+    const { ms: _ms, ...rest } = first;
+    return { ...rest, count, counted, lost: first.expected - count, tornReads: mine.reduce((sum, m) => sum + m.tornReads, 0), time: spread(mine.map((m) => m.ms)) };
+  });
   const { progress: _progress, ...rest } = options;
   return { options: rest, runs };
 }
@@ -197,6 +224,8 @@ export function locksReport(result: LocksResult): ExperimentResult {
   const unlocked = runs.find((r) => r.target === "counter" && r.variant === "no lock" && r.model === "threads");
   const locked = runs.find((r) => r.target === "counter" && r.variant === "lock" && r.model === "threads");
   const fileUnlocked = runs.find((r) => r.target === "file" && r.variant === "no lock" && r.model === "threads");
+  const repeats = options.repeats ?? 1;
+  const pctOf = (count: number, r: LocksRun): number => Math.round((count / r.expected) * 1000) / 10;
   const chart: ChartSpec = {
     kind: "bar",
     title: "Updates counted vs expected",
@@ -207,16 +236,22 @@ export function locksReport(result: LocksResult): ExperimentResult {
       (options.processIncrements > 0
         ? `; ${options.workers} processes do the same through a Manager (${options.processIncrements.toLocaleString("en-US")} counter updates each, a round trip per load and per store)`
         : "") +
-      ". Each bar is the share of the expected updates that were counted, so runs of very different sizes share one scale " +
+      `. Each bar is the share of the expected updates that were counted (median of ${repeats} round(s), bars from the fewest to the most), so runs of very different sizes share one scale ` +
       "(100% = none lost). Without a lock, a read and the write after it are two steps: another worker's update in between " +
-      `is overwritten and lost. With the lock (or one atomic instruction, Atomics.add) every update counts. Lost here: ${runs
+      `is overwritten and lost. With the lock (or one atomic instruction, Atomics.add) every update counts. Short of 100% here: ${runs
         .filter((r) => r.count < r.expected)
-        .map((r) => `${label(r)} ${Math.round((1 - r.count / r.expected) * 1000) / 10}%`)
+        .map((r) => `${label(r)} ${pctOf(r.count, r)}%`)
         .join(", ") || "none in this run"}.`,
     xLabel: "run",
     yLabel: "% of expected updates counted",
     labels: runs.map(label),
-    series: [{ label: "counted, % of expected", values: runs.map((r) => (r.expected === 0 ? null : Math.round((r.count / r.expected) * 1000) / 10)) }],
+    series: [
+      {
+        label: "counted, % of expected",
+        values: runs.map((r) => (r.expected === 0 ? null : pctOf(r.count, r))),
+        errors: runs.map((r) => (r.expected === 0 ? null : ([pctOf(r.counted.min, r), pctOf(r.counted.max, r)] as [number, number]))),
+      },
+    ],
   };
   const notes = [
     "This is a demonstration: how many updates are lost without a lock depends on how the workers interleave on this " +
@@ -235,8 +270,8 @@ export function locksReport(result: LocksResult): ExperimentResult {
   return {
     summary:
       `Without a lock ${unlocked?.lost.toLocaleString("en-US") ?? "?"} of ${unlocked?.expected.toLocaleString("en-US") ?? "?"} ` +
-      `counter updates were lost; with the lock the count was ${locked?.count === locked?.expected ? "exact" : "NOT exact"} ` +
-      `(${locked?.count.toLocaleString("en-US") ?? "?"}).`,
+      `counter updates were lost; with the lock the count was ${locked !== undefined && locked.counted.min === locked.expected && locked.counted.max === locked.expected ? "exact" : "NOT exact"} ` +
+      `(${locked?.count.toLocaleString("en-US") ?? "?"}; medians of ${repeats} round(s)).`,
     headline: [
       { label: "locks: updates lost without a lock", value: unlocked === undefined ? "?" : unlocked.lost.toLocaleString("en-US"), detail: `of ${unlocked?.expected.toLocaleString("en-US") ?? "?"}` },
       { label: "locks: updates lost with a lock", value: locked === undefined ? "?" : locked.lost.toLocaleString("en-US"), detail: "always 0" },
@@ -244,8 +279,9 @@ export function locksReport(result: LocksResult): ExperimentResult {
     tables: [
       {
         title: "Shared counter and shared file",
-        columns: ["target", "variant", "model", "workers", "expected", "counted", "lost", "torn reads", "seconds"],
-        rows: runs.map((r) => [r.target, r.variant, r.model, r.workers, r.expected, r.count, r.lost, r.tornReads, round(r.ms / 1000, 3)]),
+        columns: ["target", "variant", "model", "workers", "expected", "counted (min–max)", "lost", "torn reads", "seconds (min–max)"],
+        rows: runs.map((r) => [r.target, r.variant, r.model, r.workers, r.expected, formatSpread(r.counted, 0), r.lost, r.tornReads, formatSpread(r.time, 3, 1 / 1000)]),
+        caption: `Median of ${repeats} round(s) with (min–max); lost is expected − the median count; torn reads add up every round.`,
       },
     ],
     charts: [chart],
@@ -263,6 +299,7 @@ export default defineExperiment({
     increments: { type: "integer", min: 1, default: 500_000, quick: 20_000, description: "counter increments per worker" },
     fileIncrements: { type: "integer", min: 1, default: 300, quick: 30, description: "file read-increment-writes per worker" },
     processIncrements: { type: "integer", min: 0, default: 300, quick: 30, description: "counter updates per process through a Manager (0: no process runs)" },
+    repeats: { type: "integer", min: 1, max: 100, default: 3, quick: 1, description: "rounds of every run (median and min-max shown)" },
   },
   async run(ctx) {
     const result = await runLocks({ ...ctx.flags, progress: ctx.progress });

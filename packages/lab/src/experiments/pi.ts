@@ -12,7 +12,8 @@ import { type ChartSpec, defineExperiment, type ExperimentResult, type ResultTab
 import type { Progress } from "../progress.js";
 import { chunkSeed, piLoop, piTyped } from "../tasks/cpu.js";
 import { measurementProblem } from "../measurement-check.js";
-import { type PythonInfo, runPython } from "../python.js";
+import type { PythonInfo } from "../python.js";
+import { hasRuns, pythonAnswer } from "../python/run-python.js";
 import { type Spread, spread } from "../spread.js";
 import { cpu, median, oneTo, type PoolModel, round, split, withPool } from "./cpu-bench.js";
 
@@ -74,11 +75,11 @@ export interface PythonPi {
  * Python: the book's own program.
  */
 export async function runPythonPi(python: PythonInfo, options: { darts: number; maxWorkers: number; repeats: number; seed: number }, signal?: AbortSignal): Promise<PythonPi> {
-  const answer = await runPython<{ runs: { model: "serial" | PoolModel; workers: number; ms: number[]; inside: number }[] }>(
-    python,
+  const answer = await pythonAnswer(
+    python.command,
     "pi",
     { darts: options.darts, max_workers: options.maxWorkers, repeats: options.repeats, seed: options.seed },
-    signal,
+    { signal, accept: hasRuns<{ model: "serial" | PoolModel; workers: number; ms: number[]; inside: number }> },
   );
   return { version: python.version, darts: options.darts, runs: answer.runs.map((r) => ({ ...r, ms: spread(r.ms) })) };
 }

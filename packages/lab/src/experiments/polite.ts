@@ -88,7 +88,7 @@ export default defineExperiment({
           {
             title: `Polite crawl: ${f.hosts} hosts × ${f.requests} requests × ${f.delay} ms, per host ${f.concurrency} in flight and ${f.rateLimit} per ${f.interval} ms, ${Math.round(f.share * 100)}% answered 429`,
             columns: ["host", "requests seen", "answered 200", "429s", "retries", "max in flight / limit", "max per window / limit", "shortest wait after 429, ms"],
-            rows,
+            rows: [...rows, ["all hosts", ...[1, 2, 3, 4].map((col) => rows.reduce((n, row) => n + Number(row[col]), 0)), "-", "-", "-"]],
             caption:
               `From each host's own log: every attempt it saw, 429s included. Max per window counts arrivals within any ${Math.round(window)} ms (the ${f.interval} ms interval less ${JITTER_SHARE * 100}% for the time between the client's start and the server's arrival). ` +
               `The wait after a 429 runs from the 429's answer to the same request's next arrival; the host asked for ${f.retryAfter * 1000} ms. One KeyedLimiter keyed by host, retry with Retry-After; client: ${CLIENT_LABEL}, one per host.`,

@@ -20,6 +20,8 @@ import { ProcessQueue } from "juggle-core/shared-memory";
 import { SharedQueue } from "juggle-core/shared-memory";
 import { type ChartSpec, defineExperiment, type ExperimentResult } from "../experiment.js";
 import type { Progress } from "../progress.js";
+import { measurementProblem } from "../measurement-check.js";
+import { formatSpread, type Spread, spread } from "../spread.js";
 import { ALL_DONE, WORKER_FINISHED, WORKER_READY } from "../tasks/ipc.js";
 import { isPrime } from "../tasks/cpu.js";
 import { ipc, oneTo, round } from "./cpu-bench.js";
@@ -38,6 +40,10 @@ export interface QueueOptions {
   feederWorkers: number;
   /** Slots of the jobs queue in the feeder runs (the feeder waits when it is full). */
   feederCapacity: number;
+  /** Runs of each configuration, round after round (the median is shown, with min and max). Default 1. */
+  repeats?: number;
+  /** Cores, for the measurement check. Default: `availableParallelism()`. */
+  cores?: number;
   progress?: Progress;
 }
 
@@ -45,11 +51,19 @@ export interface QueueRun {
   variant: "serial loop" | "queue" | "queue + async feeder";
   model: "main thread" | QueueModel | "processes, ProcessQueue";
   workers: number;
-  ms: number;
+  /** Wall time of the repeated runs, ms (median, min, max). */
+  time: Spread;
   primes: number;
-  /** Numbers each worker took from the queue. */
+  /** Numbers each worker took from the queue (the last run). */
   perWorker: number[];
+  /** Median serial loop / median run (1 for the loop). */
+  speedup: number;
+  /** Why the speed-up cannot be true (see `measurement-check.ts`), when it cannot. */
+  problem?: string;
 }
+
+/** One measured run, before the repeats are summarised. */
+type Measured = Omit<QueueRun, "time" | "speedup" | "problem"> & { ms: number };
 
 export interface QueueResult {
   options: Omit<QueueOptions, "progress">;
@@ -57,7 +71,7 @@ export interface QueueResult {
 }
 
 /** The queue-less loop on the main thread: the book's single-process baseline. */
-function serialLoop(start: number, count: number): QueueRun {
+function serialLoop(start: number, count: number): Measured {
   const t0 = performance.now();
   let primes = 0;
   for (let n = start; n < start + count; n++) if (isPrime(n)) primes++;
@@ -100,12 +114,12 @@ async function watching<T>(workers: readonly Worker[], work: () => Promise<T>): 
  * while the results are collected (Examples 9-8 and 9-9); without one, every
  * job and pill is put first, then the results are read.
  */
-async function threadQueue(start: number, count: number, workers: number, feederCapacity?: number): Promise<QueueRun> {
+async function threadQueue(start: number, count: number, workers: number, warm: readonly number[], feederCapacity?: number): Promise<Measured> {
   const capacity = feederCapacity ?? count + workers;
   const jobs = new SharedQueue<number>({ capacity, messageSize: 8 });
   // Room for every result and pill: workers never wait on a full results queue.
   const results = new SharedQueue<number>({ capacity: count + workers, messageSize: 8 });
-  const threads = Array.from({ length: workers }, () => new Thread({ target: ipc.primeQueueWorker, args: [jobs, results] }));
+  const threads = Array.from({ length: workers }, () => new Thread({ target: ipc.primeQueueWorker, args: [jobs, results, warm] }));
   for (const t of threads) t.start();
   // Start the clock once every worker runs, as the book forks before t1.
   await watching(threads, async () => {
@@ -161,14 +175,15 @@ async function processQueue(
   start: number,
   count: number,
   workers: number,
+  warm: readonly number[],
   feederCapacity?: number,
   transport: "Manager" | "ProcessQueue" = "Manager",
-): Promise<QueueRun> {
+): Promise<Measured> {
   const manager = transport === "Manager" ? await Manager.start() : undefined;
   const jobs = manager?.queue<number>(feederCapacity === undefined ? {} : { maxsize: feederCapacity }) ?? new ProcessQueue<number>();
   const results = manager?.queue<number>() ?? new ProcessQueue<number>();
   try {
-    const procs = Array.from({ length: workers }, () => new Process({ target: ipc.primeQueueWorkerRemote, args: [jobs, results] }));
+    const procs = Array.from({ length: workers }, () => new Process({ target: ipc.primeQueueWorkerRemote, args: [jobs, results, warm] }));
     for (const p of procs) p.start();
     await watching(procs, async () => {
       for (let ready = 0; ready < workers; ) if ((await results.get()) === WORKER_READY) ready++;
@@ -205,29 +220,54 @@ async function processQueue(
   }
 }
 
+/** Numbers each worker (and the serial loop) checks before the clock: the same JIT warm-up on every side. */
+const WARM_NUMBERS = 500;
+
 /** Runs the experiment. */
 export async function runQueue(options: QueueOptions): Promise<QueueResult> {
   const { start, count, maxWorkers } = options;
-  const plan: (() => Promise<QueueRun>)[] = [async () => serialLoop(start, count)];
+  const repeats = options.repeats ?? 1;
+  const cores = options.cores ?? availableParallelism();
+  const warm = Array.from({ length: Math.min(count, WARM_NUMBERS) }, (_, i) => start + i);
+  for (const n of warm) isPrime(n);
+  const plan: (() => Promise<Measured>)[] = [async () => serialLoop(start, count)];
   for (const model of options.models) {
     for (const workers of oneTo(maxWorkers)) {
-      plan.push(() => (model === "threads" ? threadQueue(start, count, workers) : processQueue(start, count, workers)));
+      plan.push(() => (model === "threads" ? threadQueue(start, count, workers, warm) : processQueue(start, count, workers, warm)));
     }
     plan.push(() =>
       model === "threads"
-        ? threadQueue(start, count, options.feederWorkers, options.feederCapacity)
-        : processQueue(start, count, options.feederWorkers, options.feederCapacity),
+        ? threadQueue(start, count, options.feederWorkers, warm, options.feederCapacity)
+        : processQueue(start, count, options.feederWorkers, warm, options.feederCapacity),
     );
-    if (model === "processes") plan.push(() => processQueue(start, count, options.feederWorkers, undefined, "ProcessQueue"));
+    if (model === "processes") plan.push(() => processQueue(start, count, options.feederWorkers, warm, undefined, "ProcessQueue"));
   }
-  const bar = options.progress?.task("queue: runs", plan.length);
-  const runs: QueueRun[] = [];
-  for (const step of plan) {
-    const run = await step();
-    runs.push({ ...run, ms: round(run.ms, 1) });
-    bar?.tick();
+  const bar = options.progress?.task("queue: runs", plan.length * repeats);
+  const measured = plan.map(() => [] as Measured[]);
+  // Round after round, every configuration once, the serial loop included: its
+  // baseline is measured across the same stretch of time (and load) as the runs.
+  for (let r = 0; r < repeats; r++) {
+    for (const [i, step] of plan.entries()) {
+      measured[i]?.push(await step());
+      bar?.tick();
+    }
   }
   bar?.done();
+  const summarise = (mine: Measured[]): Omit<QueueRun, "speedup"> => {
+    const last = mine.at(-1) as Measured;
+    const { ms: _ms, ...rest } = last;
+    // A repeat that found a different count is the one shown: nothing wrong is hidden by a median.
+    const primes = mine.find((m) => m.primes !== last.primes)?.primes ?? last.primes;
+    return { ...rest, primes, time: spread(mine.map((m) => round(m.ms, 1))) };
+  };
+  const [serial, ...queued] = measured.map(summarise) as [Omit<QueueRun, "speedup">, ...Omit<QueueRun, "speedup">[]];
+  const runs: QueueRun[] = [
+    { ...serial, speedup: 1 },
+    ...queued.map((run) => {
+      const speedup = round(serial.time.median / run.time.median, 2);
+      return { ...run, speedup, problem: measurementProblem(speedup, run.workers, cores) };
+    }),
+  ];
   const { progress: _progress, ...rest } = options;
   return { options: rest, runs };
 }
@@ -236,7 +276,7 @@ export async function runQueue(options: QueueOptions): Promise<QueueResult> {
 // The experiment: tables, charts and the text of the report.
 // ---------------------------------------------------------------------------
 
-const seconds = (ms: number) => round(ms / 1000, 4);
+const seconds = (ms: number) => round(ms / 1000, 3);
 
 function runLabel(run: QueueRun): string {
   if (run.variant === "serial loop") return "serial loop (no queue)";
@@ -244,70 +284,92 @@ function runLabel(run: QueueRun): string {
   return run.variant === "queue" ? workers : `${workers} + async feeder`;
 }
 
+const ms = (run: QueueRun): number => run.time.median;
+const us = (run: QueueRun, count: number): number => round((1000 * ms(run)) / count, 1);
+
 /** The report's summary, headline, tables, charts and notes for a result. */
 export function queueReport(result: QueueResult): ExperimentResult {
   const { runs, options } = result;
+  const repeats = options.repeats ?? 1;
   const serial = runs.find((r) => r.variant === "serial loop") as QueueRun;
   const queued = runs.filter((r) => r.variant !== "serial loop");
   const labels = [...new Set(runs.map(runLabel))];
+  const models = [...new Set(queued.map((r) => r.model))];
+  const fastest = queued.reduce<QueueRun | undefined>((a, b) => (a === undefined || ms(b) < ms(a) ? b : a), undefined);
+  const slowest = queued.reduce<QueueRun | undefined>((a, b) => (a === undefined || ms(b) > ms(a) ? b : a), undefined);
+  const describe = (r: QueueRun | undefined): string => (r === undefined ? "-" : `${r.model}, ${runLabel(r)}: ${seconds(ms(r))} s`);
   const chart: ChartSpec = {
     kind: "bar",
     title: "Cost of using queues",
     figure: "HPP Figure 9-15",
     caption:
-      `Checking ${options.count.toLocaleString("en-US")} numbers from ${options.start.toLocaleString("en-US")} for primality: ` +
-      "the serial loop, and workers fed through a jobs queue with poison pills (threads on two SharedQueues, processes on " +
-      "two Manager queues). Each check takes about a microsecond, so moving every number through a queue costs more than " +
-      "checking it: in the book, every queue version lost to the loop. Queues pay off for tasks that take a sizable " +
-      "fraction of a second.",
+      `Checking ${options.count.toLocaleString("en-US")} numbers from ${options.start.toLocaleString("en-US")} for primality ` +
+      `(median of ${repeats} run(s), bars from the fastest to the slowest): the serial loop, and workers fed through a jobs ` +
+      "queue with poison pills (threads on two SharedQueues, processes on two Manager queues or two ProcessQueues). " +
+      `A check cost ${us(serial, options.count)} µs here (the serial loop took ${seconds(ms(serial))} s). ` +
+      `Fastest: ${describe(fastest)}; slowest: ${describe(slowest)}. ` +
+      "A queue pays off when a task takes far longer than moving it through the queue.",
     xLabel: "workers",
     yLabel: "seconds",
     labels,
     series: [
-      { label: "no queue", values: labels.map((l) => (l === runLabel(serial) ? seconds(serial.ms) : null)) },
-      ...options.models.map((model) => ({
-        label: model,
-        values: labels.map((l) => {
-          const run = queued.find((r) => r.model === model && runLabel(r) === l);
-          return run === undefined ? null : seconds(run.ms);
-        }),
-      })),
+      { label: "no queue", values: labels.map((l) => (l === runLabel(serial) ? seconds(ms(serial)) : null)), errors: labels.map((l) => (l === runLabel(serial) ? [seconds(serial.time.min), seconds(serial.time.max)] : null)) },
+      ...models.map((model) => {
+        const mine = labels.map((l) => queued.find((r) => r.model === model && runLabel(r) === l));
+        return {
+          label: model,
+          values: mine.map((run) => (run === undefined ? null : seconds(ms(run)))),
+          errors: mine.map((run) => (run === undefined ? null : ([seconds(run.time.min), seconds(run.time.max)] as [number, number]))),
+        };
+      }),
     ],
   };
+  const suspects = queued.filter((r) => r.problem !== undefined);
   const notes: string[] = [
-    "The clock starts once every worker has said it is running, as the book forks its processes before t1.",
+    ...suspects.map((r) => `Measurement problem, ${r.model}, ${runLabel(r)}: ${r.problem}.`),
+    "The clock starts once every worker has said it is running, as the book forks its processes before t1; every " +
+      "worker first checks the same warm-up numbers as the serial loop did.",
     "juggle's SharedQueue moves a number between threads through shared memory in well under a microsecond and a " +
-      "Manager queue needs a message round trip per get and per put, like the book's pickled Manager queue; both are " +
-      "still dearer than the work itself here.",
+      "Manager queue needs a message round trip per get and per put, like the book's pickled Manager queue.",
   ];
-  const fastest = queued.reduce<QueueRun | undefined>((a, b) => (a === undefined || b.ms < a.ms ? b : a), undefined);
-  if (fastest !== undefined && fastest.ms < serial.ms) {
-    notes.push(
-      `Unlike the book, ${fastest.model} with ${runLabel(fastest)} (${seconds(fastest.ms)} s) beat the serial loop ` +
-        `(${seconds(serial.ms)} s) on this run: the work per number was large enough to pay for the queue.`,
-    );
-  }
+  if (repeats < 3) notes.push(`Each configuration ran ${repeats} time(s) only (fewer than 3): not for conclusions.`);
   const wrong = queued.filter((r) => r.primes !== serial.primes);
   if (wrong.length > 0) notes.push(`${wrong.length} queue run(s) found a different number of primes than the loop!`);
   const threads1 = queued.find((r) => r.model === "threads" && r.workers === 1 && r.variant === "queue");
+  const ratio = (r: QueueRun): string => (ms(r) >= ms(serial) ? `${round(ms(r) / ms(serial), 2)}× slower` : `${round(ms(serial) / ms(r), 2)}× faster`);
   return {
     summary:
-      `The serial loop checked ${options.count.toLocaleString("en-US")} numbers in ${seconds(serial.ms)} s; through a queue ` +
-      `the fastest run took ${fastest === undefined ? "?" : `${seconds(fastest.ms)} s (${fastest.model}, ${runLabel(fastest)})`}. ` +
-      "With tiny tasks, communication dominates: use a queue for work that takes far longer than a message.",
+      `The serial loop checked ${options.count.toLocaleString("en-US")} numbers in ${seconds(ms(serial))} s (median); through a queue ` +
+      `the fastest run took ${fastest === undefined ? "?" : `${seconds(ms(fastest))} s (${fastest.model}, ${runLabel(fastest)})`}. ` +
+      "Communication costs per item: a queue pays when each task takes far longer than a message." +
+      (suspects.length > 0 ? " Some runs are SUSPECT (see the notes): measurement problems, not results." : ""),
     headline: [
       {
         label: "queue: 1 thread + queue vs serial loop",
-        value: threads1 === undefined ? "?" : `${round(threads1.ms / serial.ms, 1)}× slower`,
-        detail: "book: queue versions slower than the loop",
+        value: threads1 === undefined ? "?" : ratio(threads1),
+        detail: "book: queue versions slower than the loop (its checks were cheaper than a message)",
       },
     ],
     tables: [
       {
         title: "Work queue with poison pills vs the serial loop",
-        columns: ["variant", "model", "workers", "seconds", "primes", "numbers per worker"],
-        rows: runs.map((r) => [r.variant, r.model, r.workers, seconds(r.ms), r.primes, r.perWorker.join(" / ")]),
-        caption: `The async feeder puts jobs on a ${options.feederCapacity}-slot queue while the results are collected (Examples 9-8 and 9-9).`,
+        columns: ["variant", "model", "workers", "seconds (min–max)", "µs per number", "speed-up", "primes", "numbers per worker", "check"],
+        rows: runs.map((r) => [
+          r.variant,
+          r.model,
+          r.workers,
+          formatSpread(r.time, 3, 1 / 1000),
+          us(r, options.count),
+          r.speedup,
+          r.primes,
+          r.perWorker.join(" / "),
+          r.problem === undefined ? "ok" : "SUSPECT",
+        ]),
+        caption:
+          `Median of ${repeats} run(s) per row with (fastest–slowest), all configurations run round after round; speed-up is ` +
+          `median serial / median run. The async feeder puts jobs on a ${options.feederCapacity}-slot queue while the results ` +
+          "are collected (Examples 9-8 and 9-9). SUSPECT: a speed-up above the core count or one worker >10% faster than " +
+          "serial, a measurement problem (see the notes).",
       },
     ],
     charts: [chart],
@@ -321,12 +383,13 @@ export default defineExperiment({
   description: "prime checks through a work queue with poison pills (threads, processes) vs the serial loop; async feeder",
   source: "HPP ch. 9",
   flags: {
-    start: { type: "integer", min: 2, max: 2 ** 50, default: 100_000_000, quick: 1_000_000, description: "first number checked" },
+    start: { type: "integer", min: 2, max: 2 ** 50, default: 10_000_000_000, quick: 1_000_000, description: "first number checked (above 2^31 a check costs about 100 µs: the serial loop lasts a second or two)" },
     count: { type: "integer", min: 1, max: 1_000_000, default: 20_000, quick: 500, description: "numbers put on the queue" },
-    maxWorkers: { type: "integer", min: 0, max: 64, default: 0, quick: 2, description: "largest worker count (0: twice the cores)" },
+    maxWorkers: { type: "integer", min: 0, max: 64, default: 0, quick: 2, description: "largest worker count (0: the cores)" },
     models: { type: "string", choices: ["both", "threads", "processes"], default: "both", description: "which workers to run" },
     feederWorkers: { type: "integer", min: 0, max: 64, default: 0, quick: 2, description: "workers of the async-feeder runs (0: the cores)" },
     feederCapacity: { type: "integer", min: 1, default: 1024, quick: 64, description: "slots of the fed jobs queue" },
+    repeats: { type: "integer", min: 1, max: 100, default: 3, quick: 1, description: "runs of each configuration (median and min-max shown)" },
   },
   async run(ctx) {
     const { flags } = ctx;
@@ -334,10 +397,12 @@ export default defineExperiment({
     const result = await runQueue({
       start: flags.start,
       count: flags.count,
-      maxWorkers: flags.maxWorkers === 0 ? 2 * cores : flags.maxWorkers,
+      maxWorkers: flags.maxWorkers === 0 ? cores : flags.maxWorkers,
       models: flags.models === "both" ? ["threads", "processes"] : [flags.models as QueueModel],
       feederWorkers: flags.feederWorkers === 0 ? cores : flags.feederWorkers,
       feederCapacity: flags.feederCapacity,
+      repeats: flags.repeats,
+      cores,
       progress: ctx.progress,
     });
     return queueReport(result);

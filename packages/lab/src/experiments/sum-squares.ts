@@ -14,7 +14,8 @@ import { type ChartSpec, defineExperiment, type ExperimentResult } from "../expe
 import type { Progress } from "../progress.js";
 import { sumOfSquares, sumOfSquaresAsync } from "../tasks/cpu.js";
 import { measurementProblem } from "../measurement-check.js";
-import { type PythonInfo, runPython } from "../python.js";
+import type { PythonInfo } from "../python.js";
+import { hasRuns, pythonAnswer } from "../python/run-python.js";
 import { type Spread, spread } from "../spread.js";
 import { cpu, median, openPool, type PoolModel, round } from "./cpu-bench.js";
 
@@ -75,7 +76,10 @@ export async function runPythonSumSquares(
   options: { size: number; count: number; workers: number; repeats: number },
   signal?: AbortSignal,
 ): Promise<PythonSumSquares> {
-  const answer = await runPython<{ runs: { approach: SumSquaresApproach; workers: number; ms: number[]; sums: string[] }[] }>(python, "sum_squares", options, signal);
+  const answer = await pythonAnswer(python.command, "sum_squares", options, {
+    signal,
+    accept: hasRuns<{ approach: SumSquaresApproach; workers: number; ms: number[]; sums: string[] }>,
+  });
   const expected = Array.from({ length: options.count }, (_, x) => closedForm(options.size + x).toString());
   return {
     version: python.version,
@@ -264,8 +268,8 @@ function addPython(report: ExperimentResult, result: SumSquaresResult, py: Pytho
   });
   report.tables.push({
     title: `juggle and Python ${py.version} side by side: ns per term summed`,
-    columns: ["approach", "juggle ns/term", "Python ns/term", "Python / juggle", "Python sums exact"],
-    rows: rows.map((r) => [r.approach, r.jsNs, r.pyNs, r.pyNs === null ? null : `${round(r.pyNs / r.jsNs, 1)}x`, r.correct ? "yes" : "NO"]),
+    columns: ["approach", "juggle ns/term", "Python ns/term", "Python / juggle", "Python sums exact", "Python speed-up"],
+    rows: rows.map((r) => [r.approach, r.jsNs, r.pyNs, r.pyNs === null ? null : `${round(r.pyNs / r.jsNs, 1)}x`, r.correct ? "yes" : "NO", pythonSpeedup(rows, r.approach)]),
     caption:
       `Sizes differ (CPython runs this loop tens of times slower than V8): juggle summed ${result.options.count} numbers from ` +
       `${result.options.size.toLocaleString("en-US")}, Python ${py.count} from ${py.size.toLocaleString("en-US")}, so the rates per term are compared. ` +
@@ -286,13 +290,19 @@ function addPython(report: ExperimentResult, result: SumSquaresResult, py: Pytho
   if (rows.some((r) => !r.correct)) report.notes?.push("The Python side's sums did not all match n(n-1)(2n-1)/6!");
 }
 
+/** How many times as fast as serial Python an approach ran (its time per term against no concurrency's); `null` when unknown. */
+function pythonSpeedup(rows: { approach: string; pyNs: number | null }[], approach: string): number | null {
+  const serial = rows.find((r) => r.approach === "no concurrency")?.pyNs;
+  const mine = rows.find((r) => r.approach === approach)?.pyNs;
+  return serial == null || mine == null ? null : round(serial / mine, 2);
+}
+
 /** Which Python approach was fastest against serial Python, from the data. */
 function pythonSentence(rows: { approach: string; pyNs: number | null }[]): string {
-  const serial = rows.find((r) => r.approach === "no concurrency")?.pyNs;
-  const threads = rows.find((r) => r.approach === "threads")?.pyNs;
-  const processes = rows.find((r) => r.approach === "processes")?.pyNs;
-  if (serial == null || threads == null || processes == null) return "";
-  return `In Python, threads ran ${round(serial / threads, 2)}x and processes ${round(serial / processes, 2)}x as fast as no concurrency.`;
+  const threads = pythonSpeedup(rows, "threads");
+  const processes = pythonSpeedup(rows, "processes");
+  if (threads === null || processes === null) return "";
+  return `In Python, threads ran ${threads}x and processes ${processes}x as fast as no concurrency.`;
 }
 
 export default defineExperiment({

@@ -9,7 +9,7 @@
 import type { BarChart, DelayServerHandle, ExperimentResult, ResultTable } from "../experiment.js";
 import type { Progress } from "../progress.js";
 import { adapters, type Cells, type Counterpart, type PythonAdapter } from "./adapters.js";
-import { type PythonResult, type PythonRow, runPython } from "./run-python.js";
+import { PYTHON_QUICK_TIMEOUT_MS, PYTHON_TIMEOUT_MS, type PythonResult, type PythonRow, runPython } from "./run-python.js";
 
 /** What {@link addPythonSide} needs from the run. */
 export interface PythonSideContext {
@@ -145,7 +145,7 @@ export async function addPythonSide(name: string, flags: Record<string, unknown>
     const params = adapter.params(flags, ctx.quick);
     if (adapter.server === true) params.url = (await ctx.delayServer()).url;
     ctx.progress.log(`${name}: Python counterpart (${adapter.program}.py)`);
-    const outcome = await runPython(python, adapter.program, params, { timeoutMs: ctx.timeoutMs ?? (ctx.quick ? 60_000 : 600_000), signal: ctx.signal, dir: ctx.dir });
+    const outcome = await runPython(python, adapter.program, params, { timeoutMs: ctx.timeoutMs ?? (ctx.quick ? PYTHON_QUICK_TIMEOUT_MS : PYTHON_TIMEOUT_MS), signal: ctx.signal, dir: ctx.dir });
     if (outcome.state === "failed") return withNote(result, `Python side failed: ${outcome.message}`);
     const compared = compare(adapter, outcome.result, result, flags);
     const chart = pythonChart(name, compared);

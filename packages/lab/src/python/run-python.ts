@@ -36,16 +36,28 @@ export interface PythonResult {
 }
 
 /** How a run ended: its result, or one line saying why there is none. */
-export type PythonOutcome = { state: "ok"; result: PythonResult } | { state: "failed"; message: string };
+export type PythonOutcome<T = PythonResult> = { state: "ok"; result: T } | { state: "failed"; message: string };
+
+/** The longest a program runs by default: 10 minutes (a full-size run of the lab). */
+export const PYTHON_TIMEOUT_MS = 600_000;
+
+/** The longest a program runs under `--quick`. */
+export const PYTHON_QUICK_TIMEOUT_MS = 60_000;
 
 /** Options of {@link runPython}. */
-export interface RunPythonOptions {
-  /** The longest the program may run, ms; then its process group is killed. */
-  timeoutMs: number;
+export interface RunPythonOptions<T = PythonResult> {
+  /** The longest the program may run, ms; then its process group is killed. Default {@link PYTHON_TIMEOUT_MS}. */
+  timeoutMs?: number;
   /** Aborting kills the program. */
   signal?: AbortSignal;
   /** The folder of the programs. Default: the lab's `python/` folder. */
   dir?: string;
+  /**
+   * Whether the parsed JSON is the answer expected; anything else is a
+   * failure ("printed no result"). Default: a {@link PythonResult} (a
+   * `python` version and `rows`), what the programs built on `_lab.py` print.
+   */
+  accept?: (value: unknown) => value is T;
 }
 
 /** The lab's `python/` folder (beside `dist/`). */
@@ -62,7 +74,8 @@ function lastLine(text: string): string {
   );
 }
 
-function isResult(value: unknown): value is PythonResult {
+/** Whether `value` is what the programs built on `_lab.py` print. */
+export function isPythonResult(value: unknown): value is PythonResult {
   const v = value as PythonResult;
   return typeof v === "object" && v !== null && typeof v.python === "string" && Array.isArray(v.rows);
 }
@@ -85,7 +98,14 @@ function isResult(value: unknown): value is PythonResult {
  * else console.log(outcome.message);
  * ```
  */
-export function runPython(python: string, program: string, params: Record<string, unknown>, options: RunPythonOptions): Promise<PythonOutcome> {
+export function runPython<T = PythonResult>(
+  python: string,
+  program: string,
+  params: Record<string, unknown>,
+  options: RunPythonOptions<T> = {},
+): Promise<PythonOutcome<T>> {
+  const accept = options.accept ?? (isPythonResult as unknown as (value: unknown) => value is T);
+  const timeoutMs = options.timeoutMs ?? PYTHON_TIMEOUT_MS;
   const script = `${options.dir ?? PYTHON_DIR}/${program}.py`;
   return new Promise((resolve) => {
     let stdout = "";
@@ -102,11 +122,11 @@ export function runPython(python: string, program: string, params: Record<string
         // already gone
       }
     };
-    const limit = options.timeoutMs >= 1000 ? `${Math.round(options.timeoutMs / 1000)} s` : `${options.timeoutMs} ms`;
-    const timer = setTimeout(() => kill(`timed out after ${limit}`), options.timeoutMs);
+    const limit = timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`;
+    const timer = setTimeout(() => kill(`timed out after ${limit}`), timeoutMs);
     const onAbort = (): void => kill("stopped");
     options.signal?.addEventListener("abort", onAbort, { once: true });
-    const finish = (outcome: PythonOutcome): void => {
+    const finish = (outcome: PythonOutcome<T>): void => {
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", onAbort);
       resolve(outcome);
@@ -129,11 +149,38 @@ export function runPython(python: string, program: string, params: Record<string
       }
       try {
         const result: unknown = JSON.parse(lastLine(stdout));
-        if (!isResult(result)) throw new Error("no rows");
+        if (!accept(result)) throw new Error("not the expected answer");
         finish({ state: "ok", result });
       } catch {
         finish({ state: "failed", message: `${name} printed no result: ${JSON.stringify(lastLine(stdout).slice(0, 80))}` });
       }
     });
   });
+}
+
+/**
+ * {@link runPython} for callers that want the answer or an error: the
+ * program's parsed JSON, checked by `options.accept`.
+ *
+ * @throws {Error} When the program fails, times out, is stopped or prints
+ *   no accepted answer (the one-line failure message of {@link runPython}).
+ *
+ * Python: `json.loads(subprocess.run(..., check=True, timeout=...).stdout)`.
+ *
+ * @example Estimating pi in Python
+ * ```ts
+ * const isRuns = (v: unknown): v is { runs: unknown[] } => Array.isArray((v as { runs?: unknown }).runs);
+ * const answer = await pythonAnswer("python3", "pi", { darts: 10_000, max_workers: 1, repeats: 1, seed: 1 }, { accept: isRuns });
+ * console.log(answer.runs.length);
+ * ```
+ */
+export async function pythonAnswer<T>(python: string, program: string, params: Record<string, unknown>, options: RunPythonOptions<T> & { accept: (value: unknown) => value is T }): Promise<T> {
+  const outcome = await runPython(python, program, params, options);
+  if (outcome.state === "failed") throw new Error(`Cannot run the Python side as ${outcome.message}`);
+  return outcome.result;
+}
+
+/** Whether `value` is a `{ runs: [...] }` answer (pi.py, sum_squares.py, crawl.py). */
+export function hasRuns<R>(value: unknown): value is { runs: R[] } {
+  return typeof value === "object" && value !== null && Array.isArray((value as { runs?: unknown }).runs);
 }

@@ -33,13 +33,15 @@ export interface RemoteQueue<T> {
 }
 
 /**
- * HPP Example 9-5 for threads: say `WORKER_READY`, take numbers from `jobs`
- * until the poison pill, put the primes on `results`, then confirm with
- * `WORKER_FINISHED`.
+ * HPP Example 9-5 for threads: check the `warm` numbers (the serial loop's
+ * warm-up), say `WORKER_READY`, take numbers from `jobs` until the poison
+ * pill, put the primes on `results`, then confirm with `WORKER_FINISHED`.
  *
  * @returns How many numbers this worker checked.
  */
-export function primeQueueWorker(jobs: BlockingQueue<number>, results: BlockingQueue<number>): number {
+export function primeQueueWorker(jobs: BlockingQueue<number>, results: BlockingQueue<number>, warm: readonly number[] = []): number {
+  // The same warm-up as the serial loop's, before the clock starts (the JIT warm on both sides).
+  for (const n of warm) isPrime(n);
   results.putSync(WORKER_READY);
   let checked = 0;
   for (;;) {
@@ -54,7 +56,8 @@ export function primeQueueWorker(jobs: BlockingQueue<number>, results: BlockingQ
 }
 
 /** {@link primeQueueWorker} for processes, over a manager's queues. */
-export async function primeQueueWorkerRemote(jobs: RemoteQueue<number>, results: RemoteQueue<number>): Promise<number> {
+export async function primeQueueWorkerRemote(jobs: RemoteQueue<number>, results: RemoteQueue<number>, warm: readonly number[] = []): Promise<number> {
+  for (const n of warm) isPrime(n);
   await results.put(WORKER_READY);
   let checked = 0;
   for (;;) {
