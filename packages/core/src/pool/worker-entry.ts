@@ -115,7 +115,8 @@ function flush(next?: number): void {
   if (parentPort !== null && r.length === RESULT_FIELDS && r[1] === STATUS_OK && times === null && next === undefined) {
     const solo = soloDone(r[0] as number, busyMs, r[2]);
     if (solo !== undefined) {
-      out.length = busyMs = 0;
+      out = []; // not out.length = 0: a runtime call, slower than a new array
+      busyMs = 0;
       post(solo);
       return;
     }
