@@ -79,6 +79,8 @@ let transfer: ArrayBuffer[] | undefined;
  * afford. A task with its own signal sees that one abort too (see `stop`).
  */
 const stopping = new AbortController();
+/** `stopping.signal`, read once: a getter call per job would cost the tiny-task path. */
+const stoppingSignal = stopping.signal;
 /** Set by `stop`: the jobs not started yet are skipped. */
 let stopped = false;
 const refs: TaskRef[] = [];
@@ -219,7 +221,7 @@ function pump(): void {
       if ((flags & FLAG_TIMED) !== 0) (times ??= []).push(0, 0);
       continue;
     }
-    let signal = stopping.signal;
+    let signal = stoppingSignal;
     if ((flags & FLAG_ABORTABLE) !== 0) {
       const controller = new AbortController();
       controllers.set(id, controller);
