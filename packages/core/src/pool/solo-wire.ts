@@ -3,17 +3,19 @@
  * worker: a `run` of one job whose one argument is a primitive, and a `done`
  * with one result that is a primitive. A task submitted and awaited alone
  * (`await pool.submit(t.square, x)`, one at a time) costs one message each
- * way, and most of what it costs beyond a bare `postMessage(number)`
- * ping-pong was the shape of those messages, not the pool's bookkeeping.
+ * way (the same system calls as a bare `postMessage(number)` ping-pong), and
+ * a good part of what it costs beyond that ping-pong was the shape of those
+ * messages; the rest is the JavaScript on both sides, spread thin.
  *
  * Why a string: Node clones a message with V8's serializer, which pays per
  * object and per property, while a string is copied in one piece. Measured
  * on Node 26 (2 cores, 100,000 messages to a worker), sending and receiving
  * one message cost: a number 0.6 + 0.9 µs, a short string 1.0 + 1.2 µs, the
  * object `{ t: "run", defs, jobs: [id, task, flags, arg], seq }` 2.3 + 3.1 µs,
- * and `{ t: "done", r: [id, status, value], times, busy }` 1.5 + 2.7 µs. In
- * a round trip of about 27 µs, the two objects were about 8 µs (a pool
- * round trip cost 1.3–1.5x the bare ping-pong; see bench/pool.ts, section 2).
+ * and `{ t: "done", r: [id, status, value], times, busy }` 1.5 + 2.7 µs,
+ * against a bare round trip of about 27 µs (bench/pool.ts, section 2). The
+ * string costs some formatting and parsing (about 1 µs a round trip, in a
+ * CPU profile), which the serializer's savings more than pay for.
  *
  *   run:   "<id>,<task>,<flags>,<seq>,<tag><value>"   (a RunMessage with one job, no defs)
  *   done:  "<id>,<busy ns>,<tag><value>"               (a DoneMessage with one STATUS_OK result, no times)
