@@ -140,7 +140,8 @@ export interface SignalSource {
 
 /**
  * The `AbortSignal` of the task being run: aborted when the caller cancels the
- * task or its timeout runs out. Call it synchronously at the start of the task
+ * task, its timeout runs out, or its pool's `terminateWorkers()` asks its
+ * worker to stop. Call it synchronously at the start of the task
  * function, before the first `await`.
  *
  * @throws {Error} When called outside the synchronous start of a task.

@@ -12,6 +12,9 @@
  * a one-element array: most tasks take one argument, and a nested array per
  * job is most of the cost of cloning a batch of tiny tasks.
  *
+ * A thread worker's lone job and lone result whose value is a primitive
+ * travel as one string instead (see `solo-wire.ts`: what a round trip costs).
+ *
  * `task` indexes the pool's task table; a worker learns an entry from the
  * `defs` of the first message that uses it (`[index, module, name, ...]`).
  * Times are epoch milliseconds (`performance.timeOrigin + performance.now()`).
@@ -27,7 +30,11 @@ export const JOB_FIELDS = 4;
 export const RESULT_FIELDS = 3;
 /** Low bits of `flags`: the job kind (`KIND_CALL`, `KIND_MAP`, `KIND_STARMAP`). */
 export const KIND_MASK = 3;
-/** Flag: the job can be aborted, so the worker gives it its own AbortSignal. */
+/**
+ * Flag: the job can be aborted on its own, so the worker gives it its own
+ * AbortSignal (the others share the worker's, which aborts when the pool
+ * stops the worker).
+ */
 export const FLAG_ABORTABLE = 4;
 /** Flag: `payload` is the only argument of a call, not an argument list. */
 export const FLAG_ONE = 8;
@@ -95,11 +102,16 @@ export interface AbortMessage {
   id: number;
   reason: SerializedError;
 }
+/** The pool stops the worker (`terminateWorkers()`): every task's signal aborts with `reason`, jobs not started are skipped. */
+export interface StopMessage {
+  t: "stop";
+  reason: SerializedError;
+}
 export interface CloseMessage {
   t: "close";
 }
-/** Main → worker. */
-export type ToWorker = InitMessage | RunMessage | AbortMessage | CloseMessage;
+/** Main → worker (a thread worker may get a one-job {@link RunMessage} as a string: see `solo-wire.ts`). */
+export type ToWorker = InitMessage | RunMessage | AbortMessage | StopMessage | CloseMessage;
 
 export interface DoneMessage {
   t: "done";
@@ -137,5 +149,5 @@ export interface TakenBackMessage {
   t: "takenBack";
   claimed: number;
 }
-/** Worker → main. */
+/** Worker → main (a thread worker may send a one-result {@link DoneMessage} as a string: see `solo-wire.ts`). */
 export type FromWorker = DoneMessage | InitErrorMessage | FatalMessage | TakenBackMessage;

@@ -11,9 +11,10 @@ import { clearLongTimeout, setLongTimeout } from "../internal/long-timer.js";
 import type { Slot } from "./worker-slot.js";
 
 /**
- * Asks `slot`'s worker to stop: each job it holds is aborted (a running task
- * sees its `taskSignal()` abort with a `CancelledError`, one not started is
- * skipped), then the worker is terminated (SIGTERM for a process,
+ * Asks `slot`'s worker to stop, in one message: each job it holds is
+ * aborted (a running task sees its `taskSignal()` abort with a
+ * `CancelledError`, whether or not it was given a `signal`; one not started
+ * is skipped), then the worker is terminated (SIGTERM for a process,
  * `worker.terminate()` for a thread) as soon as it has reported them all, or
  * once `grace` ms have passed, whichever comes first. An idle worker is
  * terminated at once. The pool calls `slot.whenIdle` when the worker has
@@ -35,9 +36,8 @@ export function terminateWorker(slot: Slot, grace: number, why: string): void {
     slot.transport.terminate();
   };
   if (slot.inflight.length === 0) return stop();
-  const reason = serializeError(new CancelledError(`Task was cancelled as ${why}`));
   try {
-    for (const job of slot.inflight) slot.transport.post({ t: "abort", id: job.id, reason });
+    slot.transport.post({ t: "stop", reason: serializeError(new CancelledError(`Task was cancelled as ${why}`)) });
   } catch {
     return stop();
   }

@@ -7,7 +7,9 @@
  * Synchronous tasks run back to back with no promise or microtask per task;
  * results pile up in one array that is posted when the queue runs dry, before
  * waiting on an async task, or every few milliseconds of a long run. The pool
- * relies on the order: results come back in the order jobs were sent.
+ * relies on the order: results come back in the order jobs were sent. A
+ * thread worker's lone job and lone result travel as one string when their
+ * value is a primitive (see `solo-wire.ts`: what a round trip costs).
  *
  * A thread worker also writes the id of the job it starts, and whether it
  * finished it, into a shared slot, so that when it dies the pool knows which
@@ -23,6 +25,7 @@ import { decodeShared, encodeShared } from "../internal/shareable.js";
 import { describe } from "../internal/validate.js";
 import { dieWithParent } from "./orphan-watchdog.js";
 import { takeBackCells } from "./process-take-back.js";
+import { readSoloRun, soloDone } from "./solo-wire.js";
 import {
   FLAG_ABORTABLE,
   FLAG_ONE,
@@ -61,7 +64,7 @@ const FLUSH_MS = 2;
  */
 const flushEach = parentPort === null;
 
-const post: (message: FromWorker, transfer?: ArrayBuffer[]) => void =
+const post: (message: FromWorker | string, transfer?: ArrayBuffer[]) => void =
   parentPort !== null
     ? (message, transfer) => parentPort?.postMessage(message, transfer)
     : (message) => {
@@ -70,7 +73,17 @@ const post: (message: FromWorker, transfer?: ArrayBuffer[]) => void =
 /** Buffers of Float64Array results to move with the next flush (threads only). */
 let transfer: ArrayBuffer[] | undefined;
 
-const never = new AbortController().signal;
+/**
+ * Aborted when the pool asks this worker to stop (`terminateWorkers()`): the
+ * signal of every task that has none of its own (no `signal`, no `timeout`),
+ * one for the worker rather than one per task, which the hot path cannot
+ * afford. A task with its own signal sees that one abort too (see `stop`).
+ */
+const stopping = new AbortController();
+/** `stopping.signal`, read once: a getter call per job would cost the tiny-task path. */
+const stoppingSignal = stopping.signal;
+/** Set by `stop`: the jobs not started yet are skipped. */
+let stopped = false;
 const refs: TaskRef[] = [];
 const fns: (TaskFn | undefined)[] = [];
 const batches = new Deque<RunMessage>();
@@ -102,6 +115,15 @@ function flush(next?: number): void {
   if (out.length === 0 && next === undefined) return;
   if (next !== undefined) announced = next !== 0;
   const r = out;
+  if (parentPort !== null && r.length === RESULT_FIELDS && r[1] === STATUS_OK && times === null && next === undefined) {
+    const solo = soloDone(r[0] as number, busyMs, r[2]);
+    if (solo !== undefined) {
+      out = []; // not out.length = 0: a runtime call, slower than a new array
+      busyMs = 0;
+      post(solo);
+      return;
+    }
+  }
   const message: FromWorker = { t: "done", r, times, busy: busyMs };
   if (next !== undefined) message.next = next;
   const moving = transfer;
@@ -196,12 +218,12 @@ function pump(): void {
       runStart = performance.now();
       flush(id);
     }
-    if (abortedEarly.size > 0 && abortedEarly.delete(id)) {
+    if (stopped || (abortedEarly.size > 0 && abortedEarly.delete(id))) {
       out.push(id, STATUS_SKIPPED, undefined);
       if ((flags & FLAG_TIMED) !== 0) (times ??= []).push(0, 0);
       continue;
     }
-    let signal = never;
+    let signal = stoppingSignal;
     if ((flags & FLAG_ABORTABLE) !== 0) {
       const controller = new AbortController();
       controllers.set(id, controller);
@@ -217,7 +239,7 @@ function pump(): void {
       (flags & (FLAG_ONE | FLAG_TYPED)) === FLAG_TYPED || ((flags & FLAG_ONE) === 0 && allPlain(payload as unknown[]))
         ? payload
         : decodeShared(payload);
-    if (fn === undefined || decoded !== payload) {
+    if (fn === undefined || !Object.is(decoded, payload)) {
       busyMs += performance.now() - runStart;
       runAsync(id, task, flags, decoded, signal, start, fn);
       return;
@@ -350,13 +372,25 @@ function abort(id: number, reason: unknown): void {
   }
 }
 
-function dispatch(message: ToWorker): void {
+/** The pool stops this worker: every task's signal aborts with `reason`, jobs not started are skipped. */
+function stop(reason: unknown): void {
+  stopped = true;
+  for (const controller of controllers.values()) controller.abort(reason);
+  controllers.clear();
+  stopping.abort(reason);
+}
+
+function dispatch(message: ToWorker | string): void {
+  if (typeof message === "string") return run(readSoloRun(message));
   switch (message.t) {
     case "run":
       run(message);
       return;
     case "abort":
       abort(message.id, deserializeError(message.reason));
+      return;
+    case "stop":
+      stop(deserializeError(message.reason));
       return;
     case "init":
       init(message);

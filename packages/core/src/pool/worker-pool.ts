@@ -331,7 +331,7 @@ export abstract class WorkerPool extends BaseExecutor {
           job.kind !== KIND_CALL && (ArrayBuffer.isView(value) || allPlain(value as unknown[]))
             ? value
             : decodeShared(value);
-        if (decoded === value) this.settleJob(job, true, value, start, end, slot.id);
+        if (Object.is(decoded, value)) this.settleJob(job, true, value, start, end, slot.id);
         else {
           (decoded as Promise<unknown>).then(
             (v) => this.settleJob(job, true, v, start, end, slot.id),
@@ -443,10 +443,9 @@ export abstract class WorkerPool extends BaseExecutor {
   /**
    * Rejects queued and running tasks with `CancelledError`, as `terminate()`,
    * but stops the workers gently: each running task's `taskSignal()` aborts
-   * (tasks given a `signal` or `timeout`: the others' signals never abort),
-   * and its worker gets `abortGrace` ms to end it before it is terminated
-   * (SIGTERM for a process, `worker.terminate()` for a thread); an idle worker
-   * is terminated at once. The pool is closed for good; resolves when every
+   * (whether or not the task was given a `signal`), and its worker gets
+   * `abortGrace` ms to end it before it is terminated (SIGTERM for a process,
+   * `worker.terminate()` for a thread); an idle worker is terminated at once. The pool is closed for good; resolves when every
    * worker has exited.
    *
    * Python: `ProcessPoolExecutor.terminate_workers` (3.14), whose pending
@@ -454,7 +453,7 @@ export abstract class WorkerPool extends BaseExecutor {
    *
    * @example Stopping a pool whose tasks watch their signal
    * ```ts
-   * const running = pool.run(t.crawl, [urls], { signal: AbortSignal.timeout(60_000) });
+   * const running = pool.submit(t.crawl, urls);
    * await pool.terminateWorkers(); // crawl's taskSignal() aborted; running rejects with CancelledError
    * ```
    */

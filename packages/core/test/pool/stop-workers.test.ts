@@ -59,27 +59,31 @@ for (const { name, make } of kinds) {
     name === "ProcessPool" ? pool.stats().workers.map((w) => Number(w.id.replace("process-", ""))) : [];
 
   describe(`${name}: terminateWorkers() and killWorkers()`, () => {
-    it("terminateWorkers(): running tasks see their signal abort before their worker stops; every task is cancelled", async () => {
-      // A grace far longer than the test: the workers end only because the tasks return on the abort.
-      const pool = make(600_000);
-      const signal = new AbortController().signal; // makes the tasks abortable
-      const started = [file(), file()];
-      const aborted = [file(), file()];
-      const running = [0, 1].map((i) => pool.run(t.markAbort, [started[i] as string, aborted[i] as string], { signal }));
-      await Promise.all(started.map(appears));
-      const queued = [1, 2, 3].map((x) => pool.submit(t.square, x));
-      assert.equal(pool.stats().queued, 3);
-      const pids = pidsOf(pool);
-      assert.equal(pool.stats().workers.length, 2);
-      const cancelled = allCancelled([...running, ...queued]);
-      await pool.terminateWorkers();
-      await cancelled;
-      for (const path of aborted) assert.match(readFileSync(path, "utf8"), /CancelledError.*workers were terminated/);
-      noWorkerLeft(pool, pids);
-      await assert.rejects(pool.submit(t.square, 1), ExecutorClosedError);
-      assert.equal(pool.stats().running, 0);
-      assert.equal(pool.stats().queued, 0);
-    });
+    // Tasks given no signal share their worker's, which aborts all the same.
+    for (const given of [true, false]) {
+      const what = given ? "given a signal" : "given no signal";
+      it(`terminateWorkers(): running tasks ${what} see their signal abort before their worker stops; every task is cancelled`, { timeout: 120_000 }, async () => {
+        // A grace far longer than the test: the workers end only because the tasks return on the abort.
+        const pool = make(600_000);
+        const options = given ? { signal: new AbortController().signal } : {};
+        const started = [file(), file()];
+        const aborted = [file(), file()];
+        const running = [0, 1].map((i) => pool.run(t.markAbort, [started[i] as string, aborted[i] as string], options));
+        await Promise.all(started.map(appears));
+        const queued = [1, 2, 3].map((x) => pool.submit(t.square, x));
+        assert.equal(pool.stats().queued, 3);
+        const pids = pidsOf(pool);
+        assert.equal(pool.stats().workers.length, 2);
+        const cancelled = allCancelled([...running, ...queued]);
+        await pool.terminateWorkers();
+        await cancelled;
+        for (const path of aborted) assert.match(readFileSync(path, "utf8"), /CancelledError.*workers were terminated/);
+        noWorkerLeft(pool, pids);
+        await assert.rejects(pool.submit(t.square, 1), ExecutorClosedError);
+        assert.equal(pool.stats().running, 0);
+        assert.equal(pool.stats().queued, 0);
+      });
+    }
 
     it("terminateWorkers(): a task ignoring its signal is terminated once the abort grace is over", async () => {
       const pool = make(1);
