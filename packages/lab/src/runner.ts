@@ -82,29 +82,73 @@ export const MAX_TABLE_WIDTH = 100;
 
 /**
  * Renders a table as aligned text, at most {@link MAX_TABLE_WIDTH} columns
- * wide: the widest text column is cut (ending in "…") until it fits; the
- * report and `results.json` keep every cell whole. The caption is wrapped.
+ * wide. When it is wider, the widest text columns are narrowed and their
+ * cells wrap onto more lines (at spaces, or inside a word longer than the
+ * column), so no cell loses anything: which row is which stays readable.
+ * Numeric columns never wrap. Rows that take more than one line are
+ * separated by a blank line. The caption is wrapped.
  */
 export function formatTable(table: ResultTable): string {
   const cells = [table.columns, ...table.rows.map((row) => row.map((c) => (c === null ? "-" : String(c))))];
+  const numeric = table.columns.map((_, i) => table.rows.every((row) => row[i] === null || typeof row[i] === "number"));
   const widths = table.columns.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? "").length)));
-  const total = (): number => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
-  while (total() > MAX_TABLE_WIDTH) {
-    const widest = widths.indexOf(Math.max(...widths));
-    const cut = Math.max(8, (widths[widest] as number) - (total() - MAX_TABLE_WIDTH));
-    if (cut >= (widths[widest] as number)) break;
-    widths[widest] = cut;
-    for (const row of cells) {
-      const c = row[widest] ?? "";
-      if (c.length > cut) row[widest] = `${c.slice(0, cut - 1)}…`;
+  // Text columns narrow, widest first: down to their longest word (or
+  // MIN_WRAP if that is longer) while that is enough, then to 4 columns.
+  const soft = widths.map((w, i) =>
+    numeric[i] ? w : Math.min(w, Math.max(4, Math.min(MIN_WRAP, Math.max(...cells.map((row) => longestWord(row[i] ?? "")))))),
+  );
+  const hard = widths.map((w, i) => (numeric[i] ? w : Math.min(w, 4)));
+  let excess = widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1) - MAX_TABLE_WIDTH;
+  for (const floors of [soft, hard]) {
+    while (excess > 0) {
+      let widest = -1;
+      for (let i = 0; i < widths.length; i++) {
+        const w = widths[i] as number;
+        if (w > (floors[i] as number) && (widest < 0 || w > (widths[widest] as number))) widest = i;
+      }
+      if (widest < 0) break;
+      widths[widest] = (widths[widest] as number) - 1;
+      excess--;
     }
   }
-  const numeric = table.columns.map((_, i) => table.rows.every((row) => row[i] === null || typeof row[i] === "number"));
-  const line = (row: string[]): string =>
-    row.map((c, i) => (numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd();
-  const rule = widths.map((w) => "-".repeat(w)).join("  ");
-  const body = [line(cells[0] as string[]), rule, ...cells.slice(1).map(line)].join("\n");
-  return `${table.title}\n${body}${table.caption ? `\n${wrap(table.caption, MAX_TABLE_WIDTH)}` : ""}`;
+  const render = (row: string[]): string[] => {
+    const wrapped = row.map((c, i) => (numeric[i] ? [c] : wrapLines(c, widths[i] as number)));
+    const height = Math.max(...wrapped.map((w) => w.length));
+    return Array.from({ length: height }, (_, k) =>
+      wrapped
+        .map((w, i) => {
+          const c = w[k] ?? "";
+          return numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0);
+        })
+        .join("  ")
+        .trimEnd(),
+    );
+  };
+  const rows = cells.slice(1).map(render);
+  const spaced = rows.some((r) => r.length > 1);
+  const body = [...render(cells[0] as string[]), widths.map((w) => "-".repeat(w)).join("  ")];
+  rows.forEach((r, i) => {
+    if (spaced && i > 0) body.push("");
+    body.push(...r);
+  });
+  return `${table.title}\n${body.join("\n")}${table.caption ? `\n${wrap(table.caption, MAX_TABLE_WIDTH)}` : ""}`;
+}
+
+/** The narrowest a text column is made before its long words are broken. */
+const MIN_WRAP = 16;
+
+function longestWord(text: string): number {
+  return Math.max(0, ...text.split(" ").map((w) => w.length));
+}
+
+/** `text` in lines of at most `width` characters: at spaces, and inside words longer than `width`. */
+function wrapLines(text: string, width: number): string[] {
+  const pieces = text.split(" ").flatMap((word) => {
+    const parts: string[] = [];
+    for (let i = 0; i < word.length; i += width) parts.push(word.slice(i, i + width));
+    return parts.length === 0 ? [""] : parts;
+  });
+  return wrap(pieces.join(" "), width).split("\n");
 }
 
 /** Wraps text at spaces to lines of at most `width` characters. */
