@@ -190,6 +190,23 @@ describe("lab Python side: juggle's matching rows", () => {
     assert.equal(juggleSecondsPerItem(tables, counterpart("ipc", row("RawValue flag", 2), flags)), null);
   });
 
+  it("primes-db compares the CPU part per check (each side checks each number its own number of times), and not the saving rows", () => {
+    const tables = [
+      {
+        title: "primes-db",
+        columns: ["variant", "primes", "requests", "runtime s", "speed-up vs serial", "check"],
+        rows: [
+          ["CPU only (no saving)", 10, 0, 3, null, "ok"],
+          ["serial", 10, 10, 9, "1x", "ok"],
+        ],
+      },
+    ];
+    const flags = { maxNumber: 30, cpuRepeat: 1000, batchSize: 4 };
+    assert.equal(juggleSecondsPerItem(tables, counterpart("primes-db", row("CPU only (no saving)", 1), flags)), 3 / 30_000);
+    assert.equal(adapters["primes-db"]?.counterpart(row("serial", 1), flags), undefined);
+    assert.equal(adapters["primes-db"]?.params(flags, false).cpuRepeat, 20);
+  });
+
   it("queue compares multiprocessing.Queue with ProcessQueue, not with the Manager queue", () => {
     const tables = [
       {
