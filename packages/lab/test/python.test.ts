@@ -37,6 +37,31 @@ describe("the Python side", { skip: python === undefined ? "no python3 on PATH" 
     assert.ok(server.accepted <= 4, `${server.accepted} connections`);
   });
 
+  it("crawl.py's thread pool fetches every request, each thread on its own kept-alive connection", async () => {
+    await using server = await DelayServer.start();
+    const answer = await pythonAnswer(
+      (python as NonNullable<typeof python>).command,
+      "crawl",
+      { origin: server.url, requests: 9, delay: 10, concurrency: 3, repeats: 2, name: "pt", mode: "threads" },
+      { timeoutMs: 60_000, accept: hasRuns<{ ms: number; answered: number }> },
+    );
+    assert.deepEqual(
+      answer.runs.map((r) => r.answered),
+      [9, 9],
+    );
+    const served = server.log.filter((e) => e.name.startsWith("pt-") && e.completedAt !== null);
+    assert.equal(served.length, 18);
+    // Three threads, one connection each, per run: six in all.
+    assert.ok(server.accepted <= 6, `${server.accepted} connections`);
+    await assert.rejects(
+      pythonAnswer((python as NonNullable<typeof python>).command, "crawl", { origin: server.url, requests: 1, delay: 0, concurrency: 1, repeats: 1, name: "x", mode: "processes" }, {
+        timeoutMs: 60_000,
+        accept: hasRuns,
+      }),
+      /'mode' must be asyncio or threads: received 'processes'/,
+    );
+  });
+
   it("pi.py estimates pi like juggle's runs do, the same darts on threads and processes", async () => {
     const darts = 200_000;
     const py = await runPythonPi(python as NonNullable<typeof python>, { darts, maxWorkers: 2, repeats: 1, seed: 7 });

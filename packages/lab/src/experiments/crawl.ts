@@ -30,13 +30,19 @@ import type { PythonInfo } from "../python.js";
 import { hasRuns, pythonAnswer } from "../python/run-python.js";
 import { chainTable, chronologyCaption, handOverNote, whereTimeWent } from "./crawl-captions.js";
 
-/** The Python side's client, as the report labels it. */
-const PYTHON_CLIENT = "Python's asyncio with a hand-written HTTP/1.1 GET on asyncio streams (the standard library has no async HTTP client), one connection per request in flight";
+/** The Python side's clients, as the report labels them. */
+const PYTHON_CLIENT = {
+  asyncio:
+    "Python's asyncio with a hand-written HTTP/1.1 GET on asyncio streams (the standard library has no async HTTP client), one connection per request in flight",
+  threads: "a concurrent.futures.ThreadPoolExecutor whose threads do blocking GETs with http.client, one kept-alive connection per thread, threads started before the clock",
+} as const;
+
+type PythonMode = keyof typeof PYTHON_CLIENT;
 
 /** Runs `python/crawl.py` (HPP Example 8-8 on the standard library) and summarises its runs. */
 async function pythonCrawl(
   python: PythonInfo,
-  input: { origin: string; requests: number; delay: number; concurrency: number; repeats: number },
+  input: { origin: string; requests: number; delay: number; concurrency: number; repeats: number; mode: PythonMode },
   signal: AbortSignal,
 ): Promise<{ eff: Spread; ms: Spread; answered: number }> {
   const answer = await pythonAnswer(python.command, "crawl", { ...input, name: "python" }, { signal, accept: hasRuns<{ ms: number; answered: number }> });
@@ -195,7 +201,7 @@ export default defineExperiment({
     };
 
     const rows: ResultTable["rows"] = [];
-    let pythonRow: { label: string; eff: Spread; ms: Spread; answered: number } | undefined;
+    const pythonRows: { mode: PythonMode; label: string; eff: Spread; ms: Spread; answered: number }[] = [];
     const chronologies: ChartSpec[] = [];
     const byKey = new Map<string, Measured>();
     // Every variant takes turns (see measure): the rows compare like with like even when the load drifts.
@@ -218,12 +224,21 @@ export default defineExperiment({
       });
     }
 
-    // Python's asyncio crawler (HPP Example 8-8) against the same server, at the same sizes.
-    if (ctx.python !== undefined && !ctx.signal.aborted) {
-      const py = await pythonCrawl(ctx.python, { origin: server.url, requests: f.requests, delay: f.delay, concurrency: f.concurrency, repeats: f.repeats }, ctx.signal);
-      await server.reset();
-      pythonRow = { label: `Python ${ctx.python.version} asyncio`, eff: py.eff, ms: py.ms, answered: py.answered };
-      rows.push([pythonRow.label, f.requests, f.concurrency, formatSpread(py.ms, 3, 1 / 1000), formatSpread(py.eff, 1, 100), "-", py.answered === f.requests ? "yes" : `${py.answered}/${f.requests}`]);
+    // Python's asyncio crawler (HPP Example 8-8) at the async rows' sizes, and
+    // a Python thread pool at the pool rows' sizes, against the same server.
+    if (ctx.python !== undefined) {
+      const sides = [
+        { mode: "asyncio", requests: f.requests, concurrency: f.concurrency, label: `Python ${ctx.python.version} asyncio` },
+        { mode: "threads", requests: f.poolRequests, concurrency: f.workers, label: `Python ${ctx.python.version} thread pool` },
+      ] as const;
+      for (const side of sides) {
+        if (ctx.signal.aborted) break;
+        const { mode, requests, concurrency, label } = side;
+        const py = await pythonCrawl(ctx.python, { origin: server.url, requests, delay: f.delay, concurrency, repeats: f.repeats, mode }, ctx.signal);
+        await server.reset();
+        pythonRows.push({ mode, label, eff: py.eff, ms: py.ms, answered: py.answered });
+        rows.push([label, requests, concurrency, formatSpread(py.ms, 3, 1 / 1000), formatSpread(py.eff, 1, 100), "-", py.answered === requests ? "yes" : `${py.answered}/${requests}`]);
+      }
     }
 
     // Concurrency sweep (Figure 8-3): juggle's map and the anchor at each level.
@@ -243,13 +258,15 @@ export default defineExperiment({
         rows,
         caption:
           `Median of ${f.repeats} run(s), (min–max). Ideal = ceil(requests / in flight) × delay; efficiency = ideal / runtime. Every juggle variant and p-limit use the same client: ${CLIENT_LABEL}. Connections = sockets the server accepted in the last run.` +
-          (pythonRow === undefined ? " Python side: not run (no python3 on PATH, or --no-python)." : ` The Python row is ${PYTHON_CLIENT}, measured live against the same server.`),
+          (pythonRows.length === 0
+            ? " Python side: not run (no python3 on PATH, or --no-python)."
+            : ` Python rows, measured live against the same server: ${pythonRows.map((r) => `${r.label} is ${PYTHON_CLIENT[r.mode]}`).join("; ")}.`),
       },
     ];
     const charts: ChartSpec[] = [];
     const measuredKeys = variants.filter((v) => byKey.has(v.key));
-    const effLabels = [...measuredKeys.map((v) => v.label), ...(pythonRow === undefined ? [] : [pythonRow.label])];
-    const effValues = [...measuredKeys.map((v) => r2((byKey.get(v.key) as Measured).eff.median * 100)), ...(pythonRow === undefined ? [] : [r2(pythonRow.eff.median * 100)])];
+    const effLabels = [...measuredKeys.map((v) => v.label), ...pythonRows.map((r) => r.label)];
+    const effValues = [...measuredKeys.map((v) => r2((byKey.get(v.key) as Measured).eff.median * 100)), ...pythonRows.map((r) => r2(r.eff.median * 100))];
     const highest = effValues.indexOf(Math.max(...effValues));
     charts.push({
       kind: "bar",
@@ -265,7 +282,7 @@ export default defineExperiment({
               const e = (byKey.get(v.key) as Measured).eff;
               return [r2(e.min * 100), r2(e.max * 100)];
             }),
-            ...(pythonRow === undefined ? [] : [[r2(pythonRow.eff.min * 100), r2(pythonRow.eff.max * 100)] as [number, number]]),
+            ...pythonRows.map((r): [number, number] => [r2(r.eff.min * 100), r2(r.eff.max * 100)]),
           ],
         },
       ],
@@ -347,8 +364,9 @@ export default defineExperiment({
     }
 
     const mapEff = byKey.get("map")?.eff.median;
-    if (pythonRow !== undefined && mapEff !== undefined) {
-      headline.push({ label: `Python asyncio at ${f.concurrency} in flight`, value: pct(pythonRow.eff.median), detail: `of ideal, measured live; juggle map / Python: ${(mapEff / pythonRow.eff.median).toFixed(2)}x` });
+    const pythonAsync = pythonRows.find((r) => r.mode === "asyncio");
+    if (pythonAsync !== undefined && mapEff !== undefined) {
+      headline.push({ label: `Python asyncio at ${f.concurrency} in flight`, value: pct(pythonAsync.eff.median), detail: `of ideal, measured live; juggle map / Python: ${(mapEff / pythonAsync.eff.median).toFixed(2)}x` });
     }
     return {
       summary: `Serial requests take requests × delay; every concurrent variant overlaps the waits and comes close to the ideal ceil(N / c) × delay — juggle's map reached ${mapEff === undefined ? "-" : pct(mapEff)} of it at ${f.concurrency} in flight, with the same HTTP client as every other row.`,
