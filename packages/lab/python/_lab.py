@@ -40,7 +40,9 @@ def read_params(defaults):
         want = type(defaults[key])
         ok = isinstance(value, want) and not (want is int and isinstance(value, bool))
         if want is list:
-            ok = isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+            # A list holds what its default holds (whole numbers when the default is empty).
+            item = type(defaults[key][0]) if defaults[key] else int
+            ok = isinstance(value, list) and all(isinstance(v, item) and not isinstance(v, bool) for v in value)
         if not ok:
             fail(f"Cannot read the parameters as '{key}' must be {want.__name__}: received {json.dumps(value)}", 2)
         params[key] = value
@@ -101,6 +103,12 @@ async def async_get(host, port, target):
     Python's standard library has no asynchronous HTTP client; this is the
     smallest honest one (the book uses aiohttp). Returns (status, body).
     """
+    status, _, body = await async_request(host, port, target)
+    return status, body
+
+
+async def async_request(host, port, target):
+    """Like `async_get`, also returning the headers: (status, {lower-case name: value}, body)."""
     import asyncio
 
     reader, writer = await asyncio.open_connection(host, port)
@@ -112,8 +120,13 @@ async def async_get(host, port, target):
         writer.close()
         await writer.wait_closed()
     head, _, body = raw.partition(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/1.") else 0
-    return status, body
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1]) if lines[0].startswith("HTTP/1.") else 0
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return status, headers, body
 
 
 def get_json(url, target):

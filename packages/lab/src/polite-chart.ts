@@ -13,11 +13,14 @@ import type { LineChart } from "./experiment.js";
 export interface HostLog {
   host: string;
   entries: readonly DelayLogEntry[];
+  /** The client that crawled it ("juggle", "Python 3.11"): each client's time starts at its own first request. */
+  client?: string;
 }
 
 /**
- * Requests started per second by host, in bins of `binMs` from the first
- * arrival on any host; one series per host and one for every host's 429s.
+ * Requests started per second by host, in bins of `binMs` from each client's
+ * first arrival on any host; one series per host and one per client for
+ * every host's 429s.
  *
  * @throws {RangeError} When `binMs` is not a positive finite number.
  * @example
@@ -30,29 +33,38 @@ export function requestsPerHostChart(hosts: readonly HostLog[], binMs: number): 
     throw new RangeError(`Cannot chart requests per host as 'binMs' must be a positive number of milliseconds: received ${binMs}`);
   }
   const all = hosts.flatMap((h) => h.entries);
-  const t0 = Math.min(...all.map((e) => e.arrivedAt));
-  const end = Math.max(...all.map((e) => e.arrivedAt));
-  const bins = all.length === 0 ? 0 : Math.floor((end - t0) / binMs) + 1;
+  const clients = [...new Set(hosts.map((h) => h.client))];
+  const sideOf = (client: string | undefined): DelayLogEntry[] => hosts.filter((h) => h.client === client).flatMap((h) => h.entries);
+  const t0 = new Map(clients.map((c) => [c, Math.min(...sideOf(c).map((e) => e.arrivedAt))]));
+  const end = Math.max(0, ...clients.map((c) => Math.max(...sideOf(c).map((e) => e.arrivedAt)) - (t0.get(c) as number)));
+  const bins = all.length === 0 ? 0 : Math.floor(end / binMs) + 1;
   const perSecond = 1000 / binMs;
-  const count = (entries: readonly DelayLogEntry[]): [number, number][] => {
+  const count = (entries: readonly DelayLogEntry[], client: string | undefined): [number, number][] => {
     const counts = new Array<number>(bins).fill(0);
+    const start = t0.get(client) as number;
     for (const e of entries) {
-      const bin = Math.floor((e.arrivedAt - t0) / binMs);
+      const bin = Math.floor((e.arrivedAt - start) / binMs);
       counts[bin] = (counts[bin] ?? 0) + 1;
     }
     return counts.map((n, i) => [Math.round(i * binMs) / 1000, n * perSecond]);
   };
-  const series = hosts.map((h) => ({ label: h.host, points: count(h.entries.filter((e) => e.status !== 429)) }));
+  const labelOf = (h: HostLog): string => (h.client === undefined ? h.host : `${h.client}: ${h.host}`);
+  const series = hosts.map((h) => ({ label: labelOf(h), points: count(h.entries.filter((e) => e.status !== 429), h.client) }));
+  for (const client of clients) {
+    const refusedBy = sideOf(client).filter((e) => e.status === 429);
+    series.push({ label: `${client === undefined ? "" : `${client}: `}429 Too Many Requests (all hosts)`, points: count(refusedBy, client) });
+  }
   const refused = all.filter((e) => e.status === 429);
-  series.push({ label: "429 Too Many Requests (all hosts)", points: count(refused) });
-  const busiest = hosts.map((h) => ({ host: h.host, n: h.entries.length })).reduce((a, b) => (b.n > a.n ? b : a), { host: "-", n: 0 });
+  const busiest = hosts.map((h) => ({ host: labelOf(h), n: h.entries.length })).reduce((a, b) => (b.n > a.n ? b : a), { host: "-", n: 0 });
+  const named = clients.filter((c) => c !== undefined);
   return {
     kind: "line",
-    title: "Polite crawl: requests per host over time",
+    title: `Polite crawl: requests per host over time${named.length > 1 ? `, ${named.join(" and ")}` : ""}`,
     caption:
       `Requests arriving at each host per second (bins of ${binMs} ms), from the hosts' own logs: ${all.length} requests over ${hosts.length} host(s), ` +
-      `${refused.length} answered 429 (retried after their Retry-After). Busiest host: ${busiest.host} (${busiest.n} requests).`,
-    xLabel: "seconds since the first request",
+      `${refused.length} answered 429 (retried after their Retry-After). Busiest host: ${busiest.host} (${busiest.n} requests).` +
+      (named.length > 1 ? ` Each client's time runs from its own first request; ${named.map((c) => `${c}: ${sideOf(c).length} requests`).join(", ")}.` : ""),
+    xLabel: named.length > 1 ? "seconds since the client's first request" : "seconds since the first request",
     yLabel: `requests per second (bins of ${binMs} ms)`,
     yMin: 0,
     series,

@@ -23,6 +23,23 @@ describe("requestsPerHostChart", () => {
     assert.match(chart.caption, /Busiest host: a \(4 requests\)/);
   });
 
+  it("starts each client's time at its own first request, with its own 429 series", () => {
+    const chart = requestsPerHostChart(
+      [
+        { client: "juggle", host: "a", entries: [entry(1000), entry(1600, 429)] },
+        { client: "Python", host: "a", entries: [entry(9000), entry(9100), entry(9600)] },
+      ],
+      500,
+    );
+    assert.deepEqual(chart.series.map((s) => s.label), ["juggle: a", "Python: a", "juggle: 429 Too Many Requests (all hosts)", "Python: 429 Too Many Requests (all hosts)"]);
+    assert.deepEqual(chart.series[0]?.points, [[0, 2], [0.5, 0]]);
+    assert.deepEqual(chart.series[1]?.points, [[0, 4], [0.5, 2]]);
+    assert.deepEqual(chart.series[2]?.points, [[0, 0], [0.5, 2]]);
+    assert.deepEqual(chart.series[3]?.points, [[0, 0], [0.5, 0]]);
+    assert.match(chart.title, /juggle and Python$/);
+    assert.match(chart.caption, /juggle: 2 requests, Python: 3 requests/);
+  });
+
   it("refuses a bin that is not a positive duration", () => {
     assert.throws(() => requestsPerHostChart([], 0), /'binMs' must be a positive number of milliseconds: received 0/);
   });

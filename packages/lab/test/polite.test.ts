@@ -1,12 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DelayServer, type DelayLogEntry } from "../src/delay-server.js";
+import type { ExperimentResult, ResultTable } from "../src/experiment.js";
 import { loadExperiment } from "../src/experiments/registry.js";
 import { resolveFlags } from "../src/flags.js";
 import { politeChecks } from "../src/polite-checks.js";
 import { politeCrawl, TooManyRequestsError } from "../src/polite-crawl.js";
 import { silentProgress } from "../src/progress.js";
+import { findPython, type PythonInfo } from "../src/python.js";
 import { runLab } from "../src/runner.js";
+
+const python = findPython();
 
 const entry = (name: string, arrivedAt: number, completedAt: number, status = 200): DelayLogEntry => ({ kind: "add", name, delay: 0, arrivedAt, completedAt, status });
 
@@ -85,19 +89,55 @@ describe("politeCrawl against real delay servers", () => {
 });
 
 describe("lab polite", () => {
-  it("runs at tiny sizes and says no host went over its limits", async () => {
+  const run = async (python: PythonInfo | undefined) => {
     const experiment = await loadExperiment("polite");
     assert.ok(experiment);
     const flags = resolveFlags("lab polite", experiment.flags, { hosts: "2", requests: "4", delay: "0", "rate-limit": "3", interval: "200", share: "0.25", "retry-after": "0" }, true);
-    const results = await runLab({ runs: [{ experiment, flags }], quick: true, out: null, progress: silentProgress(), print: () => {} });
+    const results = await runLab({ runs: [{ experiment, flags }], quick: true, out: null, progress: silentProgress(), print: () => {}, python });
     const [record] = results.experiments;
     assert.ok(record);
     assert.equal(record.error, undefined, record.error);
-    assert.match(record.result?.summary ?? "", /^No host ever saw more than its limits/);
+    return record.result as ExperimentResult;
+  };
+  const sum = (rows: ResultTable["rows"], col: number): number => rows.reduce((n, r) => n + Number(r[col]), 0);
+
+  it("runs at tiny sizes and says no host went over its limits", async () => {
+    const result = await run(undefined);
+    assert.match(result.summary, /^juggle: no host ever saw more than its limits/);
+    assert.match(result.summary, /Python side: not run/);
     // One row per host and the total of every host (the numbers the chart's caption quotes).
-    const rows = record.result?.tables[0]?.rows ?? [];
+    const rows = result.tables[0]?.rows ?? [];
     assert.equal(rows.length, 3);
-    assert.deepEqual(rows[2]?.slice(0, 5), ["all hosts", ...[1, 2, 3, 4].map((col) => Number(rows[0]?.[col]) + Number(rows[1]?.[col]))]);
-    assert.deepEqual(record.result?.charts.map((c) => c.kind), ["line"]);
+    assert.deepEqual(rows[2]?.slice(0, 6), ["juggle", "all hosts", ...[2, 3, 4, 5].map((col) => sum(rows.slice(0, 2), col))]);
+    assert.equal(result.tables.length, 1);
+    assert.deepEqual(result.charts.map((c) => c.kind), ["line"]);
+  });
+
+  it("runs Python's crawler against the same hosts, checked by the same logs, beside juggle's", { skip: python === undefined ? "python3 not on PATH" : false }, async () => {
+    const result = await run(python);
+    const label = `Python ${python?.version}`;
+    assert.match(result.summary, new RegExp(`^juggle: no host ever saw more than its limits.* ${label.replace(/\./g, "\\.")}: no host ever saw more than its limits`));
+    // Per host rows of each client, each ending with the client's total; the logs were reset in between.
+    const rows = result.tables[0]?.rows ?? [];
+    assert.deepEqual(rows.map((r) => [r[0], String(r[1]).replace(/ \(:\d+\)$/, "")]), [
+      ["juggle", "host 1"], ["juggle", "host 2"], ["juggle", "all hosts"],
+      [label, "host 1"], [label, "host 2"], [label, "all hosts"],
+    ]);
+    assert.deepEqual(rows[5]?.slice(2, 4), [sum(rows.slice(3, 5), 2), 8]);
+    for (const row of rows.filter((r) => r[1] !== "all hosts")) {
+      assert.equal(row[3], 4, `${row[0]} ${row[1]} answered`);
+      assert.ok(Number(String(row[6]).split(" / ")[0]) <= 2 && Number(String(row[7]).split(" / ")[0]) <= 3, `${row[0]} ${row[1]}: ${row[6]}, ${row[7]}`);
+    }
+    // The side-by-side table with the ratio, and both clients in the chart.
+    const side = result.tables[1];
+    assert.deepEqual(side?.columns, ["measure", "juggle", label, `${label} / juggle`]);
+    assert.deepEqual(side?.rows[0]?.[0], "total time, s");
+    assert.match(String(side?.rows[0]?.[3]), /^\d+\.\d\dx$/);
+    assert.deepEqual(side?.rows[2], ["answered 200", 8, 8, "1.00x"]);
+    assert.deepEqual(side?.rows.at(-1), ["limits respected", "yes", "yes", "-"]);
+    assert.match(side?.caption ?? "", /Neither let a host see more than its limits/);
+    assert.ok(result.headline.some((h) => h.label === "Python / juggle total time"));
+    const labels = result.charts[0]?.kind === "line" ? result.charts[0].series.map((s) => s.label) : [];
+    assert.ok(labels.some((l) => l.startsWith("juggle: host 1")) && labels.some((l) => l.startsWith(`${label}: host 1`)), labels.join(", "));
   });
 });

@@ -1,12 +1,14 @@
 /**
  * Each Python program of the lab (packages/lab/python/*.py) computes the same
  * answer as juggle's side at tiny sizes: prime counts, sums of squares,
- * counter totals, factors, the crawl's answered and logged requests. Runs
+ * counter totals, factors, the crawl's answered and logged requests, the
+ * polite crawl's limits by the hosts' own logs. Runs
  * with the machine's python3; skipped (visibly) without one.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DelayServer } from "../src/delay-server.js";
+import { politeChecks } from "../src/polite-checks.js";
 import { findPython } from "../src/python.js";
 import { type PythonResult, runPython } from "../src/python/run-python.js";
 import { countPrimes, isPrime } from "../src/tasks/cpu.js";
@@ -73,5 +75,33 @@ describe("lab Python programs compute juggle's answers", () => {
     assert.equal(result.rows[0]?.answer.primes, expected);
     for (const row of result.rows.slice(1)) assert.deepEqual(row.answer, { primes: expected, requests: expected, stored: expected }, row.label);
     assert.equal(server.primes.length, expected);
+  });
+
+  it("polite: every request answered 200, no host above its limits by its own log, every 429 waited out", { skip }, async () => {
+    await using a = await DelayServer.start({ tooManyRequests: { share: 0.25, retryAfter: 1 } });
+    await using b = await DelayServer.start({ tooManyRequests: { share: 0.25, retryAfter: 1 } });
+    const interval = 400;
+    const result = await run("polite", { origins: [a.url, b.url], requests: 8, delay: 5, concurrency: 2, limit: 3, interval });
+    assert.deepEqual(result.rows.map((r) => r.label), [a.url, b.url]);
+    for (const [h, server] of [a, b].entries()) {
+      const entries = server.log.filter((e) => e.kind === "add");
+      // Every request answered 200 exactly once, by the server's log too.
+      assert.deepEqual(entries.filter((e) => e.status === 200).map((e) => e.name).sort(), Array.from({ length: 8 }, (_, i) => `${h}-${i}`).sort());
+      // The window less 10% for the client-to-server time, as the experiment counts it.
+      const checks = politeChecks(entries, interval * 0.9);
+      assert.ok(checks.maxInFlight <= 2, `host ${h}: ${checks.maxInFlight} in flight`);
+      assert.ok(checks.maxInWindow <= 3, `host ${h}: ${checks.maxInWindow} arrivals in one window`);
+      assert.ok(checks.tooMany >= 2, `host ${h}: ${checks.tooMany} 429s`);
+      assert.equal(checks.retried, checks.tooMany);
+      assert.ok((checks.shortestRetryGap as number) >= 999, `host ${h}: retried ${checks.shortestRetryGap} ms after a 429`);
+      assert.deepEqual(result.rows[h]?.answer, { answered: 8, tooMany: checks.tooMany, retries: checks.tooMany });
+    }
+  });
+
+  it("polite: refuses origins that are not http:// URLs, naming them", { skip }, async () => {
+    assert.ok(python);
+    const outcome = await runPython(python, "polite", { origins: ["localhost:80"] }, { timeoutMs: 60_000 });
+    assert.equal(outcome.state, "failed");
+    assert.match((outcome as { message: string }).message, /'origins' must be http:\/\/ URLs: received \['localhost:80'\]/);
   });
 });

@@ -4,16 +4,19 @@
  * Requests` with a `Retry-After`; the crawler keeps each host under a
  * concurrency and a rate limit with one `KeyedLimiter` and retries every 429
  * with `retry` after the wait the host asked for. The hosts' own logs then
- * say whether any limit was ever exceeded.
+ * say whether any limit was ever exceeded. When python3 is there, its
+ * asyncio counterpart (`python/polite.py`) crawls the same hosts with the
+ * same limits, checked against the same logs, beside juggle's run.
  *
  * @module
  */
 import { CLIENT_LABEL } from "../crawl-client.js";
 import { DelayServer } from "../delay-server.js";
-import { defineExperiment, type ResultTable, type SummaryRow } from "../experiment.js";
-import { type PoliteChecks, politeChecks } from "../polite-checks.js";
+import { defineExperiment, type SummaryRow } from "../experiment.js";
 import { requestsPerHostChart } from "../polite-chart.js";
 import { politeCrawl } from "../polite-crawl.js";
+import { PYTHON_POLITE_CLIENT, runPythonPolite } from "../polite-python.js";
+import { checkSide, hostRows, type PoliteSide, sideBySide, sideSentence } from "../polite-side.js";
 
 /**
  * Arrivals are counted over windows of the interval less this share of it:
@@ -42,9 +45,12 @@ export default defineExperiment({
     const servers: DelayServer[] = [];
     try {
       for (let h = 0; h < f.hosts; h++) servers.push(await DelayServer.start({ tooManyRequests: { share: f.share, retryAfter: f.retryAfter } }));
+      const origins = servers.map((s) => s.url);
+      const window = f.interval * (1 - JITTER_SHARE);
+      const limits = { concurrency: f.concurrency, rateLimit: f.rateLimit, retryAfterMs: f.retryAfter * 1000 };
       const task = ctx.progress.task(`polite: ${f.hosts} hosts x ${f.requests} requests`, f.hosts * f.requests);
       const run = await politeCrawl({
-        origins: servers.map((s) => s.url),
+        origins,
         requests: f.requests,
         delay: f.delay,
         concurrency: f.concurrency,
@@ -52,51 +58,41 @@ export default defineExperiment({
         onAnswer: () => task.tick(),
         signal: ctx.signal,
       }).finally(() => task.done());
-      const window = f.interval * (1 - JITTER_SHARE);
-      const logs = servers.map((s, h) => ({ host: `host ${h + 1} (:${s.port})`, entries: s.log.filter((e) => e.kind === "add") }));
-      const checks: PoliteChecks[] = logs.map((l) => politeChecks(l.entries, window));
-      const over = checks.filter((c) => c.maxInFlight > f.concurrency || c.maxInWindow > f.rateLimit).length;
-      const gaps = checks.flatMap((c) => (c.shortestRetryGap === null ? [] : [c.shortestRetryGap]));
-      const shortestGap = gaps.length === 0 ? null : Math.min(...gaps);
-      const answered = run.hosts.reduce((n, h) => n + h.answered, 0);
-      const rows: ResultTable["rows"] = logs.map((l, h) => {
-        const c = checks[h] as PoliteChecks;
-        const client = run.hosts[h] as (typeof run.hosts)[number];
-        return [
-          l.host,
-          l.entries.length,
-          client.answered,
-          c.tooMany,
-          client.retries,
-          `${c.maxInFlight} / ${f.concurrency}`,
-          `${c.maxInWindow} / ${f.rateLimit}`,
-          c.shortestRetryGap === null ? "-" : Math.round(c.shortestRetryGap),
-        ];
-      });
-      const kept = over === 0;
+      const sides: PoliteSide[] = [checkSide("juggle", servers, run, window, limits)];
+      // Python's crawler against the same hosts, their logs (and 429 spread) reset first.
+      if (ctx.python !== undefined && !ctx.signal.aborted) {
+        for (const s of servers) s.reset();
+        ctx.progress.log("polite: Python side (polite.py)");
+        const py = await runPythonPolite(ctx.python, { origins, requests: f.requests, delay: f.delay, concurrency: f.concurrency, limit: f.rateLimit, interval: f.interval }, ctx.signal);
+        sides.push(checkSide(`Python ${ctx.python.version}`, servers, py, window, limits));
+      }
+      const [juggle, python] = sides as [PoliteSide, PoliteSide | undefined];
+      const total = f.hosts * f.requests;
       const headline: SummaryRow[] = [
-        { label: "hosts over their limit", value: String(over), detail: `of ${f.hosts}; must be 0` },
-        { label: "answered 200", value: `${answered} / ${f.hosts * f.requests}`, detail: `${checks.reduce((n, c) => n + c.tooMany, 0)} 429s retried` },
-        { label: "shortest wait after a 429", value: shortestGap === null ? "-" : `${Math.round(shortestGap)} ms`, detail: `Retry-After: ${f.retryAfter * 1000} ms` },
+        { label: "hosts over their limit", value: sides.map((s) => s.over).join(" / "), detail: `of ${f.hosts} (${sides.map((s) => s.client).join(" / ")}); must be 0` },
+        { label: "answered 200", value: sides.map((s) => `${s.answered} / ${total}`).join(", "), detail: `${sides.map((s) => s.tooMany).join(" / ")} 429s retried` },
+        { label: "shortest wait after a 429", value: sides.map((s) => (s.shortestGap === null ? "-" : `${Math.round(s.shortestGap)} ms`)).join(" / "), detail: `Retry-After: ${limits.retryAfterMs} ms` },
       ];
+      if (python !== undefined) headline.push({ label: "Python / juggle total time", value: `${(python.ms / juggle.ms).toFixed(2)}x`, detail: `${(python.ms / 1000).toFixed(2)} s / ${(juggle.ms / 1000).toFixed(2)} s, same hosts and limits` });
       return {
-        summary:
-          `${kept ? "No host ever saw more than its limits" : "A host saw more than its limits"}: at most ${Math.max(...checks.map((c) => c.maxInFlight))} of ${f.concurrency} requests in flight and ${Math.max(...checks.map((c) => c.maxInWindow))} of ${f.rateLimit} starts per ${f.interval} ms on any host, by the hosts' own logs; ` +
-          `${answered} of ${f.hosts * f.requests} requests answered 200 in ${(run.ms / 1000).toFixed(2)} s, ${shortestGap === null ? "no 429 retried" : shortestGap >= f.retryAfter * 1000 - 1 ? "every 429 retried no sooner than its Retry-After" : `a 429 retried after ${Math.round(shortestGap)} ms, sooner than its Retry-After`}.`,
+        summary: `${sides.map((s) => sideSentence(s, f, total)).join(" ")}${python === undefined ? " Python side: not run (no python3 on PATH, or --no-python)." : ""}`,
         headline,
         tables: [
           {
             title: `Polite crawl: ${f.hosts} hosts × ${f.requests} requests × ${f.delay} ms, per host ${f.concurrency} in flight and ${f.rateLimit} per ${f.interval} ms, ${Math.round(f.share * 100)}% answered 429`,
-            columns: ["host", "requests seen", "answered 200", "429s", "retries", "max in flight / limit", "max per window / limit", "shortest wait after 429, ms"],
-            rows: [...rows, ["all hosts", ...[1, 2, 3, 4].map((col) => rows.reduce((n, row) => n + Number(row[col]), 0)), "-", "-", "-"]],
+            columns: ["client", "host", "requests seen", "answered 200", "429s", "retries", "max in flight / limit", "max per window / limit", "shortest wait after 429, ms"],
+            rows: sides.flatMap((s) => hostRows(s, limits)),
             caption:
               `From each host's own log: every attempt it saw, 429s included. Max per window counts arrivals within any ${Math.round(window)} ms (the ${f.interval} ms interval less ${JITTER_SHARE * 100}% for the time between the client's start and the server's arrival). ` +
-              `The wait after a 429 runs from the 429's answer to the same request's next arrival; the host asked for ${f.retryAfter * 1000} ms. One KeyedLimiter keyed by host, retry with Retry-After; client: ${CLIENT_LABEL}, one per host.`,
+              `The wait after a 429 runs from the 429's answer to the same request's next arrival; the host asked for ${limits.retryAfterMs} ms. ` +
+              `juggle: one KeyedLimiter keyed by host, retry with Retry-After; client: ${CLIENT_LABEL}, one per host.` +
+              (python === undefined ? "" : ` ${python.client}: polite.py, ${PYTHON_POLITE_CLIENT}; the hosts' logs and 429 spread were reset between the clients.`),
           },
+          ...(python === undefined ? [] : [sideBySide(juggle, python, f)]),
         ],
-        charts: [requestsPerHostChart(logs, Math.max(50, Math.round(f.interval / 4)))],
+        charts: [requestsPerHostChart(sides.length === 1 ? juggle.logs : sides.flatMap((s) => s.logs.map((l) => ({ ...l, client: s.client }))), Math.max(50, Math.round(f.interval / 4)))],
         notes: [
-          "The limits are kept by the client (juggle-core's KeyedLimiter) and checked by the servers: a limiter that let one request too many through would show in the table.",
+          "The limits are kept by the client (juggle-core's KeyedLimiter; Python's per-host semaphore and rate limiter) and checked by the servers: a limiter that let one request too many through would show in the table.",
           "A retry waits outside the limiter (the Retry-After wait holds no slot), then queues for a slot and a start like any request, so retries count against the host's rate too.",
         ],
       };
