@@ -61,9 +61,12 @@ export function requestsPerHostChart(hosts: readonly HostLog[], binMs: number): 
     kind: "line",
     title: `Polite crawl: requests per host over time${named.length > 1 ? `, ${named.join(" and ")}` : ""}`,
     caption:
-      `Requests arriving at each host per second (bins of ${binMs} ms), from the hosts' own logs: ${all.length} requests over ${hosts.length} host(s), ` +
-      `${refused.length} answered 429 (retried after their Retry-After). Busiest host: ${busiest.host} (${busiest.n} requests).` +
-      (named.length > 1 ? ` Each client's time runs from its own first request; ${named.map((c) => `${c}: ${sideOf(c).length} requests`).join(", ")}.` : ""),
+      named.length > 1
+        ? `Requests arriving at each host per second (bins of ${binMs} ms), from the hosts' own logs, each client's time from its own first request: ` +
+          `${named.map((c) => `${c} ${sideOf(c).length} requests, ${sideOf(c).filter((e) => e.status === 429).length} answered 429`).join("; ")} (retried after their Retry-After). ` +
+          `Busiest host: ${busiest.host} (${busiest.n} requests).`
+        : `Requests arriving at each host per second (bins of ${binMs} ms), from the hosts' own logs: ${all.length} requests over ${hosts.length} host(s), ` +
+          `${refused.length} answered 429 (retried after their Retry-After). Busiest host: ${busiest.host} (${busiest.n} requests).`,
     xLabel: named.length > 1 ? "seconds since the client's first request" : "seconds since the first request",
     yLabel: `requests per second (bins of ${binMs} ms)`,
     yMin: 0,

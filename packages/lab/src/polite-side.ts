@@ -135,7 +135,7 @@ export function sideBySide(juggle: PoliteSide, python: PoliteSide, f: PoliteSize
     title: `juggle and ${python.client} side by side: the same ${f.hosts} hosts, requests and limits`,
     columns: ["measure", "juggle", python.client, `${python.client} / juggle`],
     rows: [
-      ["total time, s", Number((juggle.ms / 1000).toFixed(2)), Number((python.ms / 1000).toFixed(2)), ratio(python.ms, juggle.ms)],
+      ["total time, s", (juggle.ms / 1000).toFixed(2), (python.ms / 1000).toFixed(2), ratio(python.ms, juggle.ms)],
       ["requests seen per host (mean)", Number(seen(juggle).toFixed(1)), Number(seen(python).toFixed(1)), ratio(seen(python), seen(juggle))],
       ["answered 200", juggle.answered, python.answered, ratio(python.answered, juggle.answered)],
       ["429s retried", juggle.tooMany, python.tooMany, "-"],
@@ -147,6 +147,6 @@ export function sideBySide(juggle: PoliteSide, python: PoliteSide, f: PoliteSize
     caption:
       `Both clients crawled the same hosts with the same limits, one after the other, measured live on this machine: juggle in ${(juggle.ms / 1000).toFixed(2)} s, ${python.client} in ${(python.ms / 1000).toFixed(2)} s (Python / juggle ${ratio(python.ms, juggle.ms)}). ` +
       `${juggle.over === 0 && python.over === 0 ? "Neither" : juggle.over > 0 && python.over > 0 ? "Both" : juggle.over > 0 ? "Only juggle" : `Only ${python.client}`} let a host see more than its limits. ` +
-      `At ${f.rateLimit} starts per ${f.interval} ms the rate limit alone keeps ${rateFloor(juggle, f)} s (juggle) and ${rateFloor(python, f)} s (Python) on the busiest host's requests, retries included.`,
+      `At ${f.rateLimit} starts per ${f.interval} ms, the rate limit alone makes the busiest host's requests, retries included, take at least ${rateFloor(juggle, f)} s (juggle) and ${rateFloor(python, f)} s (Python).`,
   };
 }

@@ -37,7 +37,7 @@ describe("requestsPerHostChart", () => {
     assert.deepEqual(chart.series[2]?.points, [[0, 0], [0.5, 2]]);
     assert.deepEqual(chart.series[3]?.points, [[0, 0], [0.5, 0]]);
     assert.match(chart.title, /juggle and Python$/);
-    assert.match(chart.caption, /juggle: 2 requests, Python: 3 requests/);
+    assert.match(chart.caption, /juggle 2 requests, 1 answered 429; Python 3 requests, 0 answered 429/);
   });
 
   it("refuses a bin that is not a positive duration", () => {

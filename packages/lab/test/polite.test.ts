@@ -113,6 +113,13 @@ describe("lab polite", () => {
     assert.deepEqual(result.charts.map((c) => c.kind), ["line"]);
   });
 
+  it("turns a Python side that cannot run into a note, keeping juggle's result", async () => {
+    const result = await run({ command: "python3-that-does-not-exist", version: "3.99.0" });
+    assert.match(result.summary, /^juggle: no host ever saw more than its limits.* Python side failed: Cannot run the Python side as polite\.py could not start/);
+    assert.ok(result.notes?.some((n) => n.startsWith("Python side failed:")));
+    assert.equal(result.tables.length, 1);
+  });
+
   it("runs Python's crawler against the same hosts, checked by the same logs, beside juggle's", { skip: python === undefined ? "python3 not on PATH" : false }, async () => {
     const result = await run(python);
     const label = `Python ${python?.version}`;

@@ -60,11 +60,18 @@ export default defineExperiment({
       }).finally(() => task.done());
       const sides: PoliteSide[] = [checkSide("juggle", servers, run, window, limits)];
       // Python's crawler against the same hosts, their logs (and 429 spread) reset first.
+      // A failed Python run is a note, never a failed experiment (docs/lab.md).
+      let pythonFailure: string | undefined;
       if (ctx.python !== undefined && !ctx.signal.aborted) {
         for (const s of servers) s.reset();
         ctx.progress.log("polite: Python side (polite.py)");
-        const py = await runPythonPolite(ctx.python, { origins, requests: f.requests, delay: f.delay, concurrency: f.concurrency, limit: f.rateLimit, interval: f.interval }, ctx.signal);
-        sides.push(checkSide(`Python ${ctx.python.version}`, servers, py, window, limits));
+        try {
+          const py = await runPythonPolite(ctx.python, { origins, requests: f.requests, delay: f.delay, concurrency: f.concurrency, limit: f.rateLimit, interval: f.interval }, ctx.signal);
+          sides.push(checkSide(`Python ${ctx.python.version}`, servers, py, window, limits));
+        } catch (error) {
+          if (ctx.signal.aborted) throw error;
+          pythonFailure = `Python side failed: ${error instanceof Error ? error.message : String(error)}`;
+        }
       }
       const [juggle, python] = sides as [PoliteSide, PoliteSide | undefined];
       const total = f.hosts * f.requests;
@@ -75,7 +82,7 @@ export default defineExperiment({
       ];
       if (python !== undefined) headline.push({ label: "Python / juggle total time", value: `${(python.ms / juggle.ms).toFixed(2)}x`, detail: `${(python.ms / 1000).toFixed(2)} s / ${(juggle.ms / 1000).toFixed(2)} s, same hosts and limits` });
       return {
-        summary: `${sides.map((s) => sideSentence(s, f, total)).join(" ")}${python === undefined ? " Python side: not run (no python3 on PATH, or --no-python)." : ""}`,
+        summary: `${sides.map((s) => sideSentence(s, f, total)).join(" ")}${python !== undefined ? "" : pythonFailure === undefined ? " Python side: not run (no python3 on PATH, or --no-python)." : ` ${pythonFailure}.`}`,
         headline,
         tables: [
           {
@@ -94,6 +101,7 @@ export default defineExperiment({
         notes: [
           "The limits are kept by the client (juggle-core's KeyedLimiter; Python's per-host semaphore and rate limiter) and checked by the servers: a limiter that let one request too many through would show in the table.",
           "A retry waits outside the limiter (the Retry-After wait holds no slot), then queues for a slot and a start like any request, so retries count against the host's rate too.",
+          ...(pythonFailure === undefined ? [] : [`${pythonFailure}.`]),
         ],
       };
     } finally {
