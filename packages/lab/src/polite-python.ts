@@ -29,13 +29,18 @@ export interface PythonPoliteSpec {
  * host per row, in the order of `spec.origins`).
  *
  * @param python The interpreter, from `findPython()`.
+ * @param spec The hosts, sizes and limits of juggle's run.
+ * @param signal Aborting kills the program.
  * @throws {Error} When the program fails, times out or prints no result.
- * @example
+ *
+ * Python: the program itself is the port (an `asyncio.Semaphore` plus a hand-written rate limiter per host, as crawlers write by hand).
+ *
+ * @example Crawling one host from Python
  * ```ts
- * const run = await runPythonPolite(python, { origins: [a.url], requests: 10, delay: 10, concurrency: 2, limit: 5, interval: 250 });
- * console.log(run.ms, run.hosts[0]?.answered);
+ * await using host = await DelayServer.start({ tooManyRequests: { share: 0.2, retryAfter: 1 } });
+ * const run = await runPythonPolite(findPython()!, { origins: [host.url], requests: 10, delay: 10, concurrency: 2, limit: 5, interval: 250 });
+ * console.log(run.ms, run.hosts[0]?.answered); // …, 10
  * ```
- * Python: the program itself is the port (asyncio.Semaphore plus a hand-written rate limiter, as crawlers write by hand).
  */
 export async function runPythonPolite(python: PythonInfo, spec: PythonPoliteSpec, signal?: AbortSignal): Promise<PoliteRun> {
   const answer = await pythonAnswer(python.command, "polite", { ...spec, origins: [...spec.origins] }, { signal, accept: isPythonResult });

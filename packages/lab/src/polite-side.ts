@@ -58,12 +58,14 @@ export interface PoliteSide {
  * @param window The rate window to count arrivals in, ms.
  * @param limits The limits to check.
  * @throws {RangeError} When `window` is not a positive number (from `politeChecks`).
- * @example
+ *
+ * Python: none (reads the delay servers' logs).
+ *
+ * @example Checking juggle's crawl by the hosts' logs
  * ```ts
  * const side = checkSide("juggle", servers, await politeCrawl(spec), 900, { concurrency: 4, rateLimit: 10, retryAfterMs: 1000 });
- * console.log(side.over); // 0
+ * console.log(side.over, hostRows(side, limits).length); // 0, hosts + 1
  * ```
- * Python: none (reads the delay servers' logs).
  */
 export function checkSide(client: string, servers: readonly DelayServer[], run: PoliteRun, window: number, limits: PoliteLimits): PoliteSide {
   const logs = servers.map((s, h) => ({ host: `host ${h + 1} (:${s.port})`, entries: s.log.filter((e) => e.kind === "add") }));
