@@ -5,7 +5,12 @@ import { resolveFlags } from "../src/flags.js";
 import { type Progress, silentProgress } from "../src/progress.js";
 import { runLab } from "../src/runner.js";
 
-async function runTiny(name: string, flags: Record<string, string | boolean>, progress: Progress = silentProgress()) {
+async function runTiny(
+  name: string,
+  flags: Record<string, string | boolean>,
+  progress: Progress = silentProgress(),
+  python?: { command: string; version: string },
+) {
   const experiment = await loadExperiment(name);
   assert.ok(experiment, name);
   const printed: string[] = [];
@@ -15,6 +20,7 @@ async function runTiny(name: string, flags: Record<string, string | boolean>, pr
     out: null,
     progress,
     print: (t) => printed.push(t),
+    python,
   });
   const [record] = results.experiments;
   assert.ok(record);
@@ -23,6 +29,20 @@ async function runTiny(name: string, flags: Record<string, string | boolean>, pr
 }
 
 describe("lab experiments at tiny sizes", () => {
+  it("a Python side that cannot run is a note on crawl, pi and sum-squares, never a failed experiment", async () => {
+    const missing = { command: "python3-that-does-not-exist", version: "3.99.0" };
+    const cases: [string, Record<string, string>][] = [
+      ["crawl", { requests: "4", delay: "1", concurrency: "2", "serial-requests": "1", "pool-requests": "2", workers: "1", "no-sweep": "true" }],
+      ["pi", {}],
+      ["sum-squares", {}],
+    ];
+    for (const [name, flags] of cases) {
+      const { record } = await runTiny(name, flags, silentProgress(), missing);
+      assert.ok(record.result?.notes?.some((n) => n.startsWith("Python side failed: ")), `${name}: ${record.result?.notes?.join(" | ")}`);
+      assert.match(record.result?.summary ?? "", /Python side failed: /, name);
+    }
+  });
+
   it("crawl returns its table, chronologies, sweep and traces", async () => {
     const { record, printed } = await runTiny("crawl", {
       requests: "6",

@@ -24,10 +24,11 @@ import {
 } from "../crawl-variants.js";
 import { type ChainBreakdown, criticalChain } from "../crawl-chain.js";
 import type { DelayLog } from "../delay-server.js";
-import { type ChartSpec, defineExperiment, type ResultTable, type SummaryRow } from "../experiment.js";
+import { type ChartSpec, defineExperiment, type ExperimentResult, type ResultTable, type SummaryRow } from "../experiment.js";
 import { formatSpread, type Spread, spread } from "../spread.js";
 import type { PythonInfo } from "../python.js";
 import { hasRuns, pythonAnswer } from "../python/run-python.js";
+import { withPythonFailure } from "../python/python-side.js";
 import { chainTable, chronologyCaption, handOverNote, whereTimeWent } from "./crawl-captions.js";
 
 /** The Python side's clients, as the report labels them. */
@@ -201,6 +202,7 @@ export default defineExperiment({
     };
 
     const rows: ResultTable["rows"] = [];
+    let pythonError: unknown;
     const pythonRows: { mode: PythonMode; label: string; eff: Spread; ms: Spread; answered: number }[] = [];
     const chronologies: ChartSpec[] = [];
     const byKey = new Map<string, Measured>();
@@ -234,8 +236,17 @@ export default defineExperiment({
       for (const side of sides) {
         if (ctx.signal.aborted) break;
         const { mode, requests, concurrency, label } = side;
-        const py = await pythonCrawl(ctx.python, { origin: server.url, requests, delay: f.delay, concurrency, repeats: f.repeats, mode }, ctx.signal);
-        await server.reset();
+        let py: Awaited<ReturnType<typeof pythonCrawl>>;
+        try {
+          py = await pythonCrawl(ctx.python, { origin: server.url, requests, delay: f.delay, concurrency, repeats: f.repeats, mode }, ctx.signal);
+        } catch (error) {
+          // An abort ends the experiment; a failing Python program is a note.
+          if (ctx.signal.aborted) throw error;
+          pythonError = error;
+          break;
+        } finally {
+          await server.reset();
+        }
         pythonRows.push({ mode, label, eff: py.eff, ms: py.ms, answered: py.answered });
         rows.push([label, requests, concurrency, formatSpread(py.ms, 3, 1 / 1000), formatSpread(py.eff, 1, 100), "-", py.answered === requests ? "yes" : `${py.answered}/${requests}`]);
       }
@@ -368,7 +379,7 @@ export default defineExperiment({
     if (pythonAsync !== undefined && mapEff !== undefined) {
       headline.push({ label: `Python asyncio at ${f.concurrency} in flight`, value: pct(pythonAsync.eff.median), detail: `of ideal, measured live; juggle map / Python: ${(mapEff / pythonAsync.eff.median).toFixed(2)}x` });
     }
-    return {
+    const report: ExperimentResult = {
       summary: `Serial requests take requests × delay; every concurrent variant overlaps the waits and comes close to the ideal ceil(N / c) × delay — juggle's map reached ${mapEff === undefined ? "-" : pct(mapEff)} of it at ${f.concurrency} in flight, with the same HTTP client as every other row.`,
       headline,
       tables,
@@ -383,6 +394,7 @@ export default defineExperiment({
         "Node has no GIL to release around I/O, and callbacks, promises and map all run on one event loop: their differences here are only scheduling overhead, not parallelism.",
       ],
     };
+    return pythonError === undefined ? report : withPythonFailure(report, pythonError);
   },
 });
 

@@ -116,6 +116,14 @@ function pythonChart(name: string, compared: Compared[]): BarChart | undefined {
   };
 }
 
+/**
+ * `result` with a one-line note (and a summary sentence) saying its Python
+ * side failed and why: a failing Python program never fails the experiment.
+ */
+export function withPythonFailure(result: ExperimentResult, error: unknown): ExperimentResult {
+  return withNote(result, `Python side failed: ${error instanceof Error ? error.message : String(error)}`);
+}
+
 function withNote(result: ExperimentResult, note: string, summary = note): ExperimentResult {
   return { ...result, summary: `${result.summary} ${summary}.`, notes: [...(result.notes ?? []), `${note}.`] };
 }
@@ -165,6 +173,6 @@ export async function addPythonSide(name: string, flags: Record<string, unknown>
       ],
     };
   } catch (error) {
-    return withNote(result, `Python side failed: ${error instanceof Error ? error.message : String(error)}`);
+    return withPythonFailure(result, error);
   }
 }
