@@ -12,8 +12,8 @@
  * a one-element array: most tasks take one argument, and a nested array per
  * job is most of the cost of cloning a batch of tiny tasks.
  *
- * A thread worker's lone job and lone result whose value is a primitive
- * travel as one string instead (see `solo-wire.ts`: what a round trip costs).
+ * A thread worker's lone job whose argument is a primitive travels as one
+ * string instead, and its lone primitive result as itself (see `solo-wire.ts`).
  *
  * `task` indexes the pool's task table; a worker learns an entry from the
  * `defs` of the first message that uses it (`[index, module, name, ...]`).
@@ -61,12 +61,21 @@ export const STATUS_SKIPPED = 2;
 export const SLOT_JOB = 0;
 export const SLOT_FINISHED = 1;
 /**
- * Bytes of a worker's shared slot: two Float64 fields, then two Int32 ones. A
+ * Float64 index of the milliseconds a thread worker has spent running jobs,
+ * in all: it writes the total before each result message it posts, and the
+ * pool reads it on each one (the difference from its last reading is that
+ * message's busy time), so that a lone result can travel as a bare value.
+ */
+export const SLOT_BUSY = 2;
+/** Float64 fields of a worker's shared slot ({@link SLOT_JOB}, {@link SLOT_FINISHED}, {@link SLOT_BUSY}). */
+export const SLOT_FLOATS = 3;
+/**
+ * Bytes of a worker's shared slot: three Float64 fields, then two Int32 ones. A
  * thread worker shares it with the pool; a worker process shares its claim
  * cells with its own watchdog thread, which answers the pool's take-back
  * requests (see `process-take-back.ts`).
  */
-export const SLOT_BYTES = 24;
+export const SLOT_BYTES = 32;
 /**
  * Int32 index (in an Int32Array over the slot) of the sequence number of the
  * last job the worker claimed. The worker claims each job before starting it
@@ -74,9 +83,9 @@ export const SLOT_BYTES = 24;
  * jobs the worker has not claimed by swapping in {@link CLAIM_REVOKED}, so
  * exactly one side wins each job.
  */
-export const SLOT_CLAIM = 4;
+export const SLOT_CLAIM = 6;
 /** Int32 index of the sequence number of the last job the pool took back. */
-export const SLOT_REVOKED = 5;
+export const SLOT_REVOKED = 7;
 /** {@link SLOT_CLAIM} while the worker has not yet seen that jobs were taken back. */
 export const CLAIM_REVOKED = -1;
 /** Sequence numbers of a worker's jobs wrap at this mask (they are only compared for equality). */
@@ -118,7 +127,7 @@ export interface DoneMessage {
   r: unknown[];
   /** Start and end of each FLAG_TIMED job of `r`, in order; null when none. */
   times: number[] | null;
-  /** Milliseconds the worker spent running the jobs of `r`. */
+  /** Milliseconds the worker spent running the jobs of `r` (a thread's pool reads {@link SLOT_BUSY} instead). */
   busy: number;
   /**
    * Process workers only: the id of the job the worker starts right after
@@ -149,5 +158,10 @@ export interface TakenBackMessage {
   t: "takenBack";
   claimed: number;
 }
-/** Worker → main (a thread worker may send a one-result {@link DoneMessage} as a string: see `solo-wire.ts`). */
+/**
+ * Worker → main. A thread worker sends a {@link DoneMessage} of one
+ * successful result that is a primitive as that bare value (see `solo-wire.ts`).
+ */
 export type FromWorker = DoneMessage | InitErrorMessage | FatalMessage | TakenBackMessage;
+/** A value a thread worker may post bare, as its lone result (see `solo-wire.ts`). */
+export type Bare = string | number | bigint | boolean | undefined | null;

@@ -1,26 +1,32 @@
 /**
- * The one-string form of the commonest messages between a pool and a thread
- * worker: a `run` of one job whose one argument is a primitive, and a `done`
- * with one result that is a primitive. A task submitted and awaited alone
- * (`await pool.submit(t.square, x)`, one at a time) costs one message each
- * way (the same system calls as a bare `postMessage(number)` ping-pong), and
- * a good part of what it costs beyond that ping-pong was the shape of those
- * messages; the rest is the JavaScript on both sides, spread thin.
+ * The compact forms of the commonest messages between a pool and a thread
+ * worker: a `run` of one job whose one argument is a primitive travels as one
+ * string, and a `done` with one successful result that is a primitive as that
+ * bare value. A task submitted and awaited alone (`await pool.submit(t.square,
+ * x)`, one at a time) costs one message each way (the same system calls as a
+ * bare `postMessage(number)` ping-pong), and a good part of what it costs
+ * beyond that ping-pong was the shape of those messages; the rest is the
+ * JavaScript on both sides, spread thin.
  *
- * Why a string: Node clones a message with V8's serializer, which pays per
- * object and per property, while a string is copied in one piece. Measured
- * on Node 26 (2 cores, 100,000 messages to a worker), sending and receiving
- * one message cost: a number 0.6 + 0.9 µs, a short string 1.0 + 1.2 µs, the
- * object `{ t: "run", defs, jobs: [id, task, flags, arg], seq }` 2.3 + 3.1 µs,
- * and `{ t: "done", r: [id, status, value], times, busy }` 1.5 + 2.7 µs,
- * against a bare round trip of about 27 µs (bench/pool.ts, section 2). The
- * string costs some formatting and parsing (about 1 µs a round trip, in a
- * CPU profile), which the serializer's savings more than pay for.
+ * Why: Node clones a message with V8's serializer, which pays per object and
+ * per property, while a string is copied in one piece. Measured on Node 26
+ * (2 cores, 100,000 messages to a worker), sending and receiving one message
+ * cost: a number 0.6 + 0.9 µs, a short string 1.0 + 1.2 µs, the object
+ * `{ t: "run", defs, jobs: [id, task, flags, arg], seq }` 2.3 + 3.1 µs, and
+ * `{ t: "done", r: [id, status, value], times, busy }` 1.5 + 2.7 µs, against
+ * a bare round trip of about 27 µs (bench/pool.ts, section 2). The string
+ * costs some formatting and parsing (about 1 µs a round trip, in a CPU
+ * profile), which the serializer's savings more than pay for.
  *
  *   run:   "<id>,<task>,<flags>,<seq>,<tag><value>"   (a RunMessage with one job, no defs)
- *   done:  "<id>,<busy ns>,<tag><value>"               (a DoneMessage with one STATUS_OK result, no times)
+ *   done:  the value itself                          (a DoneMessage with one STATUS_OK result, no times)
  *
- * The value comes last, so a string value needs no escaping. Tags: `n` a
+ * A bare result needs neither id nor busy time: results come back in the
+ * order jobs were sent, so it is the oldest unreported job's, and a thread
+ * worker writes its busy time into its shared slot (see SLOT_BUSY), which
+ * the pool reads on every result message. Every other message is an object.
+ *
+ * In a run, the value comes last, so a string value needs no escaping. Tags: `n` a
  * number (`Number(String(x)) === x` for every number but -0, written `-0`),
  * `s` a string, `i` a bigint, `t`/`f` a boolean, `u` undefined, `z` null.
  * Anything else (objects, long strings, errors, traced jobs, several jobs)
@@ -29,7 +35,7 @@
  * @internal
  * @module
  */
-import { type DoneMessage, FLAG_ONE, JOB_FIELDS, type RunMessage, STATUS_OK, type ToWorker } from "./protocol.js";
+import { type Bare, type DoneMessage, FLAG_ONE, JOB_FIELDS, type RunMessage, STATUS_OK, type ToWorker } from "./protocol.js";
 
 /**
  * Strings longer than this go in the object form: the compact form copies the
@@ -92,11 +98,23 @@ export function soloRun(message: ToWorker, transfer: readonly unknown[] | undefi
   return value === undefined ? undefined : `${jobs[0]},${jobs[1]},${jobs[2]},${message.seq},${value}`;
 }
 
-/** The compact form of a `done` with one successful result, or undefined when `value` is not a primitive. */
-export function soloDone(id: number, busy: number, value: unknown): string | undefined {
-  const tag = tagged(value);
-  // Busy time in whole nanoseconds: an integer is written and read faster than a fraction.
-  return tag === undefined ? undefined : `${id},${Math.round(busy * 1e6)},${tag}`;
+/**
+ * Whether a thread worker posts `value`, its lone successful result, as itself
+ * rather than in a `done` message: a primitive that can be cloned.
+ */
+export function isBare(value: unknown): value is Bare {
+  const type = typeof value;
+  return value === null || (type !== "object" && type !== "function" && type !== "symbol");
+}
+
+/**
+ * The `done` message a bare result stands for: the result of `job`, the
+ * oldest job the worker holds (results come back in the order jobs were
+ * sent), or of no job (-1, a protocol error) when it holds none. Its busy
+ * time is read from the worker's slot (see SLOT_BUSY).
+ */
+export function bareDone(job: { readonly id: number } | undefined, value: Bare): DoneMessage {
+  return { t: "done", r: [job === undefined ? -1 : job.id, STATUS_OK, value], times: null, busy: 0 };
 }
 
 /**
@@ -115,13 +133,4 @@ export function readSoloRun(s: string): RunMessage {
   }
   const jobs = [Number(s.slice(0, a)), Number(s.slice(a + 1, b)), Number(s.slice(b + 1, c)), value];
   return { t: "run", defs: null, jobs, seq: Number(s.slice(c + 1, d)) };
-}
-
-/** The `done` message a compact one stands for, or undefined when `s` is not one (a protocol error). */
-export function readSoloDone(s: string): DoneMessage | undefined {
-  const a = s.indexOf(",");
-  const b = s.indexOf(",", a + 1);
-  const value = b < 0 ? UNKNOWN : untag(s, b + 1);
-  if (value === UNKNOWN) return undefined;
-  return { t: "done", r: [Number(s.slice(0, a)), STATUS_OK, value], times: null, busy: Number(s.slice(a + 1, b)) / 1e6 };
 }

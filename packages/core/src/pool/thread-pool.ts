@@ -7,8 +7,7 @@
 import { type ResourceLimits, Worker } from "node:worker_threads";
 import { checkOptions, describe } from "../internal/validate.js";
 import type { WorkerPoolOptions } from "./pool-options.js";
-import type { FromWorker } from "./protocol.js";
-import { readSoloDone, soloRun } from "./solo-wire.js";
+import { soloRun } from "./solo-wire.js";
 import { WorkerPool } from "./worker-pool.js";
 import type { WorkerEvents, WorkerTransport } from "./worker-slot.js";
 
@@ -72,11 +71,8 @@ export class ThreadPool extends WorkerPool {
 
   protected spawnWorker(events: WorkerEvents): WorkerTransport {
     const worker = new Worker(entry, { resourceLimits: this.#resourceLimits });
-    // A lone job and a lone result travel as one string (see solo-wire.ts); an
-    // unreadable one reaches the pool as is, which fails it as unknown.
-    worker.on("message", (message: FromWorker | string) =>
-      events.message(typeof message === "string" ? (readSoloDone(message) ?? (message as never)) : message),
-    );
+    // A lone job travels as one string, a lone primitive result as itself (see solo-wire.ts).
+    worker.on("message", events.message);
     worker.on("error", events.error);
     worker.on("exit", (code) => events.exit(code, null));
     return {

@@ -8,8 +8,8 @@
  * results pile up in one array that is posted when the queue runs dry, before
  * waiting on an async task, or every few milliseconds of a long run. The pool
  * relies on the order: results come back in the order jobs were sent. A
- * thread worker's lone job and lone result travel as one string when their
- * value is a primitive (see `solo-wire.ts`: what a round trip costs).
+ * thread worker's lone job travels as one string and its lone result as the
+ * bare value when that is a primitive (see `solo-wire.ts`: what a round trip costs).
  *
  * A thread worker also writes the id of the job it starts, and whether it
  * finished it, into a shared slot, so that when it dies the pool knows which
@@ -25,7 +25,7 @@ import { decodeShared, encodeShared } from "../internal/shareable.js";
 import { describe } from "../internal/validate.js";
 import { dieWithParent } from "./orphan-watchdog.js";
 import { takeBackCells } from "./process-take-back.js";
-import { readSoloRun, soloDone } from "./solo-wire.js";
+import { isBare, readSoloRun } from "./solo-wire.js";
 import {
   FLAG_ABORTABLE,
   FLAG_ONE,
@@ -38,8 +38,10 @@ import {
   RESULT_FIELDS,
   type RunMessage,
   SEQ_MASK,
+  SLOT_BUSY,
   SLOT_CLAIM,
   SLOT_FINISHED,
+  SLOT_FLOATS,
   SLOT_JOB,
   SLOT_REVOKED,
   STATUS_ERROR,
@@ -101,6 +103,8 @@ let slot: Float64Array | undefined;
 let out: unknown[] = [];
 let times: number[] | null = null;
 let busyMs = 0;
+/** A thread's busy milliseconds in all, as written to its slot (see SLOT_BUSY). */
+let busyTotal = 0;
 let busy = false;
 let initializing: Promise<void> | undefined;
 
@@ -115,12 +119,12 @@ function flush(next?: number): void {
   if (out.length === 0 && next === undefined) return;
   if (next !== undefined) announced = next !== 0;
   const r = out;
-  if (parentPort !== null && r.length === RESULT_FIELDS && r[1] === STATUS_OK && times === null && next === undefined) {
-    const solo = soloDone(r[0] as number, busyMs, r[2]);
-    if (solo !== undefined) {
+  if (slot !== undefined) {
+    slot[SLOT_BUSY] = busyTotal += busyMs;
+    if (r.length === RESULT_FIELDS && r[1] === STATUS_OK && times === null && isBare(r[2])) {
       out = []; // not out.length = 0: a runtime call, slower than a new array
       busyMs = 0;
-      post(solo);
+      parentPort?.postMessage(r[2]);
       return;
     }
   }
@@ -332,7 +336,7 @@ function runAsync(
 
 function init(message: InitMessage): void {
   if (message.slot !== null) {
-    slot = new Float64Array(message.slot, 0, 2);
+    slot = new Float64Array(message.slot, 0, SLOT_FLOATS);
     claims = new Int32Array(message.slot);
   }
   const initializer = message.initializer;

@@ -36,10 +36,10 @@ import {
   type DoneMessage,
   FLAG_ABORTABLE,
   FLAG_TIMED,
+  type Bare,
   type FromWorker,
   JOB_FIELDS,
   RESULT_FIELDS,
-  SLOT_BYTES,
   STATUS_ERROR,
   STATUS_OK,
   STATUS_SKIPPED,
@@ -49,6 +49,7 @@ import { normalizePoolOptions, type WorkerPoolOptions } from "./pool-options.js"
 import { Outbox, pipelineDepth } from "./outbox.js";
 import { terminateWorker } from "./stop-workers.js";
 import { TaskTable } from "./task-table.js";
+import { bareDone } from "./solo-wire.js";
 import {
   blame,
   cloneError,
@@ -247,11 +248,7 @@ export abstract class WorkerPool extends BaseExecutor {
 
   #spawn(): void {
     const slot = new Slot();
-    const sab = this.sharesMemory ? new SharedArrayBuffer(SLOT_BYTES) : null;
-    if (sab !== null) {
-      slot.view = new Float64Array(sab, 0, 2);
-      slot.claims = new Int32Array(sab);
-    }
+    const sab = this.sharesMemory ? slot.share() : null;
     slot.transport = this.spawnWorker({
       message: (message) => this.#receive(slot, message),
       error: (error) => {
@@ -269,7 +266,9 @@ export abstract class WorkerPool extends BaseExecutor {
     });
   }
 
-  #receive(slot: Slot, message: FromWorker): void {
+  #receive(slot: Slot, message: FromWorker | Bare): void {
+    // A thread's lone primitive result comes bare (see solo-wire.ts).
+    if (typeof message !== "object" || message === null) return this.#done(slot, bareDone(slot.inflight.peekFront(), message));
     switch (message.t) {
       case "done":
         this.#done(slot, message);
@@ -342,11 +341,12 @@ export abstract class WorkerPool extends BaseExecutor {
         this.settleJob(job, false, deserializeError(r[i + 2] as never), start, end, slot.id);
       }
     }
-    slot.busyMs += message.busy;
+    const busy = slot.busySince(message.busy);
+    slot.busyMs += busy;
     if (message.next !== undefined) slot.startedId = message.next;
     if (r.length > 0 || inflight.length === 0) slot.robbed = false;
     if (ran > 0) {
-      const avg = message.busy / ran;
+      const avg = busy / ran;
       this.#est = this.#est >= 0 ? this.#est * 0.7 + avg * 0.3 : avg;
     }
     if (inflight.length === 0) this.#idle(slot);

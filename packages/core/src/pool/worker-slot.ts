@@ -15,10 +15,14 @@ import type { WorkerStats } from "../executor/executor.js";
 import { type Job, KIND_CALL } from "../executor/job.js";
 import {
   CLAIM_REVOKED,
+  type Bare,
   type FromWorker,
   SEQ_MASK,
+  SLOT_BUSY,
+  SLOT_BYTES,
   SLOT_CLAIM,
   SLOT_FINISHED,
+  SLOT_FLOATS,
   SLOT_JOB,
   SLOT_REVOKED,
   type ToWorker,
@@ -45,7 +49,7 @@ export interface WorkerTransport {
 
 /** What a transport reports. */
 export interface WorkerEvents {
-  message(message: FromWorker): void;
+  message(message: FromWorker | Bare): void;
   error(error: unknown): void;
   exit(code: number | null, signal: string | null): void;
 }
@@ -71,6 +75,8 @@ export class Slot {
   sent = 0;
   tasks = 0;
   busyMs = 0;
+  /** A thread's total busy time at the last result message (see SLOT_BUSY). */
+  busyRead = 0;
   readonly bornAt = performance.now();
   /** Holds one abortable job, alone. */
   exclusive = false;
@@ -88,6 +94,24 @@ export class Slot {
     if (this.idleTimer !== undefined) clearLongTimeout(this.idleTimer);
     if (this.graceTimer !== undefined) clearLongTimeout(this.graceTimer);
     this.idleTimer = this.graceTimer = undefined;
+  }
+
+  /** A new shared slot for a thread worker (see SLOT_JOB, SLOT_BUSY, SLOT_CLAIM), viewed by this one. */
+  share(): SharedArrayBuffer {
+    const sab = new SharedArrayBuffer(SLOT_BYTES);
+    this.view = new Float64Array(sab, 0, SLOT_FLOATS);
+    this.claims = new Int32Array(sab);
+    return sab;
+  }
+
+  /** The busy time of a result message: a thread's from its slot (see SLOT_BUSY), a process's as `sent` in the message. */
+  busySince(sent: number): number {
+    const view = this.view;
+    if (view === undefined) return sent;
+    const total = view[SLOT_BUSY] as number;
+    const busy = total - this.busyRead;
+    this.busyRead = total;
+    return busy;
   }
 
   /** This worker's counters for `stats()`, `now` being `performance.now()`. */

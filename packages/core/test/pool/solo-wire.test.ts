@@ -10,7 +10,7 @@ import { ProcessPool } from "../../src/pool/process-pool.js";
 import { ThreadPool } from "../../src/pool/thread-pool.js";
 import { TraceRecorder } from "../../src/trace/recorder.js";
 import { FLAG_ONE, type RunMessage } from "../../src/pool/protocol.js";
-import { readSoloDone, readSoloRun, soloDone, soloRun } from "../../src/pool/solo-wire.js";
+import { bareDone, isBare, readSoloRun, soloRun } from "../../src/pool/solo-wire.js";
 import { t } from "juggle-testing/conformance";
 
 const primitives: unknown[] = [
@@ -49,17 +49,14 @@ describe("solo wire (one string for a lone job or result)", () => {
     }
   });
 
-  it("a one-result done with each kind of primitive reads back with its id, busy time and value", () => {
+  it("every primitive result is posted bare, and stands for the oldest job's result", () => {
     for (const value of primitives) {
-      const done = readSoloDone(soloDone(41, 0.012345, value) as string);
-      assert.ok(done !== undefined);
-      assert.equal(done.t, "done");
-      assert.equal(done.r[0], 41);
-      assert.equal(done.r[1], 0);
-      assert.ok(Object.is(done.r[2], value), `${String(value)} came back as ${String(done.r[2])}`);
-      assert.equal(done.times, null);
-      assert.equal(done.busy, 0.012345);
+      assert.ok(isBare(value), `${String(value)} is posted bare`);
+      const done = bareDone({ id: 41 }, value as never);
+      assert.deepEqual({ ...done, r: done.r.slice(0, 2) }, { t: "done", r: [41, 0], times: null, busy: 0 });
+      assert.ok(Object.is(done.r[2], value));
     }
+    assert.equal(bareDone(undefined, 1).r[0], -1);
   });
 
   it("objects, long strings, several jobs, defs, transfers and argument lists keep the object form", () => {
@@ -71,20 +68,17 @@ describe("solo wire (one string for a lone job or result)", () => {
     assert.equal(soloRun(run(1), [new ArrayBuffer(8)]), undefined);
     assert.equal(soloRun({ t: "run", defs: null, jobs: [1, 0, 0, [1, 2]], seq: 1 }, undefined), undefined);
     assert.equal(soloRun({ t: "close" }, undefined), undefined);
-    assert.equal(soloDone(1, 0, { a: 1 }), undefined);
-    assert.equal(soloDone(1, 0, "x".repeat(1025)), undefined);
+    for (const value of [{ a: 1 }, [1], () => 1, Symbol("s"), new Float64Array(1)]) assert.equal(isBare(value), false);
   });
 
   it("a malformed compact message is refused, not misread", () => {
     assert.throws(() => readSoloRun("1,2,3"), /Cannot handle message in pool worker as it is not a compact run: received "1,2,3"/);
     assert.throws(() => readSoloRun("1,2,3,4,?"), /not a compact run/);
-    assert.equal(readSoloDone("1"), undefined);
-    assert.equal(readSoloDone("1,2,?x"), undefined);
   });
 });
 
 describe("ThreadPool: a lone awaited submit", () => {
-  it("travels as one string each way, and every primitive comes back as itself", async () => {
+  it("travels as one string there and the bare result back, and every primitive comes back as itself", async () => {
     const sent: unknown[] = [];
     const received: unknown[] = [];
     const post = Worker.prototype.postMessage;
@@ -105,7 +99,7 @@ describe("ThreadPool: a lone awaited submit", () => {
         assert.ok(Object.is(await pool.submit(t.echo, value), value), `${String(value)} came back as itself`);
       }
       assert.deepEqual(sent.map((m) => typeof m), primitives.map(() => "string"));
-      assert.deepEqual(received.map((m) => typeof m), primitives.map(() => "string"));
+      assert.deepEqual(received, primitives);
       // An object argument and an object result keep the object form.
       sent.length = received.length = 0;
       assert.deepEqual(await pool.submit(t.echo, { a: [1] }), { a: [1] });
@@ -113,6 +107,22 @@ describe("ThreadPool: a lone awaited submit", () => {
     } finally {
       Worker.prototype.postMessage = post;
       Worker.prototype.emit = emit;
+      await pool.terminate();
+    }
+    assert.deepEqual(pool.stats().workers, []);
+  });
+});
+
+describe("ThreadPool: busy time of bare results", () => {
+  it("reaches stats() through the worker's shared slot, as the object form's does", async () => {
+    const pool = new ThreadPool({ workers: 1 });
+    try {
+      for (let i = 0; i < 200; i++) assert.equal(await pool.submit(t.square, i), i * i);
+      const [worker] = pool.stats().workers;
+      assert.equal(worker?.tasks, 200);
+      assert.ok((worker?.utilisation ?? 0) > 0, `utilisation ${worker?.utilisation} counts the jobs' busy time`);
+      assert.ok((worker?.utilisation ?? 2) <= 1);
+    } finally {
       await pool.terminate();
     }
     assert.deepEqual(pool.stats().workers, []);
