@@ -93,6 +93,12 @@ export class KeyedLimiter {
   readonly #keys: KeyStates;
   readonly #ring = new Deque<KeyState>();
   readonly #admission = new WaiterList<Task>();
+  /**
+   * Tasks per key in the admission queue. A key's later task joins its earlier
+   * ones there even once the key is active, so each key's tasks start in the
+   * order they were run.
+   */
+  readonly #admitting = new Map<LimiterKey, number>();
   #running = 0;
   #active = 0;
   #waiting = 0;
@@ -166,8 +172,9 @@ export class KeyedLimiter {
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
     let state = this.#keys.get(key);
-    if (state === undefined || !state.active) {
+    if (state === undefined || !state.active || (this.#admission.length > 0 && this.#admitting.has(key))) {
       if (this.#active >= this.#maxKeys || this.#admission.length > 0) {
+        this.#admitting.set(key, (this.#admitting.get(key) ?? 0) + 1);
         return this.#wait(this.#admission, key, fn, signal);
       }
       state = this.#activate(key);
@@ -216,6 +223,7 @@ export class KeyedLimiter {
     if (signal === undefined) return;
     task.onAbort = () => {
       if (!list.remove(node)) return;
+      if (list === this.#admission) this.#leftAdmission(task.data);
       this.#waiting--;
       task.reject(signal.reason);
       const state = this.#keys.get(task.data);
@@ -319,11 +327,18 @@ export class KeyedLimiter {
       if (this.#active >= this.#maxKeys && known?.active !== true) break;
       const task = takeLive(this.#admission);
       if (task === undefined) break;
+      this.#leftAdmission(task.data);
       const state = this.#activate(task.data);
       this.#listen(state.queue, state.queue.push(task), task);
       this.#offer(state);
       admitted = true;
     }
     if (admitted) this.#pump();
+  }
+
+  #leftAdmission(key: LimiterKey): void {
+    const left = (this.#admitting.get(key) ?? 1) - 1;
+    if (left === 0) this.#admitting.delete(key);
+    else this.#admitting.set(key, left);
   }
 }

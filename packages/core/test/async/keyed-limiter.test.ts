@@ -187,6 +187,33 @@ describe("KeyedLimiter", () => {
     assert.equal(limiter.keys, 0);
   });
 
+  it("a key admitted while more of its tasks wait for `maxKeys` still starts its tasks in the order they were run", async () => {
+    // Found by the property test: b1 admitted, b2 still behind c in the
+    // admission queue, b3 run once b was active went to b's queue and
+    // started before b2.
+    const limiter = new KeyedLimiter({ concurrency: 1, maxKeys: 1 });
+    const log: string[] = [];
+    const tasks = Object.fromEntries(["a", "b1", "c", "b2", "b3"].map((name) => [name, gated(log, name)]));
+    const run = (key: string, name: string): Promise<void> => limiter.run(key, (tasks[name] as ReturnType<typeof gated>).fn);
+    const runs = [run("a", "a"), run("b", "b1"), run("c", "c"), run("b", "b2")];
+    await flush();
+    tasks.a?.gate.resolve();
+    await flush();
+    assert.deepEqual(log, ["a", "b1"]);
+    runs.push(run("b", "b3"));
+    for (const name of ["b1", "b2", "b3", "c"]) {
+      tasks[name]?.gate.resolve();
+      await flush();
+    }
+    await Promise.all(runs);
+    assert.deepEqual(
+      log.filter((name) => name.startsWith("b")),
+      ["b1", "b2", "b3"],
+    );
+    assert.deepEqual(log, ["a", "b1", "c", "b2", "b3"]);
+    assert.equal(limiter.keys, 0);
+  });
+
   it("an aborted task leaves its key's queue; an already aborted signal rejects at once", async () => {
     const limiter = new KeyedLimiter({ concurrency: 1 });
     const log: string[] = [];
