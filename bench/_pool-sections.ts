@@ -26,13 +26,15 @@ export const fmt = (n: number, digits = 0): string => n.toLocaleString("en", { m
 export async function alternate(
   sides: Record<string, () => Promise<number>>,
   rounds = ROUNDS,
+  /** Start each sample with a forced full GC (no side pays for another's garbage). */
+  forceGc = true,
 ): Promise<Record<string, number[]>> {
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(sides).map((k) => [k, []]));
   for (let round = 0; round < rounds; round++) {
     const names = Object.keys(sides);
     if (round % 2) names.reverse();
     for (const name of names) {
-      gc();
+      if (forceGc) gc();
       (samples[name] as number[]).push(await (sides[name] as () => Promise<number>)());
     }
   }

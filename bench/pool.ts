@@ -197,26 +197,28 @@ async function roundTrips(): Promise<void> {
     piscina: (x) => piscina.run(x, { name: "square" }),
   };
   for (const run of Object.values(sides)) for (let i = 0; i < 500; i++) await run(i);
-  const samples = await alternate(
-    Object.fromEntries(
-      Object.entries(sides).map(([name, run]) => [
-        name,
-        async () => {
-          const start = performance.now();
-          for (let i = 0; i < n; i++) await run(i);
-          return ((performance.now() - start) / n) * 1000;
-        },
-      ]),
-    ),
-  );
+  const sample = (run: (x: number) => Promise<unknown>) => async (): Promise<number> => {
+    const start = performance.now();
+    for (let i = 0; i < n; i++) await run(i);
+    return ((performance.now() - start) / n) * 1000;
+  };
+  const measure = (forceGc: boolean) =>
+    alternate(Object.fromEntries(Object.entries(sides).map(([name, run]) => [name, sample(run)])), undefined, forceGc);
+  const withGc = await measure(true);
+  const steady = await measure(false);
   await bare.terminate();
   await juggle.terminate();
   await piscina.destroy();
-  const floor = median(samples["bare postMessage ping-pong (floor)"] as number[]);
-  table(
-    `2. sequential round trips, ${fmt(n)} per round (µs each, median; ratio vs bare ping-pong, target <= 1.2x)`,
-    Object.keys(sides).map((k) => [k, fmt(median(samples[k] as number[]), 1), `${(median(samples[k] as number[]) / floor).toFixed(2)}x`]),
-  );
+  for (const [title, samples] of [
+    ["each round after a forced full GC", withGc],
+    ["rounds back to back, no forced GC", steady],
+  ] as const) {
+    const floor = median(samples["bare postMessage ping-pong (floor)"] as number[]);
+    table(
+      `2. sequential round trips, ${fmt(n)} per round, ${title} (µs each, median; ratio vs bare ping-pong, target <= 1.2x)`,
+      Object.keys(sides).map((k) => [k, fmt(median(samples[k] as number[]), 1), `${(median(samples[k] as number[]) / floor).toFixed(2)}x`]),
+    );
+  }
 }
 
 // ---- 3. map vs Python -------------------------------------------------------------------------
