@@ -38,7 +38,7 @@ Runs the concurrency experiments of High Performance Python (chapters
 processes and asyncio on this machine, prints each result table, and
 writes a report folder: index.html (charts, opens offline), results.json and
 Chrome trace files. Without an experiment name every experiment runs at a
-size that takes about five minutes on 2 cores (measured: docs/lab.md). The delay server starts by
+size that takes about six minutes on 2 cores with the Python side, five without (measured: docs/lab.md). The delay server starts by
 itself on a free 127.0.0.1 port.
 
   juggle lab                      every experiment
