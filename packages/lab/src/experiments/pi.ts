@@ -365,7 +365,7 @@ export default defineExperiment({
     repeats: { type: "integer", min: 1, max: 100, default: 3, quick: 1, description: "runs of each configuration (median and min-max shown)" },
     pythonDarts: { type: "integer", min: 1, default: 5_000_000, quick: 50_000, description: "darts per run of the Python side (CPython is far slower: time per dart is compared)" },
     kernel: { type: "string", choices: ["both", "loop", "typed"], default: "both", description: "which kernel(s) to run" },
-    seed: { type: "integer", default: 1, description: "seed of the run (each chunk derives its own)" },
+    seed: { type: "integer", default: 1, description: "the number every chunk's generator starts from (with the chunk's index)" },
     sampleMs: { type: "integer", min: 10, default: 100, quick: 50, description: "CPU sampling interval, ms" },
   },
   async run(ctx) {
@@ -432,8 +432,8 @@ export function piReport(result: PiResult, cores: number): ExperimentResult {
   const [a, b] = result.seeding.identical;
   const [c, d] = result.seeding.distinct;
   notes.push(
-    `Seeding (the book's numpy pitfall): two workers seeded identically threw identical darts (${a} and ${b} inside), so ` +
-      `two workers' worth of work gave one worker's estimate; every chunk here gets its own seed (${c} and ${d}).`,
+    `Generators started alike (the book's numpy pitfall): two workers whose generators started from the same state threw identical darts (${a} and ${b} inside), so ` +
+      `two workers' worth of work gave one worker's estimate; every chunk here starts its generator from its own state (${c} and ${d}).`,
   );
   for (const run of runs) {
     if (run.problem !== undefined) notes.unshift(`Measurement problem, ${label(run)}: ${run.problem}.`);

@@ -340,7 +340,7 @@ export default defineExperiment({
     },
     maxChunks: { type: "integer", min: 0, max: 256, default: 0, quick: 4, description: "largest number of chunks in the chunks sweep (0: 2 × workers)" },
     repeat: { type: "integer", min: 1, default: 3, quick: 1, description: "runs per point and of the serial loop (median and min-max shown)" },
-    seed: { type: "integer", default: 1, description: "seed of the shuffle" },
+    seed: { type: "integer", default: 1, description: "the number the shuffle's generator starts from" },
   },
   async run(ctx) {
     const { flags } = ctx;
