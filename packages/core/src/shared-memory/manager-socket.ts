@@ -14,9 +14,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { unlinkSync } from "node:fs";
-import { lstat, readdir, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sweepStaleFiles } from "../internal/stale-files.js";
 
 const PREFIX = "juggle-manager-";
 const NAME = /^juggle-manager-(\d+)-\d+-[0-9a-f]+\.sock$/;
@@ -54,37 +54,11 @@ export function releaseSocketPath(path: string): void {
   if (live.size === 0) process.off("exit", removeLive);
 }
 
-/** Whether a process with this pid exists. */
-function exists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
  * Removes the socket files left in the temp dir by managers whose process is
- * gone (killed with `SIGKILL`, so no exit hook ran). A file of a live
- * process, or of another user, is left alone.
+ * gone (killed with `SIGKILL`, so no exit hook ran); see
+ * `internal/stale-files.ts`.
  */
-export async function sweepStaleSockets(): Promise<void> {
-  let names: string[];
-  try {
-    names = await readdir(tmpdir());
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (!name.startsWith(PREFIX)) continue;
-    const match = NAME.exec(name);
-    if (match === null || exists(Number(match[1]))) continue;
-    const path = join(tmpdir(), name);
-    try {
-      if ((await lstat(path)).isSocket()) await unlink(path);
-    } catch {
-      // Gone meanwhile, or not ours to remove.
-    }
-  }
+export function sweepStaleSockets(): void {
+  sweepStaleFiles(NAME);
 }

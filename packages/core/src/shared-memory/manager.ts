@@ -97,7 +97,7 @@ export class Manager {
     server.once("error", listening.reject);
     let address: ManagerAddress;
     if (transport === "unix") {
-      await sweepStaleSockets();
+      sweepStaleSockets();
       const path = claimSocketPath();
       server.listen({ path, readableAll: false, writableAll: false }, () => listening.resolve());
       address = { path };

@@ -25,12 +25,12 @@
  */
 import { randomBytes } from "node:crypto";
 import { deserialize, serialize } from "node:v8";
-import { readdirSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { QueueShutDown, TimeoutError } from "../internal/errors.js";
 import { clearLongTimeout, type LongTimeout, setLongTimeout } from "../internal/long-timer.js";
 import { listenAbort } from "../internal/signal.js";
+import { sweepStaleFiles } from "../internal/stale-files.js";
 import { type WaiterNode, WaiterList } from "../internal/waiters.js";
 
 export const HELLO = 1;
@@ -189,36 +189,12 @@ export function isTallyPath(path: string, socket: string): boolean {
   return path.startsWith(`${stem}-`) && /^-[0-9a-f]{12}\.take$/.test(path.slice(stem.length));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
- * Removes socket files of queues whose owner died without cleaning up (a
- * SIGKILL leaves no chance to). Paths are random, so a stale file is never
- * reused; this only keeps the temp dir tidy.
+ * Removes socket files and take tallies of queues whose owner died without
+ * cleaning up (see `internal/stale-files.ts`).
  */
 export function sweepStaleSockets(): void {
-  let names: string[];
-  try {
-    names = readdirSync(tmpdir());
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const m = /^juggle-pq-(\d+)-[0-9a-f]+(?:\.sock|-[0-9a-f]+\.take)$/.exec(name);
-    if (m === null || alive(Number(m[1]))) continue;
-    try {
-      unlinkSync(join(tmpdir(), name));
-    } catch {
-      // Removed by someone else meanwhile.
-    }
-  }
+  sweepStaleFiles(/^juggle-pq-(\d+)-[0-9a-f]+(?:\.sock|-[0-9a-f]+\.take)$/);
 }
 
 interface Getter {

@@ -2,16 +2,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-
-/** Whether a process with this pid exists (signal 0 checks without sending anything). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+import { processExists as alive } from "../../src/internal/stale-files.js";
 
 /** Starts a fixture program and resolves with the pid its pool worker announces. */
 function startParent(fixture: string): { parent: ReturnType<typeof spawn>; worker: Promise<number> } {
