@@ -28,7 +28,7 @@ import { type ChartSpec, defineExperiment, type ExperimentResult, type ResultTab
 import { formatSpread, type Spread, spread } from "../spread.js";
 import type { PythonInfo } from "../python.js";
 import { hasRuns, pythonAnswer } from "../python/run-python.js";
-import { withPythonFailure } from "../python/python-side.js";
+import { pythonBeside } from "../python/python-side.js";
 import { chainTable, chronologyCaption, handOverNote, whereTimeWent } from "./crawl-captions.js";
 
 /** The Python side's clients, as the report labels them. */
@@ -202,7 +202,6 @@ export default defineExperiment({
     };
 
     const rows: ResultTable["rows"] = [];
-    let pythonError: unknown;
     const pythonRows: { mode: PythonMode; label: string; eff: Spread; ms: Spread; answered: number }[] = [];
     const chronologies: ChartSpec[] = [];
     const byKey = new Map<string, Measured>();
@@ -228,28 +227,20 @@ export default defineExperiment({
 
     // Python's asyncio crawler (HPP Example 8-8) at the async rows' sizes, and
     // a Python thread pool at the pool rows' sizes, against the same server.
-    if (ctx.python !== undefined) {
-      const sides = [
-        { mode: "asyncio", requests: f.requests, concurrency: f.concurrency, label: `Python ${ctx.python.version} asyncio` },
-        { mode: "threads", requests: f.poolRequests, concurrency: f.workers, label: `Python ${ctx.python.version} thread pool` },
-      ] as const;
-      for (const side of sides) {
-        if (ctx.signal.aborted) break;
-        const { mode, requests, concurrency, label } = side;
-        let py: Awaited<ReturnType<typeof pythonCrawl>>;
-        try {
-          py = await pythonCrawl(ctx.python, { origin: server.url, requests, delay: f.delay, concurrency, repeats: f.repeats, mode }, ctx.signal);
-        } catch (error) {
-          // An abort ends the experiment; a failing Python program is a note.
-          if (ctx.signal.aborted) throw error;
-          pythonError = error;
-          break;
-        } finally {
-          await server.reset();
-        }
-        pythonRows.push({ mode, label, eff: py.eff, ms: py.ms, answered: py.answered });
-        rows.push([label, requests, concurrency, formatSpread(py.ms, 3, 1 / 1000), formatSpread(py.eff, 1, 100), "-", py.answered === requests ? "yes" : `${py.answered}/${requests}`]);
-      }
+    let finishPython = (r: ExperimentResult): ExperimentResult => r;
+    const version = ctx.python?.version;
+    const sides = [
+      { mode: "asyncio", requests: f.requests, concurrency: f.concurrency, label: `Python ${version} asyncio` },
+      { mode: "threads", requests: f.poolRequests, concurrency: f.workers, label: `Python ${version} thread pool` },
+    ] as const;
+    for (const { mode, requests, concurrency, label } of sides) {
+      const py = await pythonBeside(ctx, `crawl: ${label}`, (python) =>
+        pythonCrawl(python, { origin: server.url, requests, delay: f.delay, concurrency, repeats: f.repeats, mode }, ctx.signal).finally(() => server.reset()),
+      );
+      finishPython = py.finish;
+      if (py.value === undefined) break;
+      pythonRows.push({ mode, label, eff: py.value.eff, ms: py.value.ms, answered: py.value.answered });
+      rows.push([label, requests, concurrency, formatSpread(py.value.ms, 3, 1 / 1000), formatSpread(py.value.eff, 1, 100), "-", py.value.answered === requests ? "yes" : `${py.value.answered}/${requests}`]);
     }
 
     // Concurrency sweep (Figure 8-3): juggle's map and the anchor at each level.
@@ -394,7 +385,7 @@ export default defineExperiment({
         "Node has no GIL to release around I/O, and callbacks, promises and map all run on one event loop: their differences here are only scheduling overhead, not parallelism.",
       ],
     };
-    return pythonError === undefined ? report : withPythonFailure(report, pythonError);
+    return finishPython(report);
   },
 });
 

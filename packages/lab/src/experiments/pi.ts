@@ -14,7 +14,7 @@ import { chunkSeed, piLoop, piTyped } from "../tasks/cpu.js";
 import { measurementProblem } from "../measurement-check.js";
 import type { PythonInfo } from "../python.js";
 import { hasRuns, pythonAnswer } from "../python/run-python.js";
-import { withPythonFailure } from "../python/python-side.js";
+import { pythonBeside } from "../python/python-side.js";
 import { type Spread, spread } from "../spread.js";
 import { cpu, median, oneTo, type PoolModel, round, split, withPool } from "./cpu-bench.js";
 
@@ -382,21 +382,11 @@ export default defineExperiment({
       sampleMs: flags.sampleMs,
       progress: ctx.progress,
     });
-    let pythonError: unknown;
-    if (ctx.python !== undefined && !ctx.signal.aborted) {
-      const task = ctx.progress.task("pi: Python side", 1);
-      try {
-        result.python = await runPythonPi(ctx.python, { darts: flags.pythonDarts, maxWorkers: result.options.maxWorkers, repeats: flags.repeats, seed: flags.seed }, ctx.signal);
-      } catch (error) {
-        // An abort ends the experiment; a failing Python program is a note.
-        if (ctx.signal.aborted) throw error;
-        pythonError = error;
-      } finally {
-        task.done();
-      }
-    }
-    const report = piReport(result, cores);
-    return pythonError === undefined ? report : withPythonFailure(report, pythonError);
+    const py = await pythonBeside(ctx, "pi: Python side", (python) =>
+      runPythonPi(python, { darts: flags.pythonDarts, maxWorkers: result.options.maxWorkers, repeats: flags.repeats, seed: flags.seed }, ctx.signal),
+    );
+    result.python = py.value;
+    return py.finish(piReport(result, cores));
   },
 });
 

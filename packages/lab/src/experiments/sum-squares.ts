@@ -16,7 +16,7 @@ import { sumOfSquares, sumOfSquaresAsync } from "../tasks/cpu.js";
 import { measurementProblem } from "../measurement-check.js";
 import type { PythonInfo } from "../python.js";
 import { hasRuns, pythonAnswer } from "../python/run-python.js";
-import { withPythonFailure } from "../python/python-side.js";
+import { pythonBeside } from "../python/python-side.js";
 import { type Spread, spread } from "../spread.js";
 import { cpu, median, openPool, type PoolModel, round } from "./cpu-bench.js";
 
@@ -330,20 +330,10 @@ export default defineExperiment({
       cores,
       progress: ctx.progress,
     });
-    let pythonError: unknown;
-    if (ctx.python !== undefined && !ctx.signal.aborted) {
-      const task = ctx.progress.task("sum-squares: Python side", 1);
-      try {
-        result.python = await runPythonSumSquares(ctx.python, { size: flags.pythonSize, count: flags.pythonCount, workers: flags.workers === 0 ? cores : flags.workers, repeats: flags.repeats }, ctx.signal);
-      } catch (error) {
-        // An abort ends the experiment; a failing Python program is a note.
-        if (ctx.signal.aborted) throw error;
-        pythonError = error;
-      } finally {
-        task.done();
-      }
-    }
-    const report = sumSquaresReport(result, cores);
-    return pythonError === undefined ? report : withPythonFailure(report, pythonError);
+    const py = await pythonBeside(ctx, "sum-squares: Python side", (python) =>
+      runPythonSumSquares(python, { size: flags.pythonSize, count: flags.pythonCount, workers: flags.workers === 0 ? cores : flags.workers, repeats: flags.repeats }, ctx.signal),
+    );
+    result.python = py.value;
+    return py.finish(sumSquaresReport(result, cores));
   },
 });

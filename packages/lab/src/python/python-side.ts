@@ -8,6 +8,7 @@
  */
 import type { BarChart, DelayServerHandle, ExperimentResult, ResultTable } from "../experiment.js";
 import type { Progress } from "../progress.js";
+import type { PythonInfo } from "../python.js";
 import { adapters, type Cells, type Counterpart, type PythonAdapter } from "./adapters.js";
 import { PYTHON_QUICK_TIMEOUT_MS, PYTHON_TIMEOUT_MS, type PythonResult, type PythonRow, runPython } from "./run-python.js";
 
@@ -114,6 +115,41 @@ function pythonChart(name: string, compared: Compared[]): BarChart | undefined {
     yLabel: "µs per item",
     logY: true,
   };
+}
+
+/** What {@link pythonBeside} ran: its value, and what to do to the experiment's result. */
+export interface PythonBeside<T> {
+  /** The Python side's answer; undefined when it did not run or failed. */
+  value: T | undefined;
+  /** The experiment's result, with a note when the Python side failed. */
+  finish(result: ExperimentResult): ExperimentResult;
+}
+
+/**
+ * Runs an experiment's own Python side (crawl, pi, sum-squares: inside the
+ * experiment rather than through {@link addPythonSide}) under a progress line.
+ * Nothing runs without `python3` or after an abort; an abort during the run
+ * ends the experiment; a failing program becomes a note, never a failed
+ * experiment.
+ *
+ * @param label The progress line's label.
+ */
+export async function pythonBeside<T>(
+  ctx: { python?: PythonInfo; signal: AbortSignal; progress: Progress },
+  label: string,
+  run: (python: PythonInfo) => Promise<T>,
+): Promise<PythonBeside<T>> {
+  if (ctx.python === undefined || ctx.signal.aborted) return { value: undefined, finish: (r) => r };
+  const task = ctx.progress.task(label, 1);
+  try {
+    const value = await run(ctx.python);
+    return { value, finish: (r) => r };
+  } catch (error) {
+    if (ctx.signal.aborted) throw error;
+    return { value: undefined, finish: (r) => withPythonFailure(r, error) };
+  } finally {
+    task.done();
+  }
 }
 
 /**
