@@ -30,6 +30,7 @@ import { Deque } from "../internal/deque.js";
 import { type KeyState, KeyStates, type KeyTask as Task } from "./key-states.js";
 import { checkedAt, RateLimiter, type RateLimiterOptions } from "./rate-limiter.js";
 import { takeLive } from "./waiter.js";
+import { listenAbort } from "../internal/signal.js";
 import { TIMER_MAX } from "../internal/long-timer.js"; // longer waits re-arm and re-check
 
 /** A key: a string or a number (not NaN). */
@@ -221,15 +222,16 @@ export class KeyedLimiter {
   #listen(list: WaiterList<Task>, node: WaiterNode<Task>, task: Task): void {
     const signal = task.signal;
     if (signal === undefined) return;
-    task.onAbort = () => {
+    // One listener per signal however many tasks wait on it; `onAbort` removes
+    // this task's callback once it leaves the list (see takeLive).
+    task.onAbort = listenAbort(signal, (reason) => {
       if (!list.remove(node)) return;
       if (list === this.#admission) this.#leftAdmission(task.data);
       this.#waiting--;
-      task.reject(signal.reason);
+      task.reject(reason);
       const state = this.#keys.get(task.data);
       if (state !== undefined && list === state.queue) this.#retireIfIdle(state);
-    };
-    signal.addEventListener("abort", task.onAbort, { once: true });
+    });
   }
 
   #activate(key: LimiterKey): KeyState {

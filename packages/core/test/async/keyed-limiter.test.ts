@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { AsyncLocalStorage } from "node:async_hooks";
+import { getEventListeners } from "node:events";
 import { describe, it } from "node:test";
 import { KeyedLimiter } from "../../src/async/keyed-limiter.js";
 import { type Deferred, deferred } from "../../src/internal/deferred.js";
@@ -212,6 +213,23 @@ describe("KeyedLimiter", () => {
     );
     assert.deepEqual(log, ["a", "b1", "c", "b2", "b3"]);
     assert.equal(limiter.keys, 0);
+  });
+
+  it("tasks waiting on one signal put one listener on it, and none is left once they have started", async () => {
+    const limiter = new KeyedLimiter({ concurrency: 1, maxKeys: 1 });
+    const controller = new AbortController();
+    const log: string[] = [];
+    const first = gated(log, "first");
+    const runs = [limiter.run("a", first.fn, { signal: controller.signal })];
+    // 30 behind the first on its key, 30 on other keys waiting for maxKeys: more than Node's 10 before it warns.
+    for (let i = 0; i < 30; i++) runs.push(limiter.run("a", async () => void log.push(`a${i}`), { signal: controller.signal }));
+    for (let i = 0; i < 30; i++) runs.push(limiter.run(`k${i}`, async () => void log.push(`k${i}`), { signal: controller.signal }));
+    await flush();
+    assert.equal(getEventListeners(controller.signal, "abort").length, 1);
+    first.gate.resolve();
+    await Promise.all(runs);
+    assert.equal(log.length, 61);
+    assert.equal(getEventListeners(controller.signal, "abort").length, 0, "listeners left on a signal that never aborted");
   });
 
   it("an aborted task leaves its key's queue; an already aborted signal rejects at once", async () => {
