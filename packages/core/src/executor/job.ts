@@ -11,6 +11,7 @@
  */
 import type { TransferListItem } from "node:worker_threads";
 import type { LongTimeout } from "../internal/long-timer.js";
+import { keepShape } from "../internal/keep-shape.js";
 import type { TaskRef } from "./task.js";
 
 /** `payload` is the argument list of one call. */
@@ -182,3 +183,6 @@ export class Job {
     (this.extra ??= extra()).holder = value;
   }
 }
+
+// Between tasks a pool holds no job; see keep-shape.ts.
+keepShape(new Job(0, { module: "", name: "" } as TaskRef, KIND_CALL, [], () => {}, () => {}, undefined, 0, undefined));

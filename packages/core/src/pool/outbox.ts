@@ -26,6 +26,7 @@
 import type { TransferListItem } from "node:worker_threads";
 import { type Job, KIND_CALL, KIND_MAP } from "../executor/job.js";
 import { allPlain, toTypedArray } from "../executor/sendable.js";
+import { keepShape } from "../internal/keep-shape.js";
 import { encodeShared } from "../internal/shareable.js";
 import { FLAG_ONE, FLAG_TYPED, TYPED_MIN } from "./protocol.js";
 import type { Slot } from "./worker-slot.js";
@@ -90,6 +91,9 @@ export class Outbox {
     return this.objects++ === 0 ? value : structuredClone(value);
   }
 }
+
+// A dispatch makes one outbox per worker and drops it when the message is posted; see keep-shape.ts.
+keepShape(new Outbox(undefined as unknown as Slot, 0));
 
 /**
  * How many jobs a worker may hold at once, from `est`, the measured
