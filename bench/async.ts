@@ -5,6 +5,8 @@
  * 1. 200,000 no-op async tasks with 100 in flight: `map` (collecting and
  *    iterating), a `Semaphore` limiter, p-limit, p-map, p-queue, and the
  *    floor: a bare loop of 100 async workers pulling from one iterator.
+ * 1b. The same for the floor, `map` and p-map, each run after a forced full
+ *    GC (a live process's full collections fall between runs too).
  * 2. Peak memory of each side of (1), each in its own child process.
  * 3. `map` over an endless async iterable for a bounded time: heap stays flat.
  * 4. `Batcher`: 1,000 items, a 50 ms handler, batches of 100, 10 in flight.
@@ -74,9 +76,10 @@ async function throughput(): Promise<void> {
   const items = Array.from({ length: TASKS }, (_, i) => i);
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(sides).map((name) => [name, []]));
   const cpu: Record<string, number[]> = Object.fromEntries(Object.keys(sides).map((name) => [name, []]));
-  // No forced GC between sides: a forced full GC also clears type feedback
-  // and the optimized code that depends on it, so every side would pay its
-  // JIT warm-up again in each timed run, which a live process does not.
+  // No forced GC between sides here: a full GC drops optimized code that
+  // depends on a class none of whose instances is alive, so a side would pay
+  // part of its JIT warm-up again in each timed run. A live process pays that
+  // too when its full collections fall between runs: section 1b measures it.
   // Alternating the order spreads the garbage each side leaves to the next.
   const warm = items.slice(0, 20_000);
   for (const run of Object.values(sides)) await run(warm);
@@ -106,6 +109,31 @@ async function throughput(): Promise<void> {
     console.log(
       `${name.padEnd(28)} ${perTask}   ${(ms / floor).toFixed(2).padStart(6)}x   ${(ms / pmap).toFixed(2).padStart(6)}x` +
         `   ${cpuPerTask}   ${(cpuMs / cpuFloor).toFixed(2).padStart(11)}x`,
+    );
+  }
+}
+
+async function afterGc(): Promise<void> {
+  const names = ["bare loop (floor)", "juggle map().toArray()", "juggle map() for await", "p-map"];
+  console.log(`\n1b. the same, each run after a forced full GC (median of ${ROUNDS} rounds, sides alternate)`);
+  const items = Array.from({ length: TASKS }, (_, i) => i);
+  const times: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 ? [...names].reverse() : names;
+    for (const name of order) {
+      gc();
+      const start = performance.now();
+      await sides[name](items);
+      times[name].push(performance.now() - start);
+    }
+  }
+  const floor = median(times["bare loop (floor)"]);
+  const pmap = median(times["p-map"]);
+  console.log("side                         µs/task   vs floor   vs p-map");
+  for (const name of names) {
+    const ms = median(times[name]);
+    console.log(
+      `${name.padEnd(28)} ${((ms * 1000) / TASKS).toFixed(3).padStart(8)}   ${(ms / floor).toFixed(2).padStart(6)}x   ${(ms / pmap).toFixed(2).padStart(6)}x`,
     );
   }
 }
@@ -245,6 +273,7 @@ if (childAt !== -1) {
 } else {
   console.log(`bench/async.ts${quick ? " --quick" : ""} (node ${process.version})`);
   await throughput();
+  await afterGc();
   memory();
   await endless();
   await batcher();

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { keepShape } from "../internal/keep-shape.js";
 import { checkFunction, checkInteger, checkOptions, checkSignal, describe } from "../internal/validate.js";
 import { type Fn, MapRun, type Source } from "./map-run.js";
 /** What `fn` receives besides the item. */
@@ -112,3 +113,5 @@ export function map<T, R>(source: Source<T>, fn: Fn<T, R>, options?: MapOptions)
   });
 }
 
+// Between two runs no MapRun (nor its window, nor its context snapshot) is alive; see keep-shape.ts.
+keepShape(map([], (x: unknown) => x));

@@ -28,14 +28,14 @@ function dropped(): Promise<string[]> {
 }
 
 describe("a full GC between tasks", () => {
-  it("drops none of the pool's optimized code (the hidden classes of Job and Outbox stay alive)", async () => {
+  it("drops none of juggle's optimized code (the classes of the pool's Job and Outbox and of map's run stay alive)", async () => {
     const names = await dropped();
     // V8 12 (Node 22) drops no code for a dead class; from Node 24 on it does, as the control shows.
     if (major >= 24) assert.ok(names.includes("Control"), `the control class's code is dropped, so the trace works: ${names.join(", ")}`);
     assert.deepEqual(
       names.filter((n) => n !== "Control"),
       [],
-      "functions of the pool whose optimized code a full GC dropped",
+      "functions of juggle whose optimized code a full GC dropped",
     );
   });
 });
