@@ -58,7 +58,8 @@ export class MapRun implements MapIterable<unknown> {
   readonly #settle: boolean;
   readonly #outer: AbortSignal | undefined;
   readonly #controller = ownedController();
-  readonly #run: <R>(fn: () => R) => R;
+  /** The caller's async context, till the run starts (then dropped: a finished run held by someone keeps no context alive). */
+  #run: (<R>(fn: () => R) => R) | undefined;
   #source: Source<unknown> | undefined;
   readonly #isAsync: boolean;
   #iterator: Iterator<unknown> | undefined; // a sync source's
@@ -120,6 +121,7 @@ export class MapRun implements MapIterable<unknown> {
     if (!this.#started) {
       this.#started = this.#finished = true; // never started: no iterator to close
       this.#source = undefined;
+      this.#run = undefined;
       this.#results.end();
       return Promise.resolve(DONE);
     }
@@ -144,6 +146,8 @@ export class MapRun implements MapIterable<unknown> {
 
   #start(): void {
     this.#started = true;
+    const run = this.#run as <R>(fn: () => R) => R;
+    this.#run = undefined;
     if (this.#outer?.aborted) {
       this.#error = this.#outer.reason;
       this.#stopped = true;
@@ -153,7 +157,7 @@ export class MapRun implements MapIterable<unknown> {
     this.#unlisten = listenAbort(this.#outer, (reason) => this.#stop(reason, reason));
     const source = this.#source as Source<unknown>;
     this.#active++; // guard: the run cannot finish while workers are being started
-    this.#run(() => {
+    run(() => {
       if (Array.isArray(source)) {
         const n = Math.min(this.#concurrency, source.length);
         for (let i = 0; i < n && !this.#stopped; i++) {
