@@ -13,9 +13,8 @@
  * One instance kept here for good keeps the map, and the code, alive. Kept:
  * a pool's `Job` and `Outbox` (one per task, one per dispatch) and `map`'s
  * run (one per call, with its window; ended at once, so it keeps no async
- * context alive). Measured on
- * Node 26 with a forced full GC before each run: `--trace-deopt` shows 10
- * to 16 of the pool's functions marked for deoptimization ("embedded weak
+ * context alive). Measured on Node 26 with a forced full GC before each
+ * run: `--trace-deopt` shows 10 to 16 of the pool's functions marked for deoptimization ("embedded weak
  * objects cleared") at every such GC without it, none with it; the round
  * trip went from 1.30–1.33x to 0.98–1.22x a bare ping-pong (bench/pool.ts,
  * section 2), `map().toArray()` of 200,000 no-op tasks from 1.37–1.49x to
