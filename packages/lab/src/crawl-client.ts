@@ -97,9 +97,8 @@ class CollectAnswer implements Dispatcher.DispatchHandler {
  *
  * @example Ten requests at most in flight to the delay server
  * ```ts
- * const client = new CrawlClient(server.url, { connections: 10 });
+ * await using client = new CrawlClient(server.url, { connections: 10 });
  * const res = await client.get("/add?name=a&delay=100");
- * await client.close();
  * ```
  */
 export class CrawlClient {
@@ -145,5 +144,10 @@ export class CrawlClient {
   /** Closes every connection once the requests in flight are answered. */
   close(): Promise<void> {
     return this.#pool.close();
+  }
+
+  /** `await using client = new CrawlClient(…)` closes it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 }
