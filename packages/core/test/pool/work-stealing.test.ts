@@ -35,36 +35,55 @@ async function warmUp(pool: ThreadPool | ProcessPool): Promise<void> {
   await pool.map(t.square, Array.from({ length: 4000 }, (_, i) => i), { chunksize: 1 });
 }
 
+/** A long task held until `release()`; `ranOn()` is the worker it says it runs on (0 until it says). */
+interface Held {
+  start(): Promise<number>;
+  ranOn(): number;
+  release(): void;
+}
+
+/**
+ * After a warm-up, submits the held long task and then 5 short ones: every
+ * short one finishes while the long one is held, none on its worker, each
+ * traced once on the worker that ran it; then releases the long one.
+ */
+async function shortsPassTheHeldOne(pool: ThreadPool | ProcessPool, trace: TraceRecorder, kind: "thread" | "process", held: Held): Promise<void> {
+  await warmUp(pool);
+  let longDone = false;
+  const long = held.start().then((w) => {
+    longDone = true;
+    return w;
+  });
+  const shorts = Array.from({ length: 5 }, () => pool.submit(g.where));
+  const ran = await bounded(Promise.all(shorts), 20_000, "the 5 short tasks finish while the long one is held");
+  assert.equal(longDone, false);
+  // The long task may still be loading its module: it has claimed its job, so nothing else runs on its worker meanwhile.
+  await waitUntil(() => held.ranOn() !== 0, `the long task says which ${kind} runs it`);
+  const busy = held.ranOn();
+  for (const w of ran) assert.notEqual(w, busy, `no short task ran on the ${kind} held by the long one`);
+  held.release();
+  assert.equal(await long, busy);
+  // Each short task is traced once, on the worker that ran it (job ids follow submission order).
+  const records = trace.events.filter((r) => r.name === "where").sort((a, b) => a.id - b.id);
+  assert.deepEqual(
+    records.map((r) => r.worker),
+    ran.map((w) => `${kind}-${w}`),
+  );
+  assert.equal(pool.stats().failed, 0);
+}
+
 describe("ThreadPool work stealing", () => {
   it("short tasks submitted after a long one all finish on the other worker before it (traced there)", async () => {
     const trace = new TraceRecorder();
     await using pool = new ThreadPool({ workers: 2, trace });
-    await warmUp(pool);
     const gate = new Event();
     const longRan = new Value("int32", 0);
-    let longDone = false;
     try {
-      const long = pool.submit(g.holdUntil, gate as never, longRan as never).then((w) => {
-        longDone = true;
-        return w;
+      await shortsPassTheHeldOne(pool, trace, "thread", {
+        start: () => pool.submit(g.holdUntil, gate as never, longRan as never),
+        ranOn: () => longRan.load(),
+        release: () => gate.set(),
       });
-      const shorts = Array.from({ length: 5 }, () => pool.submit(g.where));
-      const ran = await bounded(Promise.all(shorts), 20_000, "the 5 short tasks finish while the long one is held");
-      assert.equal(longDone, false);
-      // The long task may still be loading the shared-memory module: it has claimed its job, so
-      // nothing else runs on its worker meanwhile.
-      await waitUntil(() => longRan.load() !== 0, "the long task says which worker runs it");
-      const busy = longRan.load();
-      for (const w of ran) assert.notEqual(w, busy, "no short task ran on the worker held by the long one");
-      gate.set();
-      assert.equal(await long, busy);
-      // Each short task is traced once, on the worker that ran it (job ids follow submission order).
-      const records = trace.events.filter((r) => r.name === "where").sort((a, b) => a.id - b.id);
-      assert.deepEqual(
-        records.map((r) => r.worker),
-        ran.map((w) => `thread-${w}`),
-      );
-      assert.equal(pool.stats().failed, 0);
     } finally {
       gate.set();
     }
@@ -117,28 +136,12 @@ describe("ProcessPool work stealing", () => {
   it("short tasks submitted after a synchronous long one all finish on the other process before it (traced there)", async () => {
     const trace = new TraceRecorder();
     await using pool = new ProcessPool({ workers: 2, trace });
-    await warmUp(pool);
     using gate = fileGate();
-    let longDone = false;
-    const long = pool.submit(g.spinUntil, gate.gate, gate.ran).then((w) => {
-      longDone = true;
-      return w;
+    await shortsPassTheHeldOne(pool, trace, "process", {
+      start: () => pool.submit(g.spinUntil, gate.gate, gate.ran),
+      ranOn: () => gate.ranOn(),
+      release: () => gate.open(),
     });
-    const shorts = Array.from({ length: 5 }, () => pool.submit(g.where));
-    const ran = await bounded(Promise.all(shorts), 20_000, "the 5 short tasks finish while the long one spins");
-    assert.equal(longDone, false);
-    await waitUntil(() => gate.ranOn() !== 0, "the long task says which process runs it");
-    const busy = gate.ranOn();
-    for (const w of ran) assert.notEqual(w, busy, "no short task ran on the process held by the long one");
-    gate.open();
-    assert.equal(await long, busy);
-    // Each short task is traced once, on the process that ran it (job ids follow submission order).
-    const records = trace.events.filter((r) => r.name === "where").sort((a, b) => a.id - b.id);
-    assert.deepEqual(
-      records.map((r) => r.worker),
-      ran.map((w) => `process-${w}`),
-    );
-    assert.equal(pool.stats().failed, 0);
   });
 
   it("imapUnordered yields the quick items before a spinning one submitted first (chunksize 1)", async () => {
